@@ -1,0 +1,102 @@
+/**
+ * The error codes of the public contract (DESIGN §3), with the Spanish message a signer or
+ * coordinator reads and the HTTP status the portal answers with. A code is never reused for another
+ * meaning; new codes are added at the end of their group.
+ *
+ * Pure data: imported by workflows, activities, the portal and the CLI alike.
+ */
+export const ERROR_CODES = {
+  LINK_INVALID: {
+    status: 404,
+    message:
+      'El enlace no es válido. Revise que lo haya copiado completo o pida a la coordinación uno nuevo.',
+  },
+  LINK_EXPIRED: {
+    status: 410,
+    message: 'El enlace ha vencido. Pida a la coordinación que le envíe uno nuevo.',
+  },
+  LINK_SUPERSEDED: {
+    status: 410,
+    message: 'Este enlace fue reemplazado por uno más reciente. Use el último correo que recibió.',
+  },
+  WRONG_STAGE: {
+    status: 409,
+    message: 'El proceso no está esperando esta acción en su etapa actual.',
+  },
+  ALREADY_SIGNED: {
+    status: 409,
+    message: 'Este documento ya fue firmado; no es necesario volver a firmarlo.',
+  },
+  MALFORMED_INPUT: {
+    status: 400,
+    message: 'Los datos enviados no tienen un formato válido. Revise el archivo e intente de nuevo.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'El archivo enviado es demasiado grande.',
+  },
+  SIGNATURE_INVALID: {
+    status: 422,
+    message:
+      'La firma no es válida: no corresponde al certificado o fue alterada. Firme de nuevo el documento.',
+  },
+  DOCUMENT_MISMATCH: {
+    status: 422,
+    message:
+      'La firma corresponde a otro documento. Descargue el documento de esta página y fírmelo de nuevo.',
+  },
+  CERTIFICATE_UNTRUSTED: {
+    status: 422,
+    message: 'El certificado no fue emitido por una autoridad de confianza. Use su e.firma vigente del SAT.',
+  },
+  CERTIFICATE_EXPIRED: {
+    status: 422,
+    message: 'El certificado no estaba vigente en el momento de la firma. Use una e.firma vigente.',
+  },
+  CERTIFICATE_REVOKED: {
+    status: 422,
+    message: 'El certificado fue revocado por su emisor. Use una e.firma vigente.',
+  },
+  CERTIFICATE_NOT_FOR_SIGNING: {
+    status: 422,
+    message:
+      'Este certificado no sirve para firmar documentos (por ejemplo, un sello digital CSD). Use su e.firma (FIEL).',
+  },
+  SIGNER_MISMATCH: {
+    status: 422,
+    message:
+      'El certificado no pertenece a la persona que debe firmar. Firme con la e.firma de la persona indicada.',
+  },
+  UNSUPPORTED_ALGORITHM: {
+    status: 422,
+    message:
+      'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits con SHA-256, SHA-384 o SHA-512.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** One of the public error codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The signature-verification subset of {@link ErrorCode}: what a verification report can say. */
+export type VerificationErrorCode = Extract<
+  ErrorCode,
+  | 'MALFORMED_INPUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_ALGORITHM'
+  | 'SIGNATURE_INVALID'
+  | 'DOCUMENT_MISMATCH'
+  | 'CERTIFICATE_NOT_FOR_SIGNING'
+  | 'CERTIFICATE_UNTRUSTED'
+  | 'CERTIFICATE_EXPIRED'
+  | 'CERTIFICATE_REVOKED'
+  | 'SIGNER_MISMATCH'
+>;
+
+/** Type guard for strings that arrive from outside (JSON, failure details). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

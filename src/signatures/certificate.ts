@@ -1,0 +1,342 @@
+/**
+ * X.509 certificates (RFC 5280) as the verifier needs them: the exact signed spans, the RSA key as
+ * a Node `KeyObject`, and the fields node-forge interprets (names, validity, extensions).
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+import {
+  bytesEqual,
+  DerError,
+  contentBytes,
+  elementBytes,
+  expectSequence,
+  isContext,
+  parseDer,
+  readIntegerHex,
+  readOid,
+  UniversalTag,
+  expectUniversal,
+} from './der';
+import { InputRejected, malformed, unsupported } from './failure';
+import { OID } from './oids';
+
+export type CertificateKind = 'fiel' | 'csd' | 'other';
+
+export interface KeyUsage {
+  readonly digitalSignature: boolean;
+  readonly nonRepudiation: boolean;
+  readonly keyCertSign: boolean;
+  readonly cRLSign: boolean;
+}
+
+/** The identity SAT writes into an e.firma subject. */
+export interface SignerIdentity {
+  readonly name: string;
+  /** RFC from x500UniqueIdentifier (2.5.4.45); for a persona moral, the company's. */
+  readonly rfc: string | null;
+  /** For a persona moral (`RFC_MORAL / RFC_REPRESENTANTE`), the legal representative's RFC. */
+  readonly representativeRfc: string | null;
+  /** CURP from serialNumber (2.5.4.5); for a persona moral, the representative's. */
+  readonly curp: string | null;
+}
+
+export interface Certificate {
+  readonly der: Uint8Array;
+  /** The TBSCertificate bytes exactly as signed by the issuer. */
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: string;
+  readonly signature: Uint8Array;
+  /** DER of the issuer and subject Names, compared byte for byte when building paths. */
+  readonly issuerName: Uint8Array;
+  readonly subjectName: Uint8Array;
+  readonly serial: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly publicKey: KeyObject;
+  readonly keyBits: number;
+  readonly subject: SignerIdentity;
+  /** Readable issuer and subject, e.g. `CN=AC UAT, O=SERVICIO DE ADMINISTRACION TRIBUTARIA`. */
+  readonly issuerText: string;
+  readonly subjectText: string;
+  readonly hasOrganizationalUnit: boolean;
+  readonly keyUsage: KeyUsage | null;
+  /** Extended key usage OIDs, or null when the extension is absent. */
+  readonly extKeyUsage: readonly string[] | null;
+  readonly basicConstraints: { readonly ca: boolean; readonly pathLen: number | null } | null;
+  readonly subjectKeyId: string | null;
+  readonly authorityKeyId: string | null;
+  /** Critical extensions this verifier does not process (RFC 5280 §4.2: such a certificate is rejected). */
+  readonly unknownCriticalExtensions: readonly string[];
+  readonly kind: CertificateKind;
+}
+
+const PROCESSED_EXTENSIONS = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.certificatePolicies,
+  OID.subjectAltName,
+  '2.5.29.18', // issuerAltName
+  '2.5.29.31', // cRLDistributionPoints
+  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
+]);
+
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
+
+/**
+ * Parses a DER certificate. Throws {@link InputRejected}: `MALFORMED_INPUT` for bytes that are not
+ * a certificate, `UNSUPPORTED_ALGORITHM` for a key that is not RSA.
+ */
+export function parseCertificate(der: Uint8Array): Certificate {
+  if (der.length > MAX_CERTIFICATE_BYTES) throw malformed('certificate larger than 64 KiB');
+  try {
+    return parseCertificateUnchecked(der);
+  } catch (error) {
+    if (error instanceof InputRejected) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw malformed(`not an X.509 certificate (${reason})`);
+  }
+}
+
+function parseCertificateUnchecked(der: Uint8Array): Certificate {
+  const root = expectSequence(parseDer(der), 'Certificate');
+  const [tbsNode, algNode, sigNode] = root.children;
+  const tbs = expectSequence(tbsNode, 'TBSCertificate');
+  const fields = isContext(tbs.children[0], 0) ? tbs.children.slice(1) : tbs.children;
+  const [, , issuerNode, , subjectNode, spkiNode] = fields;
+  const spki = expectSequence(spkiNode, 'SubjectPublicKeyInfo');
+  const keyAlgorithm = readOid(der, expectSequence(spki.children[0], 'AlgorithmIdentifier').children[0]);
+  if (keyAlgorithm !== OID.rsaEncryption) {
+    throw unsupported(`certificate key algorithm ${keyAlgorithm} is not RSA`);
+  }
+  const signatureAlgorithm = readOid(der, expectSequence(algNode, 'AlgorithmIdentifier').children[0]);
+  // RFC 5280 §4.1.1.2: the outer signatureAlgorithm is not signed; it must repeat the signed one.
+  if (!bytesEqual(elementBytes(der, algNode!), elementBytes(der, expectSequence(fields[1], 'signature')))) {
+    throw malformed('signatureAlgorithm differs from the TBSCertificate signature field');
+  }
+  const signatureBits = contentBytes(der, expectUniversal(sigNode, UniversalTag.bitString, 'signature'));
+  if (signatureBits[0] !== 0) throw new DerError('signature BIT STRING has unused bits');
+
+  // The BIT STRING of an rsaEncryption SubjectPublicKeyInfo holds an RSAPublicKey (RFC 8017 A.1.1).
+  // Importing that as 'pkcs1' costs ~3 µs; OpenSSL 3's SPKI decoder path costs ~110 µs.
+  const keyBitString = contentBytes(
+    der,
+    expectUniversal(spki.children[1], UniversalTag.bitString, 'subjectPublicKey'),
+  );
+  if (keyBitString[0] !== 0) throw new DerError('subjectPublicKey has unused bits');
+  const publicKey = createPublicKey({
+    key: Buffer.from(keyBitString.subarray(1)),
+    format: 'der',
+    type: 'pkcs1',
+  });
+  const keyBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+
+  // node-forge interprets the fields; computeHash=false because the issuer's signature is checked
+  // with Node's crypto over the exact TBS bytes above.
+  const binary = Buffer.from(der.buffer, der.byteOffset, der.length).toString('latin1');
+  const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(binary), false);
+
+  // node-forge returns an Invalid Date, rather than throwing, for times like month 13.
+  const { notBefore, notAfter } = cert.validity;
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
+    throw malformed('certificate validity is not a valid time');
+  }
+
+  const extensions = cert.extensions as ForgeExtension[];
+  const findExtension = (oid: string): ForgeExtension | undefined => extensions.find((e) => e.id === oid);
+
+  const keyUsageExt = findExtension(OID.keyUsage);
+  const basicExt = findExtension(OID.basicConstraints);
+  const ekuExt = findExtension(OID.extKeyUsage);
+  const akiExt = findExtension(OID.authorityKeyIdentifier);
+  const skiExt = findExtension(OID.subjectKeyIdentifier);
+
+  const subjectAttributes = cert.subject.attributes as ForgeAttribute[];
+  const hasOrganizationalUnit = subjectAttributes.some((a) => a.type === OID.organizationalUnitName);
+  const extKeyUsage = ekuExt ? readExtKeyUsage(ekuExt.value) : null;
+
+  const partial = {
+    der,
+    tbs: elementBytes(der, tbs),
+    signatureAlgorithm,
+    signature: signatureBits.subarray(1),
+    issuerName: elementBytes(der, expectSequence(issuerNode, 'issuer Name')),
+    subjectName: elementBytes(der, expectSequence(subjectNode, 'subject Name')),
+    serial: readIntegerHex(der, fields[0]),
+    notBefore,
+    notAfter,
+    publicKey,
+    keyBits,
+    subject: readIdentity(subjectAttributes),
+    issuerText: nameText(cert.issuer.attributes as ForgeAttribute[]),
+    subjectText: nameText(subjectAttributes),
+    hasOrganizationalUnit,
+    keyUsage: keyUsageExt
+      ? {
+          digitalSignature: keyUsageExt.digitalSignature === true,
+          nonRepudiation: keyUsageExt.nonRepudiation === true,
+          keyCertSign: keyUsageExt.keyCertSign === true,
+          cRLSign: keyUsageExt.cRLSign === true,
+        }
+      : null,
+    extKeyUsage,
+    basicConstraints: basicExt
+      ? {
+          ca: basicExt.cA === true,
+          pathLen: typeof basicExt.pathLenConstraint === 'number' ? basicExt.pathLenConstraint : null,
+        }
+      : null,
+    subjectKeyId: skiExt ? readOctetStringHex(skiExt.value) : null,
+    authorityKeyId: akiExt ? readAuthorityKeyId(akiExt.value) : null,
+    unknownCriticalExtensions: extensions
+      .filter((e) => e.critical === true && !PROCESSED_EXTENSIONS.has(e.id))
+      .map((e) => e.id),
+  };
+  return { ...partial, kind: classify(partial) };
+}
+
+/**
+ * Parsed certificates by their exact DER, least recently used evicted. Intermediates (SAT's AC4,
+ * AC5…) arrive with every signature; parsing them again, and importing their keys again (OpenSSL
+ * then rebuilds its Montgomery context), would cost more than the RSA checks themselves. Only
+ * parsing is memoised: every signature on the path is still verified on every verification.
+ */
+export class CertificateCache {
+  private readonly entries = new Map<string, Certificate>();
+
+  constructor(private readonly capacity = 256) {}
+
+  parse(der: Uint8Array): Certificate {
+    if (this.capacity === 0) return parseCertificate(der);
+    const key = Buffer.from(der.buffer, der.byteOffset, der.length).toString('latin1');
+    let cert = this.entries.get(key);
+    if (cert !== undefined) {
+      this.entries.delete(key); // re-insert: Map order is recency
+    } else {
+      cert = parseCertificate(der);
+      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(key, cert);
+    return cert;
+  }
+}
+
+/**
+ * FIEL vs CSD (DESIGN §3). SAT issues both to the same RFC from the same CA; they differ in the
+ * subject and extensions: a CSD (seal for invoices) has an OU naming the branch and no extended key
+ * usage; a FIEL (a person's e.firma) has no OU and extended key usage emailProtection + clientAuth.
+ */
+function classify(cert: {
+  hasOrganizationalUnit: boolean;
+  extKeyUsage: readonly string[] | null;
+  subject: SignerIdentity;
+}): CertificateKind {
+  if (cert.hasOrganizationalUnit && cert.extKeyUsage === null) return 'csd';
+  if (
+    !cert.hasOrganizationalUnit &&
+    cert.subject.rfc !== null &&
+    cert.extKeyUsage?.includes(OID.emailProtection) === true
+  ) {
+    return 'fiel';
+  }
+  return 'other';
+}
+
+interface ForgeAttribute {
+  type: string;
+  shortName?: string;
+  value: unknown;
+}
+
+interface ForgeExtension {
+  id: string;
+  critical?: boolean;
+  value: string;
+  digitalSignature?: boolean;
+  nonRepudiation?: boolean;
+  keyCertSign?: boolean;
+  cRLSign?: boolean;
+  cA?: boolean;
+  pathLenConstraint?: number;
+}
+
+/**
+ * The text of an attribute value. node-forge decodes UTF8String but leaves other string types as
+ * bytes, and SAT writes UTF-8 into those too ("Coyoacán"): decode when the bytes are valid UTF-8.
+ */
+function text(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  let highBytes = false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0xff) return value; // already decoded by node-forge
+    if (code >= 0x80) highBytes = true;
+  }
+  if (!highBytes) return value;
+  const decoded = Buffer.from(value, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? value : decoded;
+}
+
+function attributeText(attributes: readonly ForgeAttribute[], oid: string): string | null {
+  return text(attributes.find((a) => a.type === oid)?.value);
+}
+
+/** Short names for the attributes SAT uses that node-forge does not name. */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.9': 'street',
+  '2.5.4.17': 'postalCode',
+  '2.5.4.41': 'name',
+  '2.5.4.45': 'x500UniqueIdentifier',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+  '1.2.840.113549.1.9.2': 'unstructuredName',
+};
+
+/** Splits SAT's `A / B` form (persona moral) into its trimmed parts; empty parts become null. */
+function splitSatPair(value: string | null): [string | null, string | null] {
+  if (value === null) return [null, null];
+  const [first, second] = value.split('/').map((part) => part.trim().toUpperCase());
+  return [first || null, second || null];
+}
+
+function readIdentity(attributes: readonly ForgeAttribute[]): SignerIdentity {
+  const [rfc, representativeRfc] = splitSatPair(attributeText(attributes, OID.x500UniqueIdentifier));
+  const [curpFirst, curpSecond] = splitSatPair(attributeText(attributes, OID.serialNumber));
+  const name = attributeText(attributes, OID.commonName) ?? attributeText(attributes, OID.name) ?? '';
+  return { name, rfc, representativeRfc, curp: curpSecond ?? curpFirst };
+}
+
+/** A readable distinguished name in RFC 4514 order, as `openssl x509 -nameopt RFC2253` prints it. */
+function nameText(attributes: readonly ForgeAttribute[]): string {
+  return attributes
+    .map((a) => [SHORT_NAMES[a.type] ?? a.shortName ?? a.type, text(a.value)] as const)
+    .filter(([, value]) => value !== null)
+    .map(([key, value]) => `${key}=${value}`)
+    .reverse()
+    .join(', ');
+}
+
+function binaryBytes(value: string): Uint8Array {
+  return Buffer.from(value, 'latin1');
+}
+
+/** ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (RFC 5280 §4.2.1.12). */
+function readExtKeyUsage(value: string): string[] {
+  const bytes = binaryBytes(value);
+  return expectSequence(parseDer(bytes), 'ExtKeyUsageSyntax').children.map((c) => readOid(bytes, c));
+}
+
+function readOctetStringHex(value: string): string {
+  const bytes = binaryBytes(value);
+  const node = expectUniversal(parseDer(bytes), UniversalTag.octetString, 'KeyIdentifier');
+  return Buffer.from(contentBytes(bytes, node)).toString('hex');
+}
+
+/** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … } */
+function readAuthorityKeyId(value: string): string | null {
+  const bytes = binaryBytes(value);
+  const first = expectSequence(parseDer(bytes), 'AuthorityKeyIdentifier').children[0];
+  return isContext(first, 0) ? Buffer.from(contentBytes(bytes, first)).toString('hex') : null;
+}

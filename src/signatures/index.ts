@@ -1,0 +1,16 @@
+/**
+ * Signature verification for manifiesta: CMS/PKCS #7 detached SignedData and raw PKCS #1 v1.5
+ * signatures against SAT e.firma-style certificates. Shared by the activities, the portal and the
+ * `verify` command; no Temporal imports.
+ */
+export { parseCertificate } from './certificate';
+export type { Certificate, CertificateKind, SignerIdentity } from './certificate';
+export { parseCrl } from './crl';
+export type { RevocationList } from './crl';
+export { CHECKS } from './report';
+export type { CheckName, CheckResult, SignatureFormat, VerificationReport } from './report';
+export { TrustStore } from './trust-store';
+export { loadTrustStore, TrustConfigurationError } from './trust-store-files';
+export type { TrustFiles } from './trust-store-files';
+export { LIMITS, SignatureVerifier } from './verify';
+export type { VerifyInput } from './verify';

@@ -1,0 +1,399 @@
+/**
+ * The signature verifier: one entry point for CMS and raw PKCS #1 signatures, returning the
+ * verification report of DESIGN §3. Whatever bytes arrive, the answer is a report; it never throws
+ * for bad input.
+ */
+import { createHash } from 'node:crypto';
+import { ERROR_CODES } from '../domain/errors';
+import { CertificateCache, type Certificate } from './certificate';
+import { buildPath } from './chain';
+import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
+import { bytesEqual } from './der';
+import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
+import { InputRejected, malformed } from './failure';
+import { OID, type DigestName } from './oids';
+import {
+  CHECKS,
+  type CheckName,
+  type CheckResult,
+  type SignatureFormat,
+  type VerificationReport,
+} from './report';
+import { rsaVerify, rsaVerifyDigest } from './rsa';
+import type { TrustStore } from './trust-store';
+
+export interface VerifyInput {
+  /** The exact bytes that were to be signed. */
+  readonly document: Uint8Array;
+  /** CMS (DER, PEM or base64) or a raw PKCS #1 v1.5 signature (binary or base64). */
+  readonly signature: Uint8Array;
+  /** Detected when absent: CMS when the bytes are a SignedData, otherwise PKCS #1. */
+  readonly format?: SignatureFormat | undefined;
+  /** The signer's certificate (DER, PEM or base64): required for PKCS #1, optional for CMS. */
+  readonly certificate?: Uint8Array | undefined;
+  /** When the process names the signer, the certificate must carry this RFC and/or CURP. */
+  readonly expectedSigner?: { readonly rfc?: string | null; readonly curp?: string | null } | undefined;
+  /** When validity and revocation are judged; now when absent. */
+  readonly at?: Date | undefined;
+}
+
+/** Limits on inputs; larger ones are refused with PAYLOAD_TOO_LARGE before any parsing. */
+export const LIMITS = {
+  signatureBytes: 1024 * 1024,
+  certificateBytes: 64 * 1024,
+} as const;
+
+const SIGNER_KEY_BITS = { min: 2048, max: 4096 } as const;
+
+/** Extended key usages that let a certificate sign documents. */
+const SIGNING_EXTENDED_USAGES: ReadonlySet<string> = new Set([
+  OID.emailProtection,
+  OID.documentSigning,
+  OID.microsoftDocumentSigning,
+  OID.anyExtendedKeyUsage,
+]);
+
+interface Evidence {
+  readonly format: SignatureFormat;
+  readonly digest: DigestName;
+  readonly signer: Certificate;
+  /** False when no certificate matches the SignerInfo's identifier (a swapped certificate). */
+  readonly signerIdentified: boolean;
+  readonly carried: readonly Certificate[];
+  readonly signedBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly messageDigest: Uint8Array | null;
+  readonly signingTime: Date | null;
+}
+
+export interface VerifierOptions {
+  /** Parsed certificates kept between verifications (0 disables the cache). Default 256. */
+  readonly certificateCacheSize?: number;
+}
+
+export class SignatureVerifier {
+  private readonly certificates: CertificateCache;
+
+  constructor(
+    private readonly trust: TrustStore,
+    options: VerifierOptions = {},
+  ) {
+    this.certificates = new CertificateCache(options.certificateCacheSize ?? 256);
+  }
+
+  verify(input: VerifyInput): VerificationReport {
+    const at = input.at ?? new Date();
+    const report = new ReportBuilder(at, input.document);
+    let evidence: Evidence;
+    try {
+      evidence = readEvidence(input, report, this.certificates);
+    } catch (error) {
+      if (!(error instanceof InputRejected)) throw error;
+      report.fail(error.code === 'UNSUPPORTED_ALGORITHM' ? 'algorithm' : 'format', error.message, error.code);
+      return report.build();
+    }
+    this.check(evidence, input, at, report);
+    return report.build();
+  }
+
+  private check(evidence: Evidence, input: VerifyInput, at: Date, report: ReportBuilder): void {
+    const { signer } = evidence;
+    report.describe(evidence);
+
+    if (signer.keyBits < SIGNER_KEY_BITS.min || signer.keyBits > SIGNER_KEY_BITS.max) {
+      report.fail('algorithm', `RSA key of ${signer.keyBits} bits; accepted: 2048 to 4096`);
+    } else {
+      report.pass('algorithm', `RSA-${evidence.digest.toUpperCase()}, ${signer.keyBits}-bit key`);
+    }
+
+    // Signature and document. With signed attributes the RSA signature covers the attributes and
+    // the messageDigest attribute binds the document (RFC 5652 §5.4); without, the RSA signature
+    // covers the document itself.
+    if (!evidence.signerIdentified) {
+      report.fail('signature', 'no certificate matches the SignerInfo’s signer identifier');
+      report.skip('document', 'not judged: the signer’s certificate is missing');
+    } else if (evidence.messageDigest !== null) {
+      const authentic = rsaVerify(
+        evidence.digest,
+        evidence.signedBytes,
+        signer.publicKey,
+        evidence.signature,
+      );
+      if (authentic) report.pass('signature', 'RSA signature over the signed attributes verifies');
+      else report.fail('signature', 'RSA signature over the signed attributes does not verify');
+      const actual = report.documentDigest(evidence.digest);
+      if (bytesEqual(actual, evidence.messageDigest))
+        report.pass('document', 'messageDigest matches the document');
+      else report.fail('document', 'messageDigest does not match the document');
+    } else {
+      const hash = report.documentDigest(evidence.digest);
+      const verdict = rsaVerifyDigest(evidence.digest, hash, signer.publicKey, evidence.signature);
+      if (verdict === 'valid') {
+        report.pass('signature', 'RSA signature verifies');
+        report.pass('document', 'the signature covers this document');
+      } else if (verdict === 'other-data') {
+        report.pass('signature', 'the signature was made with this certificate’s key');
+        report.fail('document', 'the signature covers other bytes than this document');
+      } else {
+        report.fail('signature', 'RSA signature does not verify with the certificate’s key');
+        report.skip('document', 'not judged: the signature is not authentic');
+      }
+    }
+
+    const usageProblem = signingUsageProblem(signer);
+    if (usageProblem === null) report.pass('keyUsage', `${signer.kind} certificate allowed to sign`);
+    else report.fail('keyUsage', usageProblem);
+
+    const path = buildPath(signer, evidence.carried, this.trust.anchors);
+    if (path.ok) {
+      report.path = path.path.map((c) => c.subjectText);
+      report.pass('chain', `path of ${path.path.length} to a trust anchor`);
+    } else {
+      report.fail('chain', path.reason);
+    }
+
+    const judged = path.ok ? path.path : [signer];
+    const outOfValidity = judged.find((c) => at < c.notBefore || at > c.notAfter);
+    if (outOfValidity === undefined) {
+      report.pass('validity', `every certificate valid at ${at.toISOString()}`);
+    } else {
+      const when = at < outOfValidity.notBefore ? 'not yet valid' : 'expired';
+      report.fail(
+        'validity',
+        `${outOfValidity.subjectText} ${when} at ${at.toISOString()} (valid ${outOfValidity.notBefore.toISOString()} to ${outOfValidity.notAfter.toISOString()})`,
+      );
+    }
+
+    this.checkRevocation(path.ok ? path.path : null, at, report);
+    checkIdentity(signer, input.expectedSigner, report);
+  }
+
+  /** RFC 5280 §6.3, simplified to complete CRLs: each certificate below the anchor, by its issuer. */
+  private checkRevocation(path: readonly Certificate[] | null, at: Date, report: ReportBuilder): void {
+    if (this.trust.crls.length === 0) return report.skip('revocation', 'no CRLs configured');
+    if (path === null) return report.skip('revocation', 'no certification path to check');
+    const notes: string[] = [];
+    for (let i = 0; i < path.length - 1; i++) {
+      const cert = path[i]!;
+      const crls = this.trust.crlsFor(path[i + 1]!);
+      if (crls.length === 0) {
+        notes.push(`no CRL from ${cert.issuerText}`);
+        continue;
+      }
+      for (const crl of crls) {
+        const revokedAt = crl.revoked.get(cert.serial);
+        if (revokedAt !== undefined && revokedAt <= at) {
+          return report.fail(
+            'revocation',
+            `${cert.subjectText} (serial ${cert.serial}) revoked on ${revokedAt.toISOString()} per ${crl.source}`,
+          );
+        }
+      }
+      notes.push(`${cert.subjectText} not revoked`);
+    }
+    report.pass('revocation', notes.join('; '));
+  }
+}
+
+function readEvidence(input: VerifyInput, report: ReportBuilder, certificates: CertificateCache): Evidence {
+  if (input.signature.length > LIMITS.signatureBytes) {
+    throw new InputRejected('PAYLOAD_TOO_LARGE', `signature larger than ${LIMITS.signatureBytes} bytes`);
+  }
+  if (input.certificate !== undefined && input.certificate.length > LIMITS.certificateBytes) {
+    throw new InputRejected('PAYLOAD_TOO_LARGE', `certificate larger than ${LIMITS.certificateBytes} bytes`);
+  }
+  const given =
+    input.certificate === undefined ? null : certificates.parse(toDer(input.certificate, CERTIFICATE_LABELS));
+  const cmsBytes = toDer(input.signature, CMS_LABELS);
+  const format = input.format ?? (looksLikeCms(cmsBytes) ? 'cms' : 'pkcs1-sha256');
+  report.format = format;
+
+  if (format === 'cms') {
+    const cms = parseCms(cmsBytes);
+    const evidence = cmsEvidence(cms, given, input.document, certificates);
+    report.pass('format', `CMS SignedData${cms.signer.signedAttributes ? ' with signed attributes' : ''}`);
+    return evidence;
+  }
+  if (given === null) throw malformed('a PKCS #1 signature needs the signer’s certificate');
+  const signature = toDer(input.signature, []);
+  const modulusBytes = Math.ceil(given.keyBits / 8);
+  if (signature.length !== modulusBytes) {
+    throw malformed(`PKCS #1 signature of ${signature.length} bytes for a ${given.keyBits}-bit key`);
+  }
+  report.pass('format', 'PKCS #1 v1.5 signature with its certificate');
+  return {
+    format,
+    digest: 'sha256',
+    signer: given,
+    signerIdentified: true,
+    carried: [],
+    signedBytes: input.document,
+    signature,
+    messageDigest: null,
+    signingTime: null,
+  };
+}
+
+function cmsEvidence(
+  cms: CmsSignedData,
+  given: Certificate | null,
+  document: Uint8Array,
+  certificates: CertificateCache,
+): Evidence {
+  // Attached content, if any, is not trusted to be the document: the signature is judged against
+  // the document we hold, so other content fails as DOCUMENT_MISMATCH like any other bytes.
+  const { signer: info } = cms;
+  const carried = cms.certificates
+    .map((der) => parseCertificateLenient(der, certificates))
+    .filter((c): c is Certificate => c !== null);
+  const candidates = given === null ? carried : [given, ...carried];
+  if (candidates.length === 0) throw malformed('the CMS carries no certificate and none was given');
+  const identified = candidates.find((c) =>
+    'subjectKeyId' in info.sid
+      ? c.subjectKeyId === info.sid.subjectKeyId
+      : c.serial === info.sid.serial && bytesEqual(c.issuerName, info.sid.issuerName),
+  );
+  const signer = identified ?? candidates[0]!;
+  const attributes = info.signedAttributes;
+  return {
+    format: 'cms',
+    digest: info.digest,
+    signer,
+    signerIdentified: identified !== undefined,
+    carried: carried.filter((c) => c !== signer),
+    signedBytes: attributes?.signedBytes ?? document,
+    signature: info.signature,
+    messageDigest: attributes?.messageDigest ?? null,
+    signingTime: attributes?.signingTime ?? null,
+  };
+}
+
+/** Carried certificates that cannot be read (e.g. an EC intermediate) just do not help build paths. */
+function parseCertificateLenient(der: Uint8Array, certificates: CertificateCache): Certificate | null {
+  try {
+    return certificates.parse(der);
+  } catch (error) {
+    if (error instanceof InputRejected && error.code === 'UNSUPPORTED_ALGORITHM') return null;
+    throw error;
+  }
+}
+
+/** Why the signer's certificate may not sign documents, or null when it may. */
+function signingUsageProblem(cert: Certificate): string | null {
+  if (cert.kind === 'csd') return 'a CSD (seal certificate for invoices) is not a person’s signature';
+  if (cert.basicConstraints?.ca === true) return 'a CA certificate does not sign documents';
+  if (cert.keyUsage !== null && !cert.keyUsage.digitalSignature && !cert.keyUsage.nonRepudiation) {
+    return 'keyUsage allows neither digitalSignature nor nonRepudiation';
+  }
+  if (cert.extKeyUsage !== null && !cert.extKeyUsage.some((u) => SIGNING_EXTENDED_USAGES.has(u))) {
+    return `extendedKeyUsage (${cert.extKeyUsage.join(', ')}) does not include document signing`;
+  }
+  if (cert.unknownCriticalExtensions.length > 0) {
+    return `unprocessed critical extensions ${cert.unknownCriticalExtensions.join(', ')}`;
+  }
+  return null;
+}
+
+const normalise = (value: string): string => value.trim().toUpperCase();
+
+function checkIdentity(
+  cert: Certificate,
+  expected: VerifyInput['expectedSigner'],
+  report: ReportBuilder,
+): void {
+  const rfc = expected?.rfc ? normalise(expected.rfc) : null;
+  const curp = expected?.curp ? normalise(expected.curp) : null;
+  if (rfc === null && curp === null) return report.skip('identity', 'no expected signer given');
+  const problems: string[] = [];
+  // A persona moral's e.firma names the company and its representative: either may be expected.
+  if (rfc !== null && rfc !== cert.subject.rfc && rfc !== cert.subject.representativeRfc) {
+    problems.push(`RFC ${cert.subject.rfc ?? '(none)'} is not the expected ${rfc}`);
+  }
+  if (curp !== null && curp !== cert.subject.curp) {
+    problems.push(`CURP ${cert.subject.curp ?? '(none)'} is not the expected ${curp}`);
+  }
+  if (problems.length > 0) report.fail('identity', problems.join('; '));
+  else
+    report.pass(
+      'identity',
+      [rfc && `RFC ${rfc}`, curp && `CURP ${curp}`].filter(Boolean).join(' and ') + ' match',
+    );
+}
+
+/** Collects check outcomes; unrecorded checks are reported as skipped. */
+class ReportBuilder {
+  format: SignatureFormat | null = null;
+  path: readonly string[] = [];
+  private readonly results = new Map<CheckName, CheckResult & { code?: string }>();
+  private evidence: Evidence | null = null;
+  private readonly digests = new Map<DigestName, Buffer>();
+
+  constructor(
+    private readonly at: Date,
+    private readonly document: Uint8Array,
+  ) {}
+
+  /** The document's digest, computed once per algorithm (the report always needs SHA-256). */
+  documentDigest(name: DigestName): Buffer {
+    let digest = this.digests.get(name);
+    if (digest === undefined) {
+      digest = createHash(name).update(this.document).digest();
+      this.digests.set(name, digest);
+    }
+    return digest;
+  }
+
+  describe(evidence: Evidence): void {
+    this.evidence = evidence;
+  }
+  pass(check: CheckName, detail: string): void {
+    this.results.set(check, { check, outcome: 'passed', detail });
+  }
+  fail(check: CheckName, detail: string, code?: string): void {
+    this.results.set(check, { check, outcome: 'failed', detail, ...(code ? { code } : {}) });
+  }
+  skip(check: CheckName, detail: string): void {
+    this.results.set(check, { check, outcome: 'skipped', detail });
+  }
+
+  build(): VerificationReport {
+    const checks: CheckResult[] = CHECKS.map(
+      ({ check }) => this.results.get(check) ?? { check, outcome: 'skipped', detail: 'not reached' },
+    );
+    const firstFailure = CHECKS.find(({ check }) => this.results.get(check)?.outcome === 'failed');
+    const failureCode = firstFailure && (this.results.get(firstFailure.check)?.code ?? firstFailure.code);
+    const code = failureCode as VerificationReport['code'];
+    const e = this.evidence;
+    const cert = e?.signer;
+    return {
+      valid: code === undefined,
+      ...(code !== undefined ? { code, message: ERROR_CODES[code].message } : {}),
+      format: this.format,
+      checks: checks.map(({ check, outcome, detail }) => ({ check, outcome, detail })),
+      signer: cert
+        ? {
+            name: cert.subject.name,
+            rfc: cert.subject.rfc,
+            curp: cert.subject.curp,
+            representativeRfc: cert.subject.representativeRfc,
+          }
+        : null,
+      certificate: cert
+        ? {
+            serial: cert.serial,
+            subject: cert.subjectText,
+            issuer: cert.issuerText,
+            notBefore: cert.notBefore.toISOString(),
+            notAfter: cert.notAfter.toISOString(),
+            kind: cert.kind,
+            keyBits: cert.keyBits,
+          }
+        : null,
+      signingTime: e?.signingTime?.toISOString() ?? null,
+      algorithm: e ? `RSA-${e.digest.toUpperCase()}` : null,
+      path: this.path,
+      documentSha256: this.documentDigest('sha256').toString('hex'),
+      verifiedAt: this.at.toISOString(),
+    };
+  }
+}
