@@ -1,0 +1,45 @@
+/** `manifiesta <command>`: the coordinator CLI (DESIGN §3). One file per command under ./commands. */
+import { Command, CommanderError } from 'commander';
+import { registerVerify } from './commands/verify';
+import { ExitCode, RefusedError, UsageError } from './errors';
+import { packageVersion } from '../version';
+
+export function buildProgram(): Command {
+  const program = new Command('manifiesta')
+    .description('Seguimiento durable de firmas para la adhesión municipal a Gobierno Abierto.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(use --help para ver las opciones)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerVerify(program);
+  return program;
+}
+
+/** Runs the CLI and exits with the documented code. */
+export function run(argv: readonly string[]): void {
+  buildProgram()
+    .parseAsync([...argv])
+    .then(
+      () => process.exit(process.exitCode ?? ExitCode.ok),
+      (error: unknown) => process.exit(report(error)),
+    );
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here too, with exit code 0.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof RefusedError) {
+    process.stderr.write(`${error.code}: ${error.message}\n`);
+    return ExitCode.refused;
+  }
+  process.stderr.write(
+    `error inesperado: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return ExitCode.refused;
+}
