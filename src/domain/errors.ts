@@ -72,6 +72,14 @@ export const ERROR_CODES = {
     message:
       'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits con SHA-256, SHA-384 o SHA-512.',
   },
+  PROCESS_NOT_FOUND: {
+    status: 404,
+    message: 'No existe un proceso con ese identificador.',
+  },
+  PROCESS_ALREADY_RUNNING: {
+    status: 409,
+    message: 'Ya hay un proceso en curso para este municipio y campaña.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',

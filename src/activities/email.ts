@@ -1,0 +1,192 @@
+/**
+ * The process's email: Spanish text and HTML for each message of DESIGN §1, sent with nodemailer
+ * over SMTP, with SMTP failures classified by whether a retry can help.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { SendEmailInput, SendEmailResult } from '../domain/activities';
+import { ActivityFailure } from '../domain/failures';
+import { STAGE_LABEL } from '../domain/process';
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+const ROLE_TITLE = {
+  municipal: 'la Presidencia Municipal',
+  institute: 'la Presidencia del Instituto',
+} as const;
+
+/** "08 de diciembre de 2026, 14:30 (hora de la Ciudad de México)" */
+export function spanishDeadline(iso: string): string {
+  const date = new Date(iso);
+  const day = new Intl.DateTimeFormat('es-MX', {
+    timeZone: 'America/Mexico_City',
+    day: '2-digit',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(date);
+  return `${day} (hora del centro de México)`;
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+/** The message for `input`; `url` is the signing link when the message carries one. */
+export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {
+  const m = input.municipality;
+  const short = input.institution.shortName;
+  const deadline = input.deadline ? spanishDeadline(input.deadline) : null;
+  const role = input.role ? ROLE_TITLE[input.role] : null;
+  let subject: string;
+  const paragraphs: string[] = [];
+  switch (input.kind) {
+    case 'signature-request':
+      subject =
+        input.role === 'institute'
+          ? `Contrafirma requerida: manifestación de ${m} (Gobierno Abierto)`
+          : `Firma requerida: manifestación de intención de ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        input.role === 'institute'
+          ? `El Ayuntamiento de ${m} ya firmó su manifestación expresa de la intención de participar en el ejercicio de Gobierno Abierto. Se solicita la contrafirma de ${role} con su firma electrónica avanzada (e.firma).`
+          : `Se solicita la firma de ${role} de ${m} en la manifestación expresa de la intención de participar en el ejercicio de Gobierno Abierto en el ámbito municipal, con su firma electrónica avanzada (e.firma).`,
+        'En la página del enlace podrá leer la carta completa, verificar su huella SHA-256 y firmar con sus archivos .cer y .key (la llave privada y la contraseña nunca salen de su navegador), o subir una firma .p7s hecha con otra herramienta. También puede declinar indicando el motivo.',
+      );
+      break;
+    case 'deadline-extended':
+      subject = `Plazo ampliado: manifestación de ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        `La coordinación amplió el plazo para la firma de ${role}. Los enlaces anteriores dejaron de funcionar; use el de este correo.`,
+      );
+      break;
+    case 'reminder':
+      subject = `Recordatorio: ${STAGE_LABEL[input.stage].toLowerCase()} — ${m}`;
+      paragraphs.push(
+        input.role
+          ? `Le recordamos que la manifestación de intención de ${m} espera la firma de ${role}.`
+          : `Le recordamos que ${m} debe instalar su Secretariado Técnico Municipal (gobierno municipal, sociedad civil y ${short}) y que la coordinación registre la instalación con su acta.`,
+      );
+      break;
+    case 'escalation':
+      subject = `Plazo vencido: ${m} (${input.inegiCode}) — ${STAGE_LABEL[input.stage]}`;
+      paragraphs.push(
+        `El plazo de la etapa «${STAGE_LABEL[input.stage]}» de ${m} venció sin respuesta. Si nada cambia, el proceso vencerá el ${deadline ?? 'próximamente'}.`,
+        `Puede reenviar el enlace (manifiesta resend ${input.workflowId} --role …), ampliar el plazo (manifiesta extend ${input.workflowId} --days N --reason …) o sustituir a la persona firmante.`,
+      );
+      break;
+    case 'signatures-complete':
+      subject = `Manifestación firmada: ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        `La manifestación expresa de la intención de participar de ${m} quedó firmada por la Presidencia Municipal y contrafirmada por ${short}.`,
+        `Sigue la instalación del Secretariado Técnico Municipal${deadline ? `, a más tardar el ${deadline}` : ''}.`,
+      );
+      break;
+    case 'completion':
+      subject = `Proceso concluido: ${m} instaló su Secretariado Técnico Municipal`;
+      paragraphs.push(
+        `Quedó registrada la instalación del Secretariado Técnico Municipal de ${m}. El proceso de adhesión concluyó. Gracias.`,
+      );
+      break;
+    case 'expiry':
+      subject = `Proceso vencido: ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        `El proceso de adhesión de ${m} venció porque la etapa «${STAGE_LABEL[input.stage === 'Expired' ? 'Expired' : input.stage]}» no se completó a tiempo. La coordinación puede iniciar uno nuevo.`,
+      );
+      break;
+    case 'withdrawal':
+      subject = `Proceso retirado: ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        `La coordinación retiró el proceso de adhesión de ${m}. Los enlaces de firma dejaron de funcionar.`,
+        `Motivo: ${input.reason ?? '—'}`,
+      );
+      break;
+    case 'declined':
+      subject = `Manifestación declinada: ${m} (Gobierno Abierto)`;
+      paragraphs.push(
+        `${role ? `${role[0]!.toUpperCase()}${role.slice(1)}` : 'La persona firmante'} declinó firmar la manifestación de ${m}.`,
+        `Motivo: ${input.reason ?? '—'}`,
+      );
+      break;
+  }
+  if (url && input.link) {
+    paragraphs.push(
+      `Enlace para firmar (personal, no lo reenvíe; vence el ${spanishDeadline(input.link.expiresAt)}):`,
+    );
+  }
+  if (deadline && input.kind !== 'escalation') paragraphs.push(`Fecha límite: ${deadline}.`);
+  if (input.documentSha256) paragraphs.push(`Huella SHA-256 de la carta: ${input.documentSha256}`);
+
+  const footer = `Proceso ${input.workflowId} · clave INEGI ${input.inegiCode}. Mensaje automático de manifiesta; no responda a este correo.`;
+  const text = [...paragraphs, ...(url ? [url] : []), '', footer].join('\n\n');
+  const html = [
+    '<!doctype html><html lang="es-MX"><body style="font-family: Arial, sans-serif; color: #1a1a1a; line-height: 1.5; max-width: 40em">',
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    url
+      ? `<p><a href="${escapeHtml(url)}" style="display: inline-block; background: #0b5394; color: #ffffff; padding: 0.7em 1.2em; text-decoration: none; border-radius: 4px">Abrir la página de firma</a></p><p style="font-size: 0.85em; word-break: break-all">${escapeHtml(url)}</p>`
+      : '',
+    `<p style="font-size: 0.8em; color: #555555">${escapeHtml(footer)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+/** SMTP errors that retrying cannot fix: a 5xx reply, failed authentication, a refused envelope. */
+export function isPermanentSmtpError(error: unknown): boolean {
+  const e = error as { responseCode?: number; code?: string };
+  if (typeof e?.responseCode === 'number') return e.responseCode >= 500;
+  return e?.code === 'EAUTH' || e?.code === 'EENVELOPE' || e?.code === 'EMESSAGE';
+}
+
+export interface Mailer {
+  readonly from: string;
+  readonly transport: Transporter;
+}
+
+export function createMailer(smtpUrl: string, from: string): Mailer {
+  return { from, transport: nodemailer.createTransport(smtpUrl) };
+}
+
+/**
+ * Sends one message. Its Message-ID derives from the process and the message key, so a retry that
+ * reaches the relay twice is recognisable as the same message.
+ */
+export async function sendEmail(
+  mailer: Mailer,
+  input: SendEmailInput,
+  url: string | null,
+): Promise<SendEmailResult> {
+  const rendered = renderEmail(input, url);
+  const domain = /@([^>\s]+)/.exec(mailer.from)?.[1] ?? 'manifiesta.local';
+  const messageId = `<${input.workflowId}.${input.messageKey}@${domain}>`;
+  try {
+    const info = (await mailer.transport.sendMail({
+      from: mailer.from,
+      to: input.to.map((r) => ({ name: r.name, address: r.email })),
+      cc: input.cc?.map((r) => ({ name: r.name, address: r.email })),
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId,
+      headers: { 'X-Manifiesta-Process': input.workflowId, 'X-Manifiesta-Message': input.messageKey },
+    })) as { accepted: (string | { address: string })[] };
+    return { messageId, accepted: info.accepted.map((a) => (typeof a === 'string' ? a : a.address)) };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    if (isPermanentSmtpError(error)) {
+      throw ApplicationFailure.create({
+        type: ActivityFailure.EmailRejected,
+        message: `SMTP refused ${input.kind}: ${detail}`,
+        nonRetryable: true,
+      });
+    }
+    throw new Error(`SMTP unavailable for ${input.kind}: ${detail}`, { cause: error }); // transient: retried with backoff
+  }
+}

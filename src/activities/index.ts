@@ -1,0 +1,96 @@
+/**
+ * Every side effect of the process, behind `createActivities(deps)`: the worker, the plugin and the
+ * tests inject the real parts (SMTP, the evidence folder, the trust store).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import type {
+  RenderLetterInput,
+  SendEmailInput,
+  SendEmailResult,
+  StoreEvidenceInput,
+  StoreEvidenceResult,
+  VerifySignatureInput,
+  VerifySignatureResult,
+} from '../domain/activities';
+import { ActivityFailure } from '../domain/failures';
+import type { DocumentRecord } from '../domain/process';
+import type { SigningLinks } from '../links/tokens';
+import type { SignatureVerifier } from '../signatures';
+import { sendEmail, type Mailer } from './email';
+import type { EvidenceStore } from './evidence-store';
+import { renderLetterPdf } from './letter';
+
+export interface ActivityDeps {
+  readonly evidence: EvidenceStore;
+  readonly mailer: Mailer;
+  readonly links: SigningLinks;
+  readonly verifier: SignatureVerifier;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** Renders the letter, stores it under its SHA-256, and returns only the digest and metadata. */
+    async renderLetter(input: RenderLetterInput): Promise<DocumentRecord> {
+      const pdf = await renderLetterPdf(input);
+      const sha256 = await deps.evidence.put(pdf);
+      return {
+        sha256,
+        size: pdf.length,
+        mediaType: 'application/pdf',
+        fileName: `manifestacion-${input.inegiCode}.pdf`,
+      };
+    },
+
+    /** Sends one message; a signing link is minted here, so neither LINK_SECRET nor the token enters history. */
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const url = input.link ? deps.links.url({ workflowId: input.workflowId, ...input.link }) : null;
+      return sendEmail(deps.mailer, input, url);
+    },
+
+    /** Verifies against the stored document and the expected signer; keeps the signature as evidence. */
+    async verifySignature(input: VerifySignatureInput): Promise<VerifySignatureResult> {
+      const document = await deps.evidence.get(input.documentSha256);
+      if (document === null) {
+        throw ApplicationFailure.create({
+          type: ActivityFailure.EvidenceMissing,
+          message: `document ${input.documentSha256} is not in EVIDENCE_DIR`,
+          nonRetryable: true,
+        });
+      }
+      const signature = Buffer.from(input.signatureBase64, 'base64');
+      const certificate =
+        input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
+      const report = deps.verifier.verify({
+        document,
+        signature,
+        certificate,
+        format: input.format,
+        expectedSigner: input.expectedSigner,
+        at: new Date(input.at),
+      });
+      // Evidence is kept only for what will be recorded: a refused signature leaves nothing behind.
+      const signatureSha256 = report.valid ? await deps.evidence.put(signature) : sha256(signature);
+      const certificateSha256 =
+        certificate === undefined
+          ? null
+          : report.valid
+            ? await deps.evidence.put(certificate)
+            : sha256(certificate);
+      return { report, signatureSha256, certificateSha256 };
+    },
+
+    /** Stores a document (the installation minutes) under its SHA-256. */
+    async storeEvidence(input: StoreEvidenceInput): Promise<StoreEvidenceResult> {
+      const bytes = Buffer.from(input.contentBase64, 'base64');
+      const digest = await deps.evidence.put(bytes);
+      return { sha256: digest, size: bytes.length, mediaType: input.mediaType, fileName: input.fileName };
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

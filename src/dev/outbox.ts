@@ -1,0 +1,94 @@
+/**
+ * A local SMTP server that keeps what it receives (DESIGN §4): the outbox people read in `npm start`
+ * and tests assert on. It can be taken down and brought back on the same port to rehearse an
+ * unreachable relay.
+ */
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface OutboxMessage {
+  readonly id: number;
+  readonly receivedAt: string;
+  readonly envelopeTo: readonly string[];
+  readonly mail: ParsedMail;
+  readonly raw: Buffer;
+}
+
+export class Outbox {
+  readonly messages: OutboxMessage[] = [];
+  private server: SMTPServer | null = null;
+  private waiters: (() => void)[] = [];
+  port = 0;
+
+  async start(port = 0): Promise<void> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      size: 25 * 1024 * 1024,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw).then(
+            (mail) => {
+              this.messages.push({
+                id: this.messages.length + 1,
+                receivedAt: new Date().toISOString(),
+                envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+                mail,
+                raw,
+              });
+              for (const wake of this.waiters.splice(0)) wake();
+              callback();
+            },
+            (error: Error) => callback(error),
+          );
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
+    this.port = address.port;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resolves with the first message (received so far or later) that matches, or rejects after `timeoutMs`. */
+  async waitFor(
+    predicate: (m: OutboxMessage) => boolean,
+    timeoutMs = 30_000,
+    what = 'a matching email',
+  ): Promise<OutboxMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(predicate);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const seen = this.messages.map((m) => `${m.envelopeTo.join(',')}: ${m.mail.subject}`).join('\n  ');
+        throw new Error(`timed out waiting for ${what}; outbox has:\n  ${seen || '(nothing)'}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/** Inputs and results of the activities (src/activities): one input object each. */
+import type { DocumentRecord, Institution, Person, Role, Stage } from './process';
+import type { VerificationReport } from '../signatures/report';
+
+export interface RenderLetterInput {
+  readonly workflowId: string;
+  readonly municipality: string;
+  readonly inegiCode: string;
+  readonly president: Person;
+  readonly commissioner: Person;
+  /** `YYYY-MM-DD`. */
+  readonly letterDate: string;
+  readonly place: string;
+  readonly institution: Institution;
+}
+
+export type EmailKind =
+  | 'signature-request'
+  | 'reminder'
+  | 'escalation'
+  | 'signatures-complete'
+  | 'completion'
+  | 'expiry'
+  | 'withdrawal'
+  | 'declined'
+  | 'deadline-extended';
+
+export interface Recipient {
+  readonly name: string;
+  readonly email: string;
+}
+
+/** A link to mint inside the email activity: neither LINK_SECRET nor the token enters history. */
+export interface LinkReference {
+  readonly role: Role;
+  readonly version: number;
+  readonly expiresAt: string;
+}
+
+export interface SendEmailInput {
+  readonly workflowId: string;
+  /** Unique per message of the process: the Message-ID derives from it, so a retry that sends twice is recognisable. */
+  readonly messageKey: string;
+  readonly kind: EmailKind;
+  readonly to: readonly Recipient[];
+  readonly cc?: readonly Recipient[];
+  readonly municipality: string;
+  readonly inegiCode: string;
+  readonly stage: Stage;
+  readonly deadline: string | null;
+  /** The role the message is about (who signs, who is awaited). */
+  readonly role?: Role;
+  readonly link?: LinkReference;
+  readonly reason?: string;
+  readonly institution: Institution;
+  readonly documentSha256?: string;
+}
+
+export interface SendEmailResult {
+  readonly messageId: string;
+  readonly accepted: readonly string[];
+}
+
+export interface VerifySignatureInput {
+  readonly documentSha256: string;
+  readonly signatureBase64: string;
+  readonly certificateBase64?: string;
+  readonly format?: 'cms' | 'pkcs1-sha256';
+  readonly expectedSigner: { readonly rfc?: string | null; readonly curp?: string | null };
+  /** When the signature arrived (validity is judged then). */
+  readonly at: string;
+}
+
+export interface VerifySignatureResult {
+  readonly report: VerificationReport;
+  readonly signatureSha256: string;
+  readonly certificateSha256: string | null;
+}
+
+export interface StoreEvidenceInput {
+  readonly contentBase64: string;
+  readonly fileName: string;
+  readonly mediaType: string;
+}
+
+export type StoreEvidenceResult = DocumentRecord;

@@ -1,0 +1,93 @@
+/**
+ * The process's messages (DESIGN §3), defined once and imported by the workflow, the CLI and the
+ * portal. Every change goes through an update rather than a signal: the caller learns at once
+ * whether it was accepted, and a validator refuses bad input before it enters history.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Person, ProcessState, Role, Sector, Stage } from './process';
+import type { VerificationReport } from '../signatures/report';
+
+export interface SubmitSignatureInput {
+  readonly role: Role;
+  /** The link version the signer's token carries; only the newest link works. */
+  readonly linkVersion: number;
+  /** Detected when absent. */
+  readonly format?: 'cms' | 'pkcs1-sha256';
+  /** Base64 of the signature bytes. */
+  readonly signature: string;
+  /** Base64 of the signer's certificate (required for PKCS#1). */
+  readonly certificate?: string;
+}
+
+export interface SubmitSignatureResult {
+  readonly status: 'accepted';
+  readonly stage: Stage;
+  readonly report: VerificationReport;
+}
+
+export interface DeclineInput {
+  readonly role: Role;
+  readonly linkVersion: number;
+  readonly reason: string;
+}
+
+export interface InstallationMemberInput {
+  readonly name: string;
+  readonly sector: Sector;
+  readonly position: string;
+}
+
+export interface RecordInstallationInput {
+  /** `YYYY-MM-DD`, not in the future. */
+  readonly date: string;
+  readonly members: readonly InstallationMemberInput[];
+  /** The signed minutes (acta de instalación). */
+  readonly minutes: { readonly fileName: string; readonly contentBase64: string };
+  readonly actor?: string;
+}
+
+export interface CoordinatorAction {
+  readonly reason: string;
+  /** Who acted, for the audit trail (e.g. the coordinator's e-mail). */
+  readonly actor?: string;
+}
+
+export interface ExtendDeadlineInput extends CoordinatorAction {
+  /** Days added to the current stage's deadline (fractions allowed). */
+  readonly days: number;
+}
+
+export interface ReplaceSignerInput extends CoordinatorAction {
+  readonly role: Role;
+  readonly person: Person;
+}
+
+export interface ResendLinkInput {
+  readonly role: Role;
+  readonly actor?: string;
+}
+
+export interface StageResult {
+  readonly stage: Stage;
+}
+
+export const statusQuery = defineQuery<ProcessState>('status');
+export const submitSignatureUpdate = defineUpdate<SubmitSignatureResult, [SubmitSignatureInput]>(
+  'submitSignature',
+);
+export const declineUpdate = defineUpdate<StageResult, [DeclineInput]>('decline');
+export const recordInstallationUpdate = defineUpdate<StageResult, [RecordInstallationInput]>(
+  'recordInstallation',
+);
+export const withdrawUpdate = defineUpdate<StageResult, [CoordinatorAction]>('withdraw');
+export const extendDeadlineUpdate = defineUpdate<StageResult & { deadline: string }, [ExtendDeadlineInput]>(
+  'extendDeadline',
+);
+export const replaceSignerUpdate = defineUpdate<StageResult, [ReplaceSignerInput]>('replaceSigner');
+export const resendLinkUpdate = defineUpdate<StageResult & { linkVersion: number }, [ResendLinkInput]>(
+  'resendLink',
+);
+
+/** Largest signature, certificate or minutes accepted in an update (decoded bytes). */
+export const MAX_SIGNATURE_BYTES = 1024 * 1024;
+export const MAX_MINUTES_BYTES = 1024 * 1024;

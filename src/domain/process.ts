@@ -1,0 +1,290 @@
+/**
+ * The adhesion process (DESIGN §2): stages, roles, the policy with its defaults, and the process's
+ * input and state. Pure and sandbox-safe: imported by the workflow, activities, portal and CLI.
+ */
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { VerificationReport } from '../signatures/report';
+
+export const Stage = {
+  AwaitingMunicipalSignature: 'AwaitingMunicipalSignature',
+  AwaitingInstituteCountersignature: 'AwaitingInstituteCountersignature',
+  AwaitingSecretariatInstallation: 'AwaitingSecretariatInstallation',
+  Completed: 'Completed',
+  Declined: 'Declined',
+  Withdrawn: 'Withdrawn',
+  Expired: 'Expired',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+export const WAITING_STAGES: readonly Stage[] = [
+  Stage.AwaitingMunicipalSignature,
+  Stage.AwaitingInstituteCountersignature,
+  Stage.AwaitingSecretariatInstallation,
+];
+
+export function isTerminal(stage: Stage): boolean {
+  return !WAITING_STAGES.includes(stage);
+}
+
+/** Who signs: the municipal president, or the institute's presiding commissioner. */
+export type Role = 'municipal' | 'institute';
+export const ROLES: readonly Role[] = ['municipal', 'institute'];
+
+/** The role whose signature a stage awaits, if any. */
+export function roleAwaited(stage: Stage): Role | null {
+  if (stage === Stage.AwaitingMunicipalSignature) return 'municipal';
+  if (stage === Stage.AwaitingInstituteCountersignature) return 'institute';
+  return null;
+}
+
+/** Spanish names, for signers, emails and the Web UI. */
+export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
+  AwaitingMunicipalSignature: 'En espera de la firma municipal',
+  AwaitingInstituteCountersignature: 'En espera de la contrafirma del Instituto',
+  AwaitingSecretariatInstallation: 'En espera de la instalación del Secretariado Técnico Municipal',
+  Completed: 'Concluido',
+  Declined: 'Declinado',
+  Withdrawn: 'Retirado por la coordinación',
+  Expired: 'Vencido',
+};
+
+export interface Person {
+  readonly name: string;
+  readonly email: string;
+  readonly rfc?: string | null;
+  readonly curp?: string | null;
+}
+
+/** Timing of one waiting stage. Durations are Temporal durations: `'15 days'`, `'36h'`, `'10s'`, or ms. */
+export interface StagePolicy {
+  /** From entering the stage to its deadline. */
+  readonly deadline: Duration;
+  /** Reminders to whoever is awaited, this long before the deadline (each sent once). */
+  readonly remindBefore: readonly Duration[];
+  /** After the deadline passes (and the coordinator has been alerted), how long before the process expires. */
+  readonly grace: Duration;
+}
+
+/**
+ * The process policy. Every waiting stage has a deadline, reminders before it, an escalation to
+ * the coordinator when it passes, and a grace period after which the process is Expired.
+ */
+export interface Policy {
+  readonly municipalSignature: StagePolicy;
+  readonly instituteCountersignature: StagePolicy;
+  readonly secretariatInstallation: StagePolicy;
+}
+
+/** The documented defaults (README "Policy"). */
+export const DEFAULT_POLICY: Policy = {
+  municipalSignature: { deadline: '15 days', remindBefore: ['7 days', '2 days'], grace: '5 days' },
+  instituteCountersignature: { deadline: '10 days', remindBefore: ['5 days', '1 day'], grace: '5 days' },
+  secretariatInstallation: { deadline: '60 days', remindBefore: ['30 days', '7 days'], grace: '15 days' },
+};
+
+export type PolicyOverride = {
+  readonly [K in keyof Policy]?: Partial<StagePolicy>;
+};
+
+export const POLICY_KEY_OF_STAGE: Readonly<Partial<Record<Stage, keyof Policy>>> = {
+  AwaitingMunicipalSignature: 'municipalSignature',
+  AwaitingInstituteCountersignature: 'instituteCountersignature',
+  AwaitingSecretariatInstallation: 'secretariatInstallation',
+};
+
+/** Policy with every duration in milliseconds, as the workflow keeps it. */
+export interface ResolvedStagePolicy {
+  readonly deadlineMs: number;
+  readonly remindBeforeMs: readonly number[];
+  readonly graceMs: number;
+}
+export type ResolvedPolicy = Readonly<Record<keyof Policy, ResolvedStagePolicy>>;
+
+/** Defaults, then the campaign's, then the process's overrides; throws on an invalid duration. */
+export function resolvePolicy(...overrides: readonly (PolicyOverride | undefined)[]): ResolvedPolicy {
+  const keys = Object.keys(DEFAULT_POLICY) as (keyof Policy)[];
+  const resolved = {} as Record<keyof Policy, ResolvedStagePolicy>;
+  for (const key of keys) {
+    const merged: StagePolicy = Object.assign(
+      {},
+      DEFAULT_POLICY[key],
+      ...overrides.map((o) => o?.[key] ?? {}),
+    );
+    const deadlineMs = positive(merged.deadline, `${key}.deadline`);
+    const remindBeforeMs = merged.remindBefore
+      .map((d, i) => positive(d, `${key}.remindBefore[${i}]`))
+      .filter((ms) => ms < deadlineMs)
+      .sort((a, b) => b - a);
+    resolved[key] = { deadlineMs, remindBeforeMs, graceMs: nonNegative(merged.grace, `${key}.grace`) };
+  }
+  return resolved;
+}
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+function toMs(value: Duration, what: string): number {
+  try {
+    const ms = msToNumber(value);
+    if (Number.isFinite(ms)) return ms;
+  } catch {
+    // fall through to the error below
+  }
+  throw new PolicyError(`${what}: "${String(value)}" is not a duration (e.g. "15 days", "36h", "10s")`);
+}
+function positive(value: Duration, what: string): number {
+  const ms = toMs(value, what);
+  if (ms <= 0) throw new PolicyError(`${what} must be positive`);
+  return ms;
+}
+function nonNegative(value: Duration, what: string): number {
+  const ms = toMs(value, what);
+  if (ms < 0) throw new PolicyError(`${what} must not be negative`);
+  return ms;
+}
+
+/** Names shown in the letter and emails; other states run the same process with their own. */
+export interface Institution {
+  /** E.g. "Instituto de Transparencia, Acceso a la Información Pública y Protección de Datos Personales del Estado de México y Municipios". */
+  readonly name: string;
+  /** E.g. "Infoem". */
+  readonly shortName: string;
+  /** E.g. "Estado de México". */
+  readonly state: string;
+  /** The commissioner's title, e.g. "Comisionado Presidente del Infoem". */
+  readonly commissionerTitle: string;
+  /** The president's title, e.g. "Presidenta Municipal". */
+  readonly presidentTitle: string;
+  /** The commitment's name, e.g. "Cultura de Gobierno Abierto". */
+  readonly commitment: string;
+}
+
+export const DEFAULT_INSTITUTION: Institution = {
+  name: 'Instituto de Transparencia, Acceso a la Información Pública y Protección de Datos Personales del Estado de México y Municipios',
+  shortName: 'Infoem',
+  state: 'Estado de México',
+  commissionerTitle: 'Comisionado Presidente del Infoem',
+  presidentTitle: 'Presidente Municipal',
+  commitment: 'Cultura de Gobierno Abierto',
+};
+
+export interface ProcessInput {
+  readonly campaign: string;
+  /** Clave INEGI: 5 digits (state + municipality), e.g. "15037". */
+  readonly inegiCode: string;
+  readonly municipality: string;
+  readonly president: Person;
+  readonly commissioner: Person;
+  /** Who receives escalations; the coordinator who started the process. */
+  readonly coordinator: Person;
+  /** The letter's date, `YYYY-MM-DD`; the start date when absent. */
+  readonly letterDate?: string;
+  /** The letter's place; "<municipality>, <state>" when absent. */
+  readonly place?: string;
+  readonly policy?: PolicyOverride;
+  readonly institution?: Partial<Institution>;
+}
+
+export interface LinkRecord {
+  readonly role: Role;
+  /** Increases with every link sent for the role; only the newest works. */
+  readonly version: number;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly sentTo: string;
+}
+
+export interface DocumentRecord {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mediaType: string;
+  readonly fileName: string;
+}
+
+export interface SignatureRecord {
+  readonly role: Role;
+  readonly format: 'cms' | 'pkcs1-sha256';
+  readonly receivedAt: string;
+  /** SHA-256 of the signature bytes as they arrived (stored in EVIDENCE_DIR). */
+  readonly signatureSha256: string;
+  /** SHA-256 of the certificate given beside a PKCS#1 signature, when any. */
+  readonly certificateSha256: string | null;
+  readonly linkVersion: number;
+  readonly report: VerificationReport;
+}
+
+export type Sector = 'gobierno' | 'sociedad-civil' | 'organo-garante';
+export const SECTORS: readonly Sector[] = ['gobierno', 'sociedad-civil', 'organo-garante'];
+
+export interface InstallationRecord {
+  readonly date: string;
+  readonly members: readonly { readonly name: string; readonly sector: Sector; readonly position: string }[];
+  readonly minutes: DocumentRecord;
+  readonly recordedAt: string;
+  readonly recordedBy: string;
+}
+
+export interface AuditEvent {
+  readonly at: string;
+  /** `coordinator`, `municipal`, `institute` or `system`, with a name when known. */
+  readonly actor: string;
+  readonly type: string;
+  readonly detail: string;
+}
+
+export interface ReminderRecord {
+  readonly stage: Stage;
+  readonly at: string;
+  readonly to: string;
+}
+
+/** The whole process state: the `status` query's answer, and what continue-as-new carries. */
+export interface ProcessState {
+  readonly workflowId: string;
+  readonly input: ProcessInput;
+  readonly policy: ResolvedPolicy;
+  stage: Stage;
+  stageEnteredAt: string;
+  /** The current waiting stage's deadline; null once terminal. */
+  deadline: string | null;
+  /** When the process expires if nothing happens: deadline + grace. */
+  expiresAt: string | null;
+  /** When the coordinator was alerted that the current stage's deadline passed. */
+  escalatedAt: string | null;
+  /** Reminder offsets (ms before the deadline) already sent in the current stage. */
+  remindersDone: number[];
+  remindersSent: ReminderRecord[];
+  signers: Record<Role, Person>;
+  links: Partial<Record<Role, LinkRecord>>;
+  document: DocumentRecord | null;
+  signatures: Partial<Record<Role, SignatureRecord>>;
+  installation: InstallationRecord | null;
+  /** Why the process ended, for Declined, Withdrawn and Expired. */
+  outcome: string | null;
+  audit: AuditEvent[];
+  /** How many times this process has continued as new (history kept bounded). */
+  generation: number;
+}
+
+/** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */
+export function workflowIdFor(campaign: string, inegiCode: string): string {
+  return `adhesion-${campaign}-${inegiCode}`;
+}
+
+export const INEGI_CODE = /^\d{5}$/;
+export const CAMPAIGN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export const RFC = /^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$/;
+export const CURP = /^[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d$/;
+export const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+
+/** One Spanish sentence per problem, or none; shared by the CLI, the portal and the workflow's validators. */
+export function personProblems(person: Partial<Person> | undefined, who: string): string[] {
+  const problems: string[] = [];
+  if (!person?.name?.trim()) problems.push(`falta el nombre de ${who}`);
+  if (!person?.email || !EMAIL.test(person.email)) problems.push(`el correo de ${who} no es válido`);
+  if (person?.rfc && !RFC.test(person.rfc.toUpperCase())) problems.push(`el RFC de ${who} no es válido`);
+  if (person?.curp && !CURP.test(person.curp.toUpperCase())) problems.push(`la CURP de ${who} no es válida`);
+  return problems;
+}

@@ -1,0 +1,157 @@
+/**
+ * Talking to adhesion processes from outside (CLI, portal, tests): starting one, finding it by
+ * clave INEGI or workflow ID, querying it and sending it updates, with every Temporal failure
+ * mapped to one of our error codes in one place.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from './domain/errors';
+import { statusQuery } from './domain/messages';
+import {
+  CAMPAIGN,
+  INEGI_CODE,
+  personProblems,
+  PolicyError,
+  resolvePolicy,
+  workflowIdFor,
+  type ProcessInput,
+  type ProcessState,
+} from './domain/process';
+import { SearchAttributes } from './domain/search-attributes';
+import type { VerificationReport } from './signatures/report';
+
+export const WORKFLOW_TYPE = 'adhesionProcess';
+
+/** A refusal with one of our codes; `report` when a signature was judged. */
+export class ProcessError extends Error {
+  override readonly name = 'ProcessError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly report?: VerificationReport,
+  ) {
+    super(message);
+  }
+}
+
+/** Spanish sentences, one per problem in a start request; empty when it can start. */
+export function inputProblems(input: ProcessInput): string[] {
+  const problems: string[] = [];
+  if (!INEGI_CODE.test(input.inegiCode ?? '')) problems.push('la clave INEGI debe tener 5 dígitos');
+  if (!CAMPAIGN.test(input.campaign ?? ''))
+    problems.push('la campaña debe ser minúsculas, dígitos o guiones (p. ej. cga)');
+  if (!input.municipality?.trim()) problems.push('falta el nombre del municipio');
+  problems.push(...personProblems(input.president, 'la presidencia municipal'));
+  problems.push(...personProblems(input.commissioner, 'la comisionada o el comisionado'));
+  problems.push(...personProblems(input.coordinator, 'la coordinación'));
+  if (input.letterDate !== undefined) {
+    const date = new Date(`${input.letterDate}T00:00:00Z`);
+    if (
+      !/^\d{4}-\d\d-\d\d$/.test(input.letterDate) ||
+      Number.isNaN(date.getTime()) ||
+      date.toISOString().slice(0, 10) !== input.letterDate
+    ) {
+      problems.push('la fecha de la carta debe ser AAAA-MM-DD');
+    }
+  }
+  try {
+    resolvePolicy(input.policy);
+  } catch (error) {
+    if (error instanceof PolicyError) problems.push(`política: ${error.message}`);
+    else throw error;
+  }
+  return problems;
+}
+
+/** `<id>` of the CLI: a clave INEGI (5 digits, with the campaign) or a workflow ID. */
+export function resolveWorkflowId(id: string, campaign = 'cga'): string {
+  return INEGI_CODE.test(id) ? workflowIdFor(campaign, id) : id;
+}
+
+export class ProcessClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  async start(input: ProcessInput): Promise<{ workflowId: string; runId: string }> {
+    const problems = inputProblems(input);
+    if (problems.length > 0) throw new ProcessError('MALFORMED_INPUT', problems.join('; '));
+    const workflowId = workflowIdFor(input.campaign, input.inegiCode);
+    try {
+      const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        staticSummary: `Adhesión de ${input.municipality} (clave INEGI ${input.inegiCode}) a Gobierno Abierto — campaña ${input.campaign}`,
+        staticDetails: `Presidencia municipal: ${input.president.name} <${input.president.email}>\n\nComisionado(a): ${input.commissioner.name} <${input.commissioner.email}>\n\nCoordinación: ${input.coordinator.email}`,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: SearchAttributes.municipality, value: input.municipality },
+          { key: SearchAttributes.inegiCode, value: input.inegiCode },
+          { key: SearchAttributes.campaign, value: input.campaign },
+          { key: SearchAttributes.stage, value: 'AwaitingMunicipalSignature' },
+        ]),
+      });
+      return { workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ProcessError(
+          'PROCESS_ALREADY_RUNNING',
+          `${ERROR_CODES.PROCESS_ALREADY_RUNNING.message} En curso: ${workflowId}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  handle(workflowId: string): WorkflowHandle {
+    return this.client.workflow.getHandle(workflowId);
+  }
+
+  async status(workflowId: string): Promise<ProcessState> {
+    try {
+      return await this.handle(workflowId).query(statusQuery);
+    } catch (error) {
+      throw mapFailure(error, workflowId);
+    }
+  }
+
+  async update<Ret, Args extends [unknown]>(
+    workflowId: string,
+    update: UpdateDefinition<Ret, Args>,
+    ...args: Args
+  ): Promise<Ret> {
+    try {
+      return await this.handle(workflowId).executeUpdate(update, { args });
+    } catch (error) {
+      throw mapFailure(error, workflowId);
+    }
+  }
+}
+
+/** Temporal failures to our codes: the one place that does it. */
+export function mapFailure(error: unknown, workflowId: string): unknown {
+  if (
+    error instanceof WorkflowNotFoundError ||
+    (error as { name?: string })?.name === 'WorkflowNotFoundError'
+  ) {
+    return new ProcessError('PROCESS_NOT_FOUND', `${ERROR_CODES.PROCESS_NOT_FOUND.message} (${workflowId})`);
+  }
+  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : error;
+  if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
+    const report = (cause.details?.[0] as VerificationReport | undefined) ?? undefined;
+    return new ProcessError(cause.type, cause.message, report);
+  }
+  // An update to a process that already ended.
+  if ((error as { message?: string })?.message?.includes('workflow execution already completed')) {
+    return new ProcessError('WRONG_STAGE', `${ERROR_CODES.WRONG_STAGE.message} (el proceso ya terminó)`);
+  }
+  return error;
+}

@@ -1,0 +1,16 @@
+/** The real parts the activities need, built from configuration. */
+import { EvidenceStore } from '../activities/evidence-store';
+import { createMailer } from '../activities/email';
+import type { ActivityDeps } from '../activities';
+import type { WorkerConfig } from '../config';
+import { SigningLinks } from '../links/tokens';
+import { loadTrustStore, SignatureVerifier } from '../signatures';
+
+export function activityDeps(config: WorkerConfig): ActivityDeps {
+  return {
+    evidence: new EvidenceStore(config.evidenceDir),
+    mailer: createMailer(config.smtpUrl, config.mailFrom),
+    links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
+    verifier: new SignatureVerifier(loadTrustStore({ anchors: config.trustAnchors, crls: config.crls })),
+  };
+}

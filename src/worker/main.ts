@@ -1,0 +1,60 @@
+/**
+ * `npm run worker`: hosts the adhesion process, configured by the environment (DESIGN §3).
+ * SIGTERM or SIGINT shut it down gracefully: running activities finish, then the process exits.
+ */
+import { Worker } from '@temporalio/worker';
+import { ConfigError, workerConfig } from '../config';
+import { registerSearchAttributes } from '../dev/temporal';
+import { TrustConfigurationError } from '../signatures';
+import { connect, connectWorker } from '../temporal-connection';
+import type { TemporalConfig } from '../config';
+import { activityDeps } from './deps';
+import { manifiestaPlugin, workflowsPath } from './plugin';
+
+export async function runWorker(): Promise<void> {
+  const config = workerConfig();
+  const deps = activityDeps(config);
+  const connection = await connectWorker(config.temporal);
+  await ensureSearchAttributes(config.temporal);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath,
+    plugins: [manifiestaPlugin(deps)],
+  });
+  console.log(
+    `manifiesta worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})`,
+  );
+  try {
+    await worker.run(); // resolves after SIGINT/SIGTERM once in-flight work is done
+  } finally {
+    deps.mailer.transport.close();
+    await connection.close();
+  }
+}
+
+/** Registering is idempotent; a cluster that forbids it (Temporal Cloud) was configured by its operator. */
+async function ensureSearchAttributes(config: TemporalConfig): Promise<void> {
+  try {
+    const connection = await connect(config);
+    try {
+      await registerSearchAttributes(connection, config.namespace);
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    console.warn(`search attributes not registered (${String(error)}); register them as README explains`);
+  }
+}
+
+if (require.main === module) {
+  runWorker().catch((error: unknown) => {
+    if (error instanceof ConfigError || error instanceof TrustConfigurationError) {
+      console.error(`configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,665 @@
+/**
+ * The adhesion process (DESIGN §2): one durable execution per municipality and campaign.
+ *
+ * Deterministic code only: time is the workflow's clock, I/O happens in activities, and every
+ * change arrives as a validated update. The whole state travels through continue-as-new, so
+ * months of waiting keep history bounded.
+ */
+import * as wf from '@temporalio/workflow';
+import type { SendEmailInput } from '../domain/activities';
+import { refusal } from '../domain/failures';
+import {
+  declineUpdate,
+  extendDeadlineUpdate,
+  MAX_MINUTES_BYTES,
+  MAX_SIGNATURE_BYTES,
+  recordInstallationUpdate,
+  replaceSignerUpdate,
+  resendLinkUpdate,
+  statusQuery,
+  submitSignatureUpdate,
+  withdrawUpdate,
+  type CoordinatorAction,
+  type DeclineInput,
+  type RecordInstallationInput,
+  type ReplaceSignerInput,
+  type ResendLinkInput,
+  type SubmitSignatureInput,
+} from '../domain/messages';
+import {
+  DEFAULT_INSTITUTION,
+  isTerminal,
+  personProblems,
+  POLICY_KEY_OF_STAGE,
+  resolvePolicy,
+  roleAwaited,
+  ROLES,
+  SECTORS,
+  Stage,
+  STAGE_LABEL,
+  type AuditEvent,
+  type Institution,
+  type ProcessInput,
+  type ProcessState,
+  type Role,
+} from '../domain/process';
+import { SearchAttributes } from '../domain/search-attributes';
+import type { Activities } from '../activities';
+
+/** Rendering and verification: quick, retried a few times on infrastructure errors. */
+const work = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+/**
+ * Mail is retried until it goes through (a relay down for hours must not lose a reminder); only
+ * a permanent SMTP refusal (EMAIL_REJECTED) stops the retries.
+ */
+const mail = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const ROLE_LABEL: Record<Role, string> = {
+  municipal: 'presidencia municipal',
+  institute: 'comisionado(a) presidente',
+};
+
+export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
+  const state: ProcessState = carried ?? initialState(input);
+  const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
+  /** Bumped by every change, so the main loop wakes up and re-plans its timers. */
+  let changes = 0;
+  const outbox: Promise<void>[] = [];
+
+  const now = (): Date => new Date(Date.now());
+  const audit = (actor: string, type: string, detail: string): void => {
+    const event: AuditEvent = { at: now().toISOString(), actor, type, detail };
+    state.audit.push(event);
+  };
+
+  /** Search attributes and Web UI details follow every change. */
+  const publish = (): void => {
+    changes++;
+    wf.upsertSearchAttributes([
+      { key: SearchAttributes.stage, value: state.stage },
+      { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
+    ]);
+    wf.setCurrentDetails(currentDetails(state));
+  };
+
+  const sendEmail = (
+    message: Omit<SendEmailInput, 'workflowId' | 'municipality' | 'inegiCode' | 'institution'>,
+  ): void => {
+    const full: SendEmailInput = {
+      ...message,
+      workflowId: state.workflowId,
+      municipality: input.municipality,
+      inegiCode: input.inegiCode,
+      institution,
+    };
+    // Not awaited by the caller: a slow or unreachable relay must not hold the process. Pending
+    // mail is awaited before the workflow completes or continues as new.
+    outbox.push(
+      mail.sendEmail(full).then(
+        (sent) =>
+          audit('system', 'email-sent', `${message.kind} to ${sent.accepted.join(', ')} (${sent.messageId})`),
+        (error: unknown) =>
+          audit(
+            'system',
+            'email-failed',
+            `${message.kind}: ${wf.isCancellation(error) ? 'cancelled' : String(error)}`,
+          ),
+      ),
+    );
+  };
+
+  const enterStage = (stage: Stage, actor: string, detail: string): void => {
+    const previous = state.stage;
+    state.stage = stage;
+    state.stageEnteredAt = now().toISOString();
+    state.remindersDone = [];
+    state.escalatedAt = null;
+    const key = POLICY_KEY_OF_STAGE[stage];
+    if (key) {
+      const policy = state.policy[key];
+      const deadline = new Date(now().getTime() + policy.deadlineMs);
+      state.deadline = deadline.toISOString();
+      state.expiresAt = new Date(deadline.getTime() + policy.graceMs).toISOString();
+    } else {
+      state.deadline = null;
+      state.expiresAt = null;
+    }
+    audit(actor, 'stage-changed', `${previous} → ${stage}: ${detail}`);
+    publish();
+  };
+
+  /** A new link for `role` (superseding any earlier one) and the email that carries it. */
+  const sendSigningLink = (
+    role: Role,
+    kind: 'signature-request' | 'deadline-extended',
+    actor: string,
+  ): number => {
+    const version = (state.links[role]?.version ?? 0) + 1;
+    const signer = state.signers[role];
+    state.links[role] = {
+      role,
+      version,
+      issuedAt: now().toISOString(),
+      expiresAt: state.expiresAt ?? now().toISOString(),
+      sentTo: signer.email,
+    };
+    audit(
+      actor,
+      'link-issued',
+      `${role} link v${version} to ${signer.email}, valid until ${state.expiresAt}`,
+    );
+    sendEmail({
+      messageKey: `${kind}-${role}-v${version}`,
+      kind,
+      to: [signer],
+      stage: state.stage,
+      deadline: state.deadline,
+      role,
+      link: { role, version, expiresAt: state.links[role].expiresAt },
+      documentSha256: state.document?.sha256,
+    });
+    publish();
+    return version;
+  };
+
+  const finish = (stage: Stage, actor: string, outcome: string): void => {
+    state.outcome = outcome;
+    enterStage(stage, actor, outcome);
+  };
+
+  // ---- Updates. Validators hold the synchronous checks, so refused input never enters history. ----
+
+  const checkLink = (role: Role, linkVersion: number): void => {
+    if (state.signatures[role]) throw refusal('ALREADY_SIGNED');
+    if (roleAwaited(state.stage) !== role)
+      throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[state.stage]}`);
+    const link = state.links[role];
+    if (!link || !Number.isInteger(linkVersion) || linkVersion > link.version || linkVersion < 1) {
+      throw refusal('LINK_INVALID');
+    }
+    if (linkVersion < link.version) throw refusal('LINK_SUPERSEDED');
+    if (now().getTime() > new Date(link.expiresAt).getTime()) throw refusal('LINK_EXPIRED');
+  };
+
+  wf.setHandler(statusQuery, () => state);
+
+  wf.setHandler(
+    submitSignatureUpdate,
+    async (request) => {
+      const role = request.role;
+      const receivedAt = now().toISOString();
+      const result = await work.verifySignature({
+        documentSha256: state.document!.sha256,
+        signatureBase64: request.signature,
+        certificateBase64: request.certificate,
+        format: request.format,
+        expectedSigner: { rfc: state.signers[role].rfc ?? null, curp: state.signers[role].curp ?? null },
+        at: receivedAt,
+      });
+      // The world may have moved while the signature was verified (another submission, a new
+      // link, a withdrawal): judge the request again against the state as it is now.
+      checkLink(role, request.linkVersion);
+      if (!result.report.valid) {
+        const code = result.report.code ?? 'SIGNATURE_INVALID';
+        throw refusal(code, undefined, [result.report]);
+      }
+      state.signatures[role] = {
+        role,
+        format: result.report.format ?? request.format ?? 'cms',
+        receivedAt,
+        signatureSha256: result.signatureSha256,
+        certificateSha256: result.certificateSha256,
+        linkVersion: request.linkVersion,
+        report: result.report,
+      };
+      const signer = result.report.signer;
+      audit(
+        role,
+        'signature-accepted',
+        `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) signed as ${ROLE_LABEL[role]}; ${result.report.format}, ${result.report.algorithm}, certificate ${result.report.certificate?.serial}`,
+      );
+      if (role === 'municipal') {
+        enterStage(Stage.AwaitingInstituteCountersignature, role, 'the municipal president signed');
+        sendSigningLink('institute', 'signature-request', 'system');
+      } else {
+        enterStage(Stage.AwaitingSecretariatInstallation, role, 'the institute countersigned');
+        sendEmail({
+          messageKey: 'signatures-complete',
+          kind: 'signatures-complete',
+          to: [state.signers.municipal, state.signers.institute],
+          cc: [input.coordinator],
+          stage: state.stage,
+          deadline: state.deadline,
+          documentSha256: state.document?.sha256,
+        });
+      }
+      return { status: 'accepted' as const, stage: state.stage, report: result.report };
+    },
+    { validator: (request) => validateSignature(request, checkLink) },
+  );
+
+  wf.setHandler(
+    declineUpdate,
+    (request) => {
+      audit(request.role, 'declined', `${state.signers[request.role].name}: ${request.reason.trim()}`);
+      finish(
+        Stage.Declined,
+        request.role,
+        `declinado por ${ROLE_LABEL[request.role]}: ${request.reason.trim()}`,
+      );
+      sendEmail({
+        messageKey: 'declined',
+        kind: 'declined',
+        to: [input.coordinator],
+        cc: [state.signers[request.role]],
+        stage: state.stage,
+        deadline: null,
+        role: request.role,
+        reason: request.reason.trim(),
+      });
+      return { stage: state.stage };
+    },
+    {
+      validator: (request: DeclineInput) => {
+        if (!ROLES.includes(request?.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        requireText(request.reason, 'el motivo');
+        checkLink(request.role, request.linkVersion);
+      },
+    },
+  );
+
+  wf.setHandler(
+    recordInstallationUpdate,
+    async (request) => {
+      const minutes = await work.storeEvidence({
+        contentBase64: request.minutes.contentBase64,
+        fileName: request.minutes.fileName,
+        mediaType: 'application/pdf',
+      });
+      if (state.stage !== Stage.AwaitingSecretariatInstallation) throw refusal('WRONG_STAGE');
+      const actor = request.actor ?? 'coordinator';
+      state.installation = {
+        date: request.date,
+        members: request.members.map((m) => ({
+          name: m.name.trim(),
+          sector: m.sector,
+          position: m.position.trim(),
+        })),
+        minutes,
+        recordedAt: now().toISOString(),
+        recordedBy: actor,
+      };
+      audit(
+        actor,
+        'installation-recorded',
+        `installed on ${request.date}, ${request.members.length} members, minutes ${minutes.sha256}`,
+      );
+      state.outcome = null;
+      enterStage(Stage.Completed, actor, 'the municipal technical secretariat was installed');
+      sendEmail({
+        messageKey: 'completion',
+        kind: 'completion',
+        to: [state.signers.municipal, state.signers.institute],
+        cc: [input.coordinator],
+        stage: state.stage,
+        deadline: null,
+        documentSha256: state.document?.sha256,
+      });
+      return { stage: state.stage };
+    },
+    { validator: (request) => validateInstallation(request, state.stage, now()) },
+  );
+
+  wf.setHandler(
+    withdrawUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const pending = ROLES.filter((role) => !state.signatures[role] && state.links[role]);
+      finish(Stage.Withdrawn, actor, `retirado por la coordinación: ${request.reason.trim()}`);
+      sendEmail({
+        messageKey: 'withdrawal',
+        kind: 'withdrawal',
+        to: pending.length > 0 ? pending.map((role) => state.signers[role]) : [input.coordinator],
+        cc: pending.length > 0 ? [input.coordinator] : [],
+        stage: state.stage,
+        deadline: null,
+        reason: request.reason.trim(),
+      });
+      return { stage: state.stage };
+    },
+    { validator: (request) => validateCoordinatorAction(request, state.stage) },
+  );
+
+  wf.setHandler(
+    extendDeadlineUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const byMs = Math.round(request.days * 86_400_000);
+      const deadline = new Date(new Date(state.deadline!).getTime() + byMs);
+      state.deadline = deadline.toISOString();
+      state.expiresAt = new Date(new Date(state.expiresAt!).getTime() + byMs).toISOString();
+      if (deadline.getTime() > now().getTime()) state.escalatedAt = null;
+      // Reminders whose time is already past under the new deadline are not sent in a burst.
+      const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
+      state.remindersDone = policy.remindBeforeMs.filter(
+        (offset) => deadline.getTime() - offset <= now().getTime(),
+      );
+      audit(
+        actor,
+        'deadline-extended',
+        `+${request.days} days to ${state.deadline}: ${request.reason.trim()}`,
+      );
+      publish();
+      const role = roleAwaited(state.stage);
+      // The awaited signer's link expired with the old deadline: a new one carries the new date.
+      if (role) sendSigningLink(role, 'deadline-extended', actor);
+      return { stage: state.stage, deadline: state.deadline };
+    },
+    {
+      validator: (request) => {
+        validateCoordinatorAction(request, state.stage);
+        if (typeof request.days !== 'number' || !(request.days > 0) || request.days > 365) {
+          throw refusal('MALFORMED_INPUT', 'los días deben ser un número mayor que 0 y hasta 365');
+        }
+      },
+    },
+  );
+
+  wf.setHandler(
+    replaceSignerUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const previous = state.signers[request.role];
+      state.signers[request.role] = {
+        name: request.person.name.trim(),
+        email: request.person.email.trim(),
+        rfc: request.person.rfc?.trim().toUpperCase() || null,
+        curp: request.person.curp?.trim().toUpperCase() || null,
+      };
+      audit(
+        actor,
+        'signer-replaced',
+        `${request.role}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
+      );
+      publish();
+      if (roleAwaited(state.stage) === request.role)
+        sendSigningLink(request.role, 'signature-request', actor);
+      return { stage: state.stage };
+    },
+    {
+      validator: (request: ReplaceSignerInput) => {
+        validateCoordinatorAction(request, state.stage);
+        if (!ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        if (state.signatures[request.role]) throw refusal('ALREADY_SIGNED');
+        const problems = personProblems(request.person, 'la persona firmante');
+        if (problems.length > 0) throw refusal('MALFORMED_INPUT', problems.join('; '));
+      },
+    },
+  );
+
+  wf.setHandler(
+    resendLinkUpdate,
+    (request) => {
+      const linkVersion = sendSigningLink(request.role, 'signature-request', request.actor ?? 'coordinator');
+      return { stage: state.stage, linkVersion };
+    },
+    {
+      validator: (request: ResendLinkInput) => {
+        if (!ROLES.includes(request?.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        if (state.signatures[request.role]) throw refusal('ALREADY_SIGNED');
+        if (roleAwaited(state.stage) !== request.role)
+          throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[state.stage]}`);
+      },
+    },
+  );
+
+  // ---- The process itself. ----
+
+  wf.upsertSearchAttributes([
+    { key: SearchAttributes.municipality, value: input.municipality },
+    { key: SearchAttributes.inegiCode, value: input.inegiCode },
+    { key: SearchAttributes.campaign, value: input.campaign },
+  ]);
+  if (carried) {
+    publish();
+  } else {
+    audit(
+      'coordinator',
+      'started',
+      `process started for ${input.municipality} (${input.inegiCode}), campaign ${input.campaign}`,
+    );
+    state.document = await work.renderLetter({
+      workflowId: state.workflowId,
+      municipality: input.municipality,
+      inegiCode: input.inegiCode,
+      president: input.president,
+      commissioner: input.commissioner,
+      letterDate: input.letterDate ?? now().toISOString().slice(0, 10),
+      place: input.place ?? `${input.municipality}, ${institution.state}`,
+      institution,
+    });
+    audit(
+      'system',
+      'letter-rendered',
+      `letter of intent ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
+    );
+    enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
+    sendSigningLink('municipal', 'signature-request', 'system');
+  }
+
+  while (!isTerminal(state.stage)) {
+    if (wf.workflowInfo().continueAsNewSuggested) {
+      // Carry the whole state into a fresh history once every handler and message is done.
+      await wf.condition(wf.allHandlersFinished);
+      await Promise.all(outbox);
+      if (!isTerminal(state.stage)) {
+        return wf.continueAsNew<typeof adhesionProcess>(input, {
+          ...state,
+          generation: state.generation + 1,
+        });
+      }
+      break;
+    }
+    const seen = changes;
+    const due = nextDueAt(state);
+    const wait = due === null ? undefined : Math.max(0, due - Date.now());
+    if (wait === undefined) await wf.condition(() => changes !== seen);
+    else await wf.condition(() => changes !== seen, wait);
+    if (changes === seen) handleDue();
+  }
+  await wf.condition(wf.allHandlersFinished);
+  await Promise.all(outbox);
+  return state;
+
+  /** Reminders, escalation and expiry whose time has come. */
+  function handleDue(): void {
+    const t = now().getTime();
+    const deadline = new Date(state.deadline!).getTime();
+    const awaited = roleAwaited(state.stage);
+    const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
+    if (t >= new Date(state.expiresAt!).getTime()) {
+      const to = awaited ? [state.signers[awaited]] : [state.signers.municipal];
+      finish(Stage.Expired, 'system', `venció el plazo de la etapa «${STAGE_LABEL[state.stage]}»`);
+      sendEmail({
+        messageKey: 'expiry',
+        kind: 'expiry',
+        to,
+        cc: [input.coordinator],
+        stage: state.stage,
+        deadline: null,
+        role: awaited ?? undefined,
+      });
+      return;
+    }
+    if (t >= deadline && state.escalatedAt === null) {
+      state.escalatedAt = now().toISOString();
+      audit(
+        'system',
+        'escalated',
+        `deadline ${state.deadline} passed in ${state.stage}; coordinator alerted`,
+      );
+      sendEmail({
+        messageKey: `escalation-${state.stage}-${state.deadline}`,
+        kind: 'escalation',
+        to: [input.coordinator],
+        stage: state.stage,
+        deadline: state.expiresAt,
+        role: awaited ?? undefined,
+      });
+      publish();
+    }
+    for (const offset of policy.remindBeforeMs) {
+      if (state.remindersDone.includes(offset) || t < deadline - offset) continue;
+      state.remindersDone.push(offset);
+      const to = awaited ? state.signers[awaited] : state.signers.municipal;
+      const number = state.remindersSent.filter((r) => r.stage === state.stage).length + 1;
+      state.remindersSent.push({ stage: state.stage, at: now().toISOString(), to: to.email });
+      audit('system', 'reminder', `reminder ${number} for ${state.stage} to ${to.email}`);
+      sendEmail({
+        messageKey: `reminder-${state.stage}-${state.deadline}-${offset}`,
+        kind: 'reminder',
+        to: [to],
+        cc: awaited ? [] : [input.coordinator],
+        stage: state.stage,
+        deadline: state.deadline,
+        role: awaited ?? undefined,
+        link: awaited && state.links[awaited] ? linkReference(state, awaited) : undefined,
+      });
+      publish();
+    }
+  }
+}
+
+function linkReference(state: ProcessState, role: Role): SendEmailInput['link'] {
+  const link = state.links[role]!;
+  return { role, version: link.version, expiresAt: link.expiresAt };
+}
+
+/** The next time something is due: a reminder, the escalation at the deadline, or expiry. */
+function nextDueAt(state: ProcessState): number | null {
+  if (!state.deadline || !state.expiresAt) return null;
+  const deadline = new Date(state.deadline).getTime();
+  const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
+  const times = [new Date(state.expiresAt).getTime()];
+  if (state.escalatedAt === null) times.push(deadline);
+  for (const offset of policy.remindBeforeMs) {
+    if (!state.remindersDone.includes(offset)) times.push(deadline - offset);
+  }
+  return Math.min(...times);
+}
+
+function initialState(input: ProcessInput): ProcessState {
+  const info = wf.workflowInfo();
+  const startedAt = new Date(Date.now()).toISOString();
+  return {
+    workflowId: info.workflowId,
+    input,
+    policy: resolvePolicy(input.policy),
+    stage: Stage.AwaitingMunicipalSignature,
+    stageEnteredAt: startedAt,
+    deadline: null,
+    expiresAt: null,
+    escalatedAt: null,
+    remindersDone: [],
+    remindersSent: [],
+    signers: { municipal: input.president, institute: input.commissioner },
+    links: {},
+    document: null,
+    signatures: {},
+    installation: null,
+    outcome: null,
+    audit: [],
+    generation: 0,
+  };
+}
+
+/** Spanish details for the Web UI: who is awaited, until when, reminders sent. */
+function currentDetails(state: ProcessState): string {
+  const lines = [`**${state.input.municipality}** (${state.input.inegiCode}) — ${STAGE_LABEL[state.stage]}`];
+  const awaited = roleAwaited(state.stage);
+  if (awaited)
+    lines.push(`Se espera la firma de: ${state.signers[awaited].name} (${state.signers[awaited].email})`);
+  if (state.stage === Stage.AwaitingSecretariatInstallation)
+    lines.push('Se espera: el registro de la instalación del Secretariado Técnico Municipal');
+  if (state.deadline) lines.push(`Fecha límite: ${state.deadline.slice(0, 16).replace('T', ' ')} UTC`);
+  if (state.escalatedAt)
+    lines.push(`Plazo vencido; la coordinación fue avisada el ${state.escalatedAt.slice(0, 10)}`);
+  const reminders = state.remindersSent.filter((r) => r.stage === state.stage).length;
+  if (!isTerminal(state.stage)) lines.push(`Recordatorios enviados en esta etapa: ${reminders}`);
+  if (state.outcome) lines.push(`Motivo: ${state.outcome}`);
+  return lines.join('\n\n');
+}
+
+function requireText(value: unknown, what: string, max = 2000): void {
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw refusal('MALFORMED_INPUT', `falta ${what}`);
+  if (value.length > max) throw refusal('MALFORMED_INPUT', `${what} excede ${max} caracteres`);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function checkBase64(value: unknown, what: string, maxBytes: number): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length % 4 !== 0 || !BASE64.test(value)) {
+    throw refusal('MALFORMED_INPUT', `${what} no es base64 válido`);
+  }
+  if ((value.length / 4) * 3 > maxBytes + 2)
+    throw refusal('PAYLOAD_TOO_LARGE', `${what} excede ${maxBytes} bytes`);
+}
+
+function validateSignature(
+  request: SubmitSignatureInput,
+  checkLink: (role: Role, version: number) => void,
+): void {
+  if (!request || !ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+  checkLink(request.role, request.linkVersion);
+  if (request.format !== undefined && request.format !== 'cms' && request.format !== 'pkcs1-sha256') {
+    throw refusal('MALFORMED_INPUT', 'formato desconocido');
+  }
+  checkBase64(request.signature, 'la firma', MAX_SIGNATURE_BYTES);
+  if (request.certificate !== undefined) checkBase64(request.certificate, 'el certificado', 64 * 1024);
+  if (request.format === 'pkcs1-sha256' && request.certificate === undefined) {
+    throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 necesita el certificado');
+  }
+}
+
+function validateCoordinatorAction(request: CoordinatorAction, stage: Stage): void {
+  if (isTerminal(stage)) throw refusal('WRONG_STAGE', `el proceso ya terminó (${STAGE_LABEL[stage]})`);
+  requireText(request?.reason, 'el motivo');
+}
+
+function validateInstallation(request: RecordInstallationInput, stage: Stage, now: Date): void {
+  if (stage !== Stage.AwaitingSecretariatInstallation) {
+    throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[stage]}`);
+  }
+  if (!request || typeof request.date !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(request.date)) {
+    throw refusal('MALFORMED_INPUT', 'la fecha debe ser AAAA-MM-DD');
+  }
+  const date = new Date(`${request.date}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== request.date) {
+    throw refusal('MALFORMED_INPUT', 'la fecha no existe');
+  }
+  if (date.getTime() > now.getTime())
+    throw refusal('MALFORMED_INPUT', 'la fecha de instalación está en el futuro');
+  if (!Array.isArray(request.members) || request.members.length === 0) {
+    throw refusal('MALFORMED_INPUT', 'indique al menos un integrante');
+  }
+  for (const member of request.members) {
+    requireText(member?.name, 'el nombre del integrante', 200);
+    requireText(member?.position, 'el cargo del integrante', 200);
+    if (!SECTORS.includes(member.sector)) {
+      throw refusal(
+        'MALFORMED_INPUT',
+        `sector «${String(member.sector)}» desconocido (${SECTORS.join(', ')})`,
+      );
+    }
+  }
+  requireText(request.minutes?.fileName, 'el nombre del acta', 255);
+  checkBase64(request.minutes?.contentBase64, 'el acta', MAX_MINUTES_BYTES);
+}

@@ -1,0 +1,2 @@
+/** The workflows a worker hosts. A host worker may re-export these from its own workflows module. */
+export { adhesionProcess } from './adhesion-process';

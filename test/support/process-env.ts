@@ -1,0 +1,136 @@
+/**
+ * The real parts for process tests, one of each per test run (started on first use, stopped by the
+ * root hook): a Temporal dev server, an SMTP outbox, the evidence folder and a worker hosting the
+ * process through the plugin, trusting the test PKI's root.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createMailer } from '../../src/activities/email';
+import { EvidenceStore } from '../../src/activities/evidence-store';
+import { resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
+import { Outbox } from '../../src/dev/outbox';
+import { SigningLinks } from '../../src/links/tokens';
+import { ProcessClient } from '../../src/process-client';
+import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
+import { signingFixtures } from './fixtures';
+
+export interface ProcessEnv {
+  readonly server: DevServer;
+  readonly client: Client;
+  readonly processes: ProcessClient;
+  readonly outbox: Outbox;
+  readonly evidence: EvidenceStore;
+  readonly links: SigningLinks;
+  readonly linkSecret: string;
+  readonly taskQueue: string;
+  readonly evidenceDir: string;
+  readonly temporalBinary: string;
+  /** Environment for a separate worker or CLI process pointing at the same parts. */
+  readonly childEnv: NodeJS.ProcessEnv;
+  /** Stops the in-process worker (to test a worker in another process); resolves when it is down. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+}
+
+let started: Promise<ProcessEnv> | undefined;
+let teardown: (() => Promise<void>) | undefined;
+
+export function processEnv(): Promise<ProcessEnv> {
+  started ??= start();
+  return started;
+}
+
+async function start(): Promise<ProcessEnv> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const temporalBinary = await resolveTemporalBinary((line) => console.log(`      [temporal] ${line}`));
+  const server = await startDevServer({ binary: temporalBinary });
+  const outbox = new Outbox();
+  await outbox.start();
+  const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
+  const evidence = new EvidenceStore(evidenceDir);
+  const linkSecret = randomBytes(32).toString('hex');
+  const portalBaseUrl = 'http://127.0.0.1:9/portal';
+  const links = new SigningLinks(linkSecret, portalBaseUrl);
+  const taskQueue = `manifiesta-test-${randomBytes(4).toString('hex')}`;
+  const fixtures = signingFixtures();
+  const deps = {
+    evidence,
+    mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>'),
+    links,
+    // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
+    verifier: new SignatureVerifier(
+      TrustStore.fromCertificates([fixtures.root.certDer, fixtures.intermediate.certDer]),
+    ),
+  };
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+
+  let nativeConnection: NativeConnection | null = null;
+  let worker: Worker | null = null;
+  let running: Promise<void> | null = null;
+  const startWorker = async (): Promise<void> => {
+    nativeConnection = await NativeConnection.connect({ address: server.address });
+    worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: server.namespace,
+      taskQueue,
+      workflowsPath,
+      plugins: [manifiestaPlugin(deps)],
+    });
+    running = worker.run();
+  };
+  const stopWorker = async (): Promise<void> => {
+    worker?.shutdown();
+    await running;
+    await nativeConnection?.close();
+    worker = null;
+    running = null;
+  };
+  await startWorker();
+
+  teardown = async () => {
+    await stopWorker();
+    deps.mailer.transport.close();
+    await connection.close();
+    await outbox.stop();
+    await server.stop();
+  };
+
+  return {
+    server,
+    client,
+    processes: new ProcessClient(client, taskQueue),
+    outbox,
+    evidence,
+    links,
+    linkSecret,
+    taskQueue,
+    evidenceDir,
+    temporalBinary,
+    childEnv: {
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SMTP_URL: outbox.url,
+      LINK_SECRET: linkSecret,
+      PORTAL_BASE_URL: portalBaseUrl,
+      EVIDENCE_DIR: evidenceDir,
+      TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
+    },
+    stopWorker,
+    startWorker,
+  };
+}
+
+/** Mocha root hooks: stop whatever was started, once, after all tests. */
+export const mochaHooks = {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    await teardown?.();
+  },
+};

@@ -1,0 +1,106 @@
+/** Starting test processes and acting as their signers, through the same paths users take. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
+import type { OutboxMessage } from '../../src/dev/outbox';
+import type { LinkClaims } from '../../src/links/tokens';
+import type { ProcessEnv } from './process-env';
+import { signingFixtures } from './fixtures';
+
+/** A campaign per test run keeps workflow IDs unique across runs against one server. */
+export const CAMPAIGN = `t${randomBytes(3).toString('hex')}`;
+let nextCode = 15001;
+
+export function testInput(overrides: Partial<ProcessInput> & { policy?: PolicyOverride } = {}): ProcessInput {
+  const f = signingFixtures();
+  const inegiCode = String(nextCode++);
+  return {
+    campaign: CAMPAIGN,
+    inegiCode,
+    municipality: `Municipio de Prueba ${inegiCode}`,
+    president: {
+      name: f.president.identity.name,
+      email: `presidencia-${inegiCode}@example.mx`,
+      rfc: f.president.identity.rfc ?? null,
+    },
+    commissioner: {
+      name: f.commissioner.identity.name,
+      email: `comisionado-${inegiCode}@example.mx`,
+      rfc: f.commissioner.identity.rfc ?? null,
+    },
+    coordinator: { name: 'Coordinación STL', email: `coordinacion-${inegiCode}@example.mx` },
+    letterDate: '2022-07-08',
+    ...overrides,
+  };
+}
+
+export function linkIn(message: OutboxMessage): string {
+  const match = /\/firmar\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(message.mail.text ?? '');
+  assert.ok(match, `no signing link in "${message.mail.subject}"`);
+  return match[1]!;
+}
+
+/** Waits for the signing request (or newer link) sent to `email`, and reads its token. */
+export async function signingLink(
+  env: ProcessEnv,
+  email: string,
+  minVersion = 1,
+): Promise<{ token: string; claims: LinkClaims; message: OutboxMessage }> {
+  const message = await env.outbox.waitFor(
+    (m) =>
+      m.envelopeTo.includes(email) &&
+      /\/firmar\//.test(m.mail.text ?? '') &&
+      (readVersion(env, m) ?? 0) >= minVersion,
+    30_000,
+    `a signing link v${minVersion}+ to ${email}`,
+  );
+  const token = linkIn(message);
+  const reading = env.links.read(token);
+  assert.ok(reading.ok, 'the emailed token is valid');
+  return { token, claims: reading.claims, message };
+}
+
+function readVersion(env: ProcessEnv, m: OutboxMessage): number | null {
+  try {
+    const reading = env.links.read(linkIn(m));
+    return reading.ok ? reading.claims.version : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function documentOf(env: ProcessEnv, state: ProcessState): Promise<Buffer> {
+  assert.ok(state.document, 'the letter was rendered');
+  const bytes = await env.evidence.get(state.document.sha256);
+  assert.ok(bytes, 'the letter is stored under its SHA-256');
+  return bytes;
+}
+
+/** Polls the status query until `predicate` holds. */
+export async function waitForState(
+  env: ProcessEnv,
+  workflowId: string,
+  predicate: (s: ProcessState) => boolean,
+  timeoutMs = 30_000,
+): Promise<ProcessState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ProcessState | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await env.processes.status(workflowId);
+      if (predicate(last)) return last;
+    } catch {
+      // not started yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out; last state: ${last?.stage} ${JSON.stringify(last?.audit.at(-1))}`);
+}
+
+export async function historyLength(env: ProcessEnv, workflowId: string): Promise<number> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+export const ROLE_EMAIL = (input: ProcessInput, role: Role): string =>
+  role === 'municipal' ? input.president.email : input.commissioner.email;
