@@ -131,7 +131,25 @@ export class ProcessClient {
     try {
       return await this.handle(workflowId).executeUpdate(update, { args });
     } catch (error) {
-      throw mapFailure(error, workflowId);
+      const mapped = mapFailure(error, workflowId);
+      if (mapped instanceof ProcessError && mapped.code === 'PROCESS_NOT_FOUND') {
+        throw await this.endedOrMissing(workflowId, mapped);
+      }
+      throw mapped;
+    }
+  }
+
+  /** Temporal answers "not found" to an update on a closed execution: tell an ended process from a missing one. */
+  private async endedOrMissing(workflowId: string, notFound: ProcessError): Promise<ProcessError> {
+    try {
+      const description = await this.handle(workflowId).describe();
+      const stage = description.typedSearchAttributes.get(SearchAttributes.stage) ?? description.status.name;
+      return new ProcessError(
+        'WRONG_STAGE',
+        `${ERROR_CODES.WRONG_STAGE.message} (el proceso ya terminó: ${stage})`,
+      );
+    } catch {
+      return notFound;
     }
   }
 }
@@ -148,10 +166,6 @@ export function mapFailure(error: unknown, workflowId: string): unknown {
   if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
     const report = (cause.details?.[0] as VerificationReport | undefined) ?? undefined;
     return new ProcessError(cause.type, cause.message, report);
-  }
-  // An update to a process that already ended.
-  if ((error as { message?: string })?.message?.includes('workflow execution already completed')) {
-    return new ProcessError('WRONG_STAGE', `${ERROR_CODES.WRONG_STAGE.message} (el proceso ya terminó)`);
   }
   return error;
 }

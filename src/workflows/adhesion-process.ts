@@ -119,10 +119,11 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     const previous = state.stage;
     state.stage = stage;
     state.stageEnteredAt = now().toISOString();
-    state.remindersDone = [];
-    state.escalatedAt = null;
     const key = POLICY_KEY_OF_STAGE[stage];
     if (key) {
+      // A new waiting stage starts its own reminders and escalation; a terminal one keeps the record.
+      state.remindersDone = [];
+      state.escalatedAt = null;
       const policy = state.policy[key];
       const deadline = new Date(now().getTime() + policy.deadlineMs);
       state.deadline = deadline.toISOString();

@@ -1,0 +1,169 @@
+/**
+ * Every invalid update is refused with its typed error and changes nothing: validator refusals
+ * leave history as it was; a signature refused after verification leaves the state as it was.
+ */
+import assert from 'node:assert/strict';
+import {
+  declineUpdate,
+  extendDeadlineUpdate,
+  recordInstallationUpdate,
+  replaceSignerUpdate,
+  submitSignatureUpdate,
+  withdrawUpdate,
+} from '../../src/domain/messages';
+import type { ProcessState } from '../../src/domain/process';
+import { ProcessError } from '../../src/process-client';
+import { signingFixtures } from '../support/fixtures';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+import { documentOf, historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
+import { flipByte, opensslCms, opensslPkcs1 } from '../support/sign';
+
+/** The state without what moves by itself (nothing, while no timer is due). */
+const snapshot = (state: ProcessState): string => JSON.stringify(state);
+
+describe('refused updates leave the process unchanged', function () {
+  this.timeout(180_000);
+  let env: ProcessEnv;
+  let workflowId: string;
+  let letter: Buffer;
+  let linkVersion: number;
+  const f = signingFixtures();
+
+  before(async function () {
+    env = await processEnv();
+    const input = testInput();
+    ({ workflowId } = await env.processes.start(input));
+    linkVersion = (await signingLink(env, input.president.email)).claims.version;
+    // Let the outbox settle: the email-sent audit entry lands after the mail.
+    const state = await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
+    letter = await documentOf(env, state);
+  });
+
+  async function refusedByValidator(code: string, attempt: () => Promise<unknown>): Promise<void> {
+    const before = snapshot(await env.processes.status(workflowId));
+    const events = await historyLength(env, workflowId);
+    await assert.rejects(attempt(), (error: ProcessError) => {
+      assert.equal(error.code, code, error.message);
+      return true;
+    });
+    assert.equal(snapshot(await env.processes.status(workflowId)), before, 'state unchanged');
+    assert.equal(await historyLength(env, workflowId), events, 'history unchanged');
+  }
+
+  const sign = (signature: Buffer, extra: Record<string, unknown> = {}) =>
+    env.processes.update(workflowId, submitSignatureUpdate, {
+      role: 'municipal',
+      linkVersion,
+      signature: signature.toString('base64'),
+      ...extra,
+    });
+
+  it('wrong role for the stage: WRONG_STAGE', async function () {
+    const counter = opensslCms(letter, f.commissioner, { carry: [f.intermediate] });
+    await refusedByValidator('WRONG_STAGE', () =>
+      env.processes.update(workflowId, submitSignatureUpdate, {
+        role: 'institute',
+        linkVersion: 1,
+        signature: counter.toString('base64'),
+      }),
+    );
+  });
+
+  it('a link version that was never issued: LINK_INVALID; malformed input: MALFORMED_INPUT; too large: PAYLOAD_TOO_LARGE', async function () {
+    const cms = opensslCms(letter, f.president, { carry: [f.intermediate] });
+    await refusedByValidator('LINK_INVALID', () => sign(cms, { linkVersion: 7 }));
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion,
+        signature: 'no es base64!',
+      }),
+    );
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      sign(opensslPkcs1(letter, f.president), { format: 'pkcs1-sha256' }),
+    );
+    await refusedByValidator('PAYLOAD_TOO_LARGE', () => sign(Buffer.alloc(1_100_000, 1)));
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, declineUpdate, { role: 'municipal', linkVersion, reason: '   ' }),
+    );
+  });
+
+  it('coordinator updates with bad input: MALFORMED_INPUT; installation before its stage: WRONG_STAGE', async function () {
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, extendDeadlineUpdate, { days: 0, reason: 'x' }),
+    );
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, extendDeadlineUpdate, { days: 5, reason: '' }),
+    );
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, replaceSignerUpdate, {
+        role: 'municipal',
+        person: { name: 'X', email: 'no-es-correo' },
+        reason: 'r',
+      }),
+    );
+    await refusedByValidator('WRONG_STAGE', () =>
+      env.processes.update(workflowId, recordInstallationUpdate, {
+        date: '2026-01-01',
+        members: [{ name: 'A', sector: 'gobierno', position: 'B' }],
+        minutes: { fileName: 'a.pdf', contentBase64: 'JVBERg==' },
+      }),
+    );
+  });
+
+  it('a forged or foreign signature: its verification code, state unchanged', async function () {
+    const before = snapshot(await env.processes.status(workflowId));
+    const cases: [string, Buffer, Record<string, unknown>?][] = [
+      ['DOCUMENT_MISMATCH', opensslCms(flipByte(letter, 100), f.president, { carry: [f.intermediate] })],
+      [
+        'SIGNATURE_INVALID',
+        flipByte(opensslCms(letter, f.president, { carry: [f.intermediate], noAttributes: true }), -5),
+      ],
+      ['SIGNER_MISMATCH', opensslCms(letter, f.commissioner, { carry: [f.intermediate] })],
+      ['CERTIFICATE_UNTRUSTED', opensslCms(letter, f.untrustedSigner)],
+      ['CERTIFICATE_NOT_FOR_SIGNING', opensslCms(letter, f.csdLike, { carry: [f.intermediate] })],
+    ];
+    for (const [code, signature, extra] of cases) {
+      await assert.rejects(sign(signature, extra), (error: ProcessError) => {
+        assert.equal(error.code, code, error.message);
+        assert.equal(error.report?.valid, false, 'the refusal carries the verification report');
+        return true;
+      });
+    }
+    assert.equal(snapshot(await env.processes.status(workflowId)), before);
+  });
+
+  it('after completion of the step: ALREADY_SIGNED; after the process ends: WRONG_STAGE', async function () {
+    const cms = opensslCms(letter, f.president, { carry: [f.intermediate] });
+    await sign(cms);
+    await refusedByValidator('ALREADY_SIGNED', () => sign(cms));
+    await refusedByValidator('ALREADY_SIGNED', () =>
+      env.processes.update(workflowId, replaceSignerUpdate, {
+        role: 'municipal',
+        person: { name: 'Otra', email: 'otra@example.mx' },
+        reason: 'r',
+      }),
+    );
+    await env.processes.update(workflowId, withdrawUpdate, { reason: 'prueba de cierre' });
+    await env.client.workflow.getHandle(workflowId).result();
+    await assert.rejects(
+      env.processes.update(workflowId, withdrawUpdate, { reason: 'otra vez' }),
+      (error: ProcessError) => error.code === 'WRONG_STAGE',
+    );
+    await assert.rejects(
+      env.processes.update(workflowId, extendDeadlineUpdate, { days: 1, reason: 'tarde' }),
+      (error: ProcessError) => error.code === 'WRONG_STAGE',
+    );
+  });
+
+  it('a process that does not exist: PROCESS_NOT_FOUND', async function () {
+    await assert.rejects(
+      env.processes.status('adhesion-nope-99999'),
+      (error: ProcessError) => error.code === 'PROCESS_NOT_FOUND',
+    );
+    await assert.rejects(
+      env.processes.update('adhesion-nope-99999', withdrawUpdate, { reason: 'x' }),
+      (error: ProcessError) => error.code === 'PROCESS_NOT_FOUND',
+    );
+  });
+});
