@@ -8,7 +8,7 @@ import {
   withdrawUpdate,
 } from '../../src/domain/messages';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import { ProcessError } from '../../src/process-client';
+import { type ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';

@@ -12,7 +12,7 @@ import {
   withdrawUpdate,
 } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
-import { ProcessError } from '../../src/process-client';
+import { type ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { documentOf, historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
