@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { recordInstallationUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
+import {
+  documentOf,
+  replayAndMaybeRecord,
+  signingLink,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
 import { signingFixtures } from '../support/fixtures';
 import { opensslCms, opensslPkcs1 } from '../support/sign';
 
@@ -126,5 +132,6 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
       /Adhesión de Municipio de Prueba .* a Gobierno Abierto/,
     );
     assert.equal(description.status.name, 'COMPLETED');
+    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v1-completed');
   });
 });

@@ -11,7 +11,13 @@ import { SearchAttributes } from '../../src/domain/search-attributes';
 import { type ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
+import {
+  documentOf,
+  replayAndMaybeRecord,
+  signingLink,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
 
 describe('the adhesion process over time and under coordinator actions', function () {
@@ -67,6 +73,8 @@ describe('the adhesion process over time and under coordinator actions', functio
     assert.match(escalation.mail.text ?? '', /manifiesta extend/);
     const final = await env.client.workflow.getHandle(workflowId).describe();
     assert.equal(final.typedSearchAttributes.get(SearchAttributes.stage), 'Expired');
+    await env.client.workflow.getHandle(workflowId).result();
+    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v1-expired');
   });
 
   it('a decline ends the process as Declined and tells the coordinator why', async function () {

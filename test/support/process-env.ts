@@ -46,7 +46,7 @@ export function processEnv(): Promise<ProcessEnv> {
 }
 
 async function start(): Promise<ProcessEnv> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const temporalBinary = await resolveTemporalBinary((line) => console.log(`      [temporal] ${line}`));
   const server = await startDevServer({ binary: temporalBinary });
   const outbox = new Outbox();

@@ -1,6 +1,12 @@
 /** Starting test processes and acting as their signers, through the same paths users take. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { workflowsPath } from '../../src/worker/plugin';
 import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
@@ -104,3 +110,32 @@ export async function historyLength(env: ProcessEnv, workflowId: string): Promis
 
 export const ROLE_EMAIL = (input: ProcessInput, role: Role): string =>
   role === 'municipal' ? input.president.email : input.commissioner.email;
+
+/**
+ * Replays a finished process's history against the current workflow code (a nondeterminism error
+ * fails the test) and, with MANIFIESTA_RECORD_HISTORIES=1, records it under test/histories/ so that
+ * later versions of the code are replayed against it.
+ */
+export async function replayAndMaybeRecord(env: ProcessEnv, workflowId: string, name: string): Promise<void> {
+  // Exported the way operators export histories: `temporal workflow show --output json`.
+  const json = execFileSync(
+    env.temporalBinary,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--address',
+      env.server.address,
+      '--namespace',
+      env.server.namespace,
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  await Worker.runReplayHistory({ workflowsPath }, historyFromJSON(JSON.parse(json)), workflowId);
+  if (process.env.MANIFIESTA_RECORD_HISTORIES === '1') {
+    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), json);
+  }
+}
