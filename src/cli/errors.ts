@@ -15,7 +15,7 @@ export class UsageError extends Error {
 export class RefusedError extends Error {
   override readonly name = 'RefusedError';
   constructor(
-    readonly code: ErrorCode | string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,10 @@
 /** `manifiesta <command>`: the coordinator CLI (DESIGN §3). One file per command under ./commands. */
 import { Command, CommanderError } from 'commander';
+import { registerCoordinatorActions } from './commands/coordinator-actions';
+import { registerList } from './commands/list';
+import { registerRecordInstallation } from './commands/record-installation';
+import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import { ExitCode, RefusedError, UsageError } from './errors';
 import { packageVersion } from '../version';
@@ -11,6 +16,11 @@ export function buildProgram(): Command {
     .showHelpAfterError('(use --help para ver las opciones)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerStart(program);
+  registerStatus(program);
+  registerList(program);
+  registerCoordinatorActions(program);
+  registerRecordInstallation(program);
   registerVerify(program);
   return program;
 }
@@ -38,8 +48,10 @@ function report(error: unknown): number {
     process.stderr.write(`${error.code}: ${error.message}\n`);
     return ExitCode.refused;
   }
+  const cause = (error as { cause?: { message?: string } })?.cause;
   process.stderr.write(
-    `error inesperado: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `error inesperado: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` +
+      (cause ? `causa: ${cause.message ?? String(cause)}\n` : ''),
   );
   return ExitCode.refused;
 }

@@ -80,6 +80,10 @@ export const ERROR_CODES = {
     status: 409,
     message: 'Ya hay un proceso en curso para este municipio y campaña.',
   },
+  TEMPORAL_UNAVAILABLE: {
+    status: 503,
+    message: 'El servicio no está disponible en este momento. Intente de nuevo en unos minutos.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',

@@ -1,0 +1,57 @@
+/** What every process command shares: configuration, one Temporal connection, and error mapping. */
+import { ConfigError, temporalConfig, type TemporalConfig } from '../config';
+import { ProcessClient, ProcessError } from '../process-client';
+import { connectClient } from '../temporal-connection';
+import { RefusedError, UsageError } from './errors';
+
+export interface CommandContext {
+  readonly processes: ProcessClient;
+  readonly config: TemporalConfig;
+}
+
+export async function withProcesses<T>(fn: (context: CommandContext) => Promise<T>): Promise<T> {
+  let config: TemporalConfig;
+  try {
+    config = temporalConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  let client;
+  try {
+    client = await connectClient(config);
+  } catch (error) {
+    throw new RefusedError(
+      'TEMPORAL_UNAVAILABLE',
+      `no se pudo conectar con Temporal en ${config.address}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return await fn({ processes: new ProcessClient(client, config.taskQueue), config });
+  } catch (error) {
+    if (error instanceof ProcessError) throw new RefusedError(error.code, error.message);
+    throw error;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Who acts, for the audit trail: COORDINATOR_EMAIL, else the login name. */
+export function actor(): string {
+  return process.env.COORDINATOR_EMAIL || process.env.USER || 'coordinator';
+}
+
+/** The Web UI page of a process. */
+export function webUiLink(config: TemporalConfig, workflowId: string): string {
+  const base = process.env.TEMPORAL_UI_URL || `http://localhost:${process.env.TEMPORAL_UI_PORT || 8233}`;
+  return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function requirePositiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} debe ser un número mayor que 0 (recibido: ${value})`);
+  return n;
+}
+
+export const ROLE_CHOICES = ['municipal', 'institute'] as const;
