@@ -1,0 +1,131 @@
+/**
+ * Hosting the process elsewhere: an existing worker adds the plugin and re-exports our workflows
+ * (DESIGN §6); and a long-waiting process continues as new when the server suggests it, carrying
+ * its whole state.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createMailer } from '../../src/activities/email';
+import { startDevServer } from '../../src/dev/temporal';
+import { submitSignatureUpdate } from '../../src/domain/messages';
+import { ProcessClient } from '../../src/process-client';
+import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
+import { signingFixtures } from '../support/fixtures';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
+import { opensslCms } from '../support/sign';
+
+describe('hosting the process', function () {
+  this.timeout(240_000);
+  let env: ProcessEnv;
+
+  before(async function () {
+    env = await processEnv();
+  });
+
+  function deps() {
+    const f = signingFixtures();
+    return {
+      evidence: env.evidence,
+      mailer: createMailer(env.outbox.url, 'host <host@example.mx>'),
+      links: env.links,
+      verifier: new SignatureVerifier(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer])),
+    };
+  }
+
+  it('a host worker with its own workflows module and the plugin runs both its workflows and the process', async function () {
+    const taskQueue = `host-${randomBytes(4).toString('hex')}`;
+    const connection = await NativeConnection.connect({ address: env.server.address });
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath: require.resolve('../host/workflows'),
+      plugins: [manifiestaPlugin(deps())],
+    });
+    await worker.runUntil(async () => {
+      const greeting = await env.client.workflow.execute('hostGreeting', {
+        taskQueue,
+        workflowId: `host-${taskQueue}`,
+        args: ['Infoem'],
+      });
+      assert.equal(greeting, 'hola, Infoem');
+      const hosted = new ProcessClient(env.client, taskQueue);
+      const input = testInput();
+      const { workflowId } = await hosted.start(input);
+      const { claims } = await signingLink(env, input.president.email);
+      assert.equal(claims.workflowId, workflowId);
+      const state = await hosted.status(workflowId);
+      assert.equal(state.stage, 'AwaitingMunicipalSignature');
+    });
+    await connection.close();
+  });
+
+  it('continues as new when the server suggests it, carrying the whole state; signing still works', async function () {
+    const f = signingFixtures();
+    // A server that suggests continue-as-new after a few dozen events.
+    const server = await startDevServer({
+      binary: env.temporalBinary,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
+    });
+    const connection = await Connection.connect({ address: server.address });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const taskQueue = `can-${randomBytes(4).toString('hex')}`;
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowsPath,
+      plugins: [manifiestaPlugin(deps())],
+    });
+    try {
+      await worker.runUntil(async () => {
+        const processes = new ProcessClient(new Client({ connection }), taskQueue);
+        const input = testInput({
+          policy: {
+            municipalSignature: {
+              deadline: '40s',
+              remindBefore: ['36s', '34s', '32s', '30s', '28s', '26s'],
+              grace: '60s',
+            },
+          },
+        });
+        const { workflowId, runId: firstRunId } = await processes.start(input);
+        const local = { ...env, processes } as ProcessEnv;
+        const state = await waitForState(
+          local,
+          workflowId,
+          (s) => s.generation >= 1 && s.remindersSent.length >= 3,
+          60_000,
+        );
+        assert.ok(state.document, 'the letter survived');
+        assert.equal(state.audit[0]?.type, 'started', 'the audit trail survived');
+        assert.equal(
+          state.audit.filter((e) => e.type === 'letter-rendered').length,
+          1,
+          'the letter was not rendered again',
+        );
+        const description = await processes.handle(workflowId).describe();
+        assert.notEqual(description.runId, firstRunId, 'the process now runs in a newer execution');
+        const events = (await processes.handle(workflowId).fetchHistory()).events?.length ?? 0;
+        assert.ok(events < 80, `the current run's history stays short (${events} events)`);
+
+        const letter = await documentOf(env, state);
+        const link = state.links.municipal!;
+        const signed = await processes.update(workflowId, submitSignatureUpdate, {
+          role: 'municipal',
+          linkVersion: link.version,
+          signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
+        });
+        assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
+        const after = await processes.status(workflowId);
+        assert.ok(after.remindersSent.length >= 3, 'reminders sent before continuing were kept');
+      });
+    } finally {
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+    }
+  });
+});
