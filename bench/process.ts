@@ -1,0 +1,226 @@
+/**
+ * N adhesion processes started and driven to Completed through updates on a dev server, with the
+ * worker in its own process (`npm run worker`'s entry point). Prints starts/s, completions/s,
+ * p50/p95 update latency next to a bare no-op update on the same server, history events per
+ * process, and the worker's peak RSS.
+ *
+ *   npm run bench:process [-- --processes 200 | --all] [--concurrency 32]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { EvidenceStore } from '../src/activities/evidence-store';
+import { Outbox } from '../src/dev/outbox';
+import { resolveTemporalBinary, startDevServer } from '../src/dev/temporal';
+import { recordInstallationUpdate, submitSignatureUpdate } from '../src/domain/messages';
+import type { ProcessInput } from '../src/domain/process';
+import { ProcessClient } from '../src/process-client';
+import { TestPki } from '../test/support/pki';
+import { finishUpdate, noopUpdate } from './noop-workflow';
+
+const MUNICIPALITIES_OF_MEXICO = 2469;
+const { values } = parseArgs({
+  options: {
+    processes: { type: 'string', default: '200' },
+    all: { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+const total = values.all ? MUNICIPALITIES_OF_MEXICO : Number(values.processes);
+const concurrency = Number(values.concurrency);
+
+const percentile = (xs: number[], p: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const pki = new TestPki(mkdtempSync(join(tmpdir(), 'manifiesta-bench-pki-')));
+  const root = pki.issue('root', { name: 'AC Raiz Bench' }, null, { bits: 4096, ca: {} });
+  const president = pki.issue('president', { name: 'PRESIDENCIA BENCH', rfc: 'PRBE700101AA1' }, root);
+  const commissioner = pki.issue('commissioner', { name: 'COMISIONADO BENCH', rfc: 'COBE700101AA1' }, root);
+  const server = await startDevServer({ binary: await resolveTemporalBinary() });
+  const outbox = new Outbox();
+  await outbox.start();
+  const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-bench-evidence-'));
+  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+  const worker = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'worker', 'main.js')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SMTP_URL: outbox.url,
+      LINK_SECRET: randomBytes(32).toString('hex'),
+      EVIDENCE_DIR: evidenceDir,
+      TRUST_ANCHORS: root.certPath,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Keep draining the worker's log (an unread pipe would stall it); wait for its ready line.
+  await new Promise<void>((resolve) =>
+    worker.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('manifiesta worker:')) resolve();
+    }),
+  );
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+      peakRss = Math.max(peakRss, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
+    } catch {
+      // not on Linux: no figure
+    }
+  }, 200);
+
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const processes = new ProcessClient(client, taskQueue);
+  const evidence = new EvidenceStore(evidenceDir);
+  const campaign = `bench${randomBytes(2).toString('hex')}`;
+  const inputs: ProcessInput[] = Array.from({ length: total }, (_, i) => {
+    const code = `${String(1 + Math.floor(i / 999)).padStart(2, '0')}${String(1 + (i % 999)).padStart(3, '0')}`;
+    return {
+      campaign,
+      inegiCode: code,
+      municipality: `Municipio ${code}`,
+      president: { name: 'PRESIDENCIA BENCH', email: `p${code}@example.mx`, rfc: 'PRBE700101AA1' },
+      commissioner: { name: 'COMISIONADO BENCH', email: `c${code}@example.mx`, rfc: 'COBE700101AA1' },
+      coordinator: { name: 'Coordinación', email: 'coordinacion@example.mx' },
+      letterDate: '2022-07-08',
+    };
+  });
+
+  console.log(`${total} processes, concurrency ${concurrency}, dev server ${server.address}`);
+  let started = Date.now();
+  await pool(inputs, concurrency, async (input) => {
+    await processes.start(input);
+  });
+  const startSeconds = (Date.now() - started) / 1000;
+
+  const latencies: number[] = [];
+  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const result = await fn();
+    latencies.push(performance.now() - t);
+    return result;
+  };
+  const minutes = Buffer.from('%PDF-1.4\nActa\n').toString('base64');
+  const certificate = (p: typeof president) => p.certDer.toString('base64');
+  started = Date.now();
+  await pool(inputs, concurrency, async (input) => {
+    const workflowId = `adhesion-${campaign}-${input.inegiCode}`;
+    let state = await processes.status(workflowId);
+    while (!state.links.municipal) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await processes.status(workflowId);
+    }
+    const letter = (await evidence.get(state.document!.sha256))!;
+    const signature = (key: string) => sign('sha256', letter, key).toString('base64');
+    await timed(() =>
+      processes.update(workflowId, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion: 1,
+        format: 'pkcs1-sha256',
+        signature: signature(president.keyPem),
+        certificate: certificate(president),
+      }),
+    );
+    await timed(() =>
+      processes.update(workflowId, submitSignatureUpdate, {
+        role: 'institute',
+        linkVersion: 1,
+        format: 'pkcs1-sha256',
+        signature: signature(commissioner.keyPem),
+        certificate: certificate(commissioner),
+      }),
+    );
+    await timed(() =>
+      processes.update(workflowId, recordInstallationUpdate, {
+        date: '2026-11-20',
+        members: [{ name: 'A', sector: 'gobierno', position: 'B' }],
+        minutes: { fileName: 'acta.pdf', contentBase64: minutes },
+      }),
+    );
+    await client.workflow.getHandle(workflowId).result();
+  });
+  const completeSeconds = (Date.now() - started) / 1000;
+
+  const sample = inputs.slice(0, Math.min(20, total));
+  let events = 0;
+  for (const input of sample) {
+    events +=
+      (await client.workflow.getHandle(`adhesion-${campaign}-${input.inegiCode}`).fetchHistory()).events
+        ?.length ?? 0;
+  }
+
+  // Baseline: a no-op update on the same server, through an in-process worker.
+  const noopQueue = `${taskQueue}-noop`;
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const noopWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: noopQueue,
+    workflowsPath: require.resolve('./noop-workflow'),
+  });
+  const noopLatencies: number[] = [];
+  await noopWorker.runUntil(async () => {
+    const handles = await Promise.all(
+      Array.from({ length: concurrency }, (_, i) =>
+        client.workflow.start('benchNoop', { taskQueue: noopQueue, workflowId: `noop-${campaign}-${i}` }),
+      ),
+    );
+    await pool(
+      Array.from({ length: total * 3 }, (_, i) => i),
+      concurrency,
+      async (i) => {
+        const t = performance.now();
+        await handles[i % handles.length]!.executeUpdate(noopUpdate, { args: [i] });
+        noopLatencies.push(performance.now() - t);
+      },
+    );
+    await Promise.all(handles.map((h) => h.executeUpdate(finishUpdate)));
+  });
+
+  clearInterval(sampler);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(
+    `starts:        ${(total / startSeconds).toFixed(1)} /s (${total} in ${startSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `completions:   ${(total / completeSeconds).toFixed(1)} /s (${total} driven to Completed in ${completeSeconds.toFixed(1)} s, 3 updates each)`,
+  );
+  console.log(
+    `update latency p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}   (bare no-op update p50 ${ms(percentile(noopLatencies, 50))}, p95 ${ms(percentile(noopLatencies, 95))})`,
+  );
+  console.log(
+    `history:       ${(events / sample.length).toFixed(0)} events per completed process (mean of ${sample.length})`,
+  );
+  console.log(`worker peak RSS: ${peakRss ? `${(peakRss / 1024 / 1024).toFixed(0)} MiB` : 'n/a'}`);
+  console.log(`emails received by the SMTP outbox: ${outbox.messages.length}`);
+
+  worker.kill('SIGTERM');
+  await new Promise((resolve) => worker.once('exit', resolve));
+  await nativeConnection.close();
+  await connection.close();
+  await outbox.stop();
+  await server.stop();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
