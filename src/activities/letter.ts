@@ -76,6 +76,7 @@ export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer>
   const doc = new PDFDocument({
     size: 'LETTER',
     margins: { top: 64, bottom: 56, left: 72, right: 72 },
+    bufferPages: true, // the footer is stamped on every page at the end
     info: {
       Title: `Manifestación expresa de la intención de participar — ${input.municipality}`,
       Author: `Ayuntamiento de ${input.municipality}`,
@@ -125,15 +126,22 @@ export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer>
   block(72, input.president.name, input.institution.presidentTitle);
   block(72 + column + 24, input.commissioner.name, input.institution.commissionerTitle);
 
-  doc
-    .fontSize(7.5)
-    .fillColor('#555555')
-    .text(
-      `Documento para firma electrónica avanzada (e.firma). Proceso ${input.workflowId}, clave INEGI ${input.inegiCode}.`,
-      72,
-      doc.page.height - 48,
-      { width, align: 'center', lineBreak: false },
-    );
+  const footer = `Documento para firma electrónica avanzada (e.firma). Proceso ${input.workflowId}, clave INEGI ${input.inegiCode}.`;
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0; // writing inside the margin must not start a new page
+    doc
+      .fontSize(7.5)
+      .fillColor('#555555')
+      .text(`${footer} Página ${i + 1} de ${range.count}.`, 72, doc.page.height - 40, {
+        width,
+        align: 'center',
+        lineBreak: false,
+      });
+    doc.page.margins.bottom = bottom;
+  }
   doc.end();
   return done;
 }

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { SMTPServer } from 'smtp-server';
+import { createMailer, sendEmail } from '../../src/activities/email';
+import { letterText, renderLetterPdf, spanishDate } from '../../src/activities/letter';
+import type { RenderLetterInput, SendEmailInput } from '../../src/domain/activities';
+import { DEFAULT_INSTITUTION } from '../../src/domain/process';
+
+const SEED = readFileSync(
+  join(__dirname, '..', '..', '..', 'shared', 'seed', 'manifestacion-huixquilucan-2022.txt'),
+  'utf8',
+);
+const normalise = (text: string): string => text.replace(/[*]/g, '').replace(/\s+/g, ' ').trim();
+
+const HUIXQUILUCAN: RenderLetterInput = {
+  workflowId: 'adhesion-cga-15037',
+  municipality: 'Huixquilucan',
+  inegiCode: '15037',
+  president: { name: 'Romina Contreras Carrasco', email: 'p@example.mx' },
+  commissioner: { name: 'José Martínez Vilchis', email: 'c@example.mx' },
+  letterDate: '2022-07-08',
+  place: 'Huixquilucan, Estado de México',
+  institution: { ...DEFAULT_INSTITUTION, presidentTitle: 'Presidenta Municipal' },
+};
+
+describe('the letter of intent', function () {
+  it('dates in Spanish as the seed does', function () {
+    assert.equal(spanishDate('2022-07-08'), '08 de julio de 2022');
+    assert.equal(spanishDate('2026-12-31'), '31 de diciembre de 2026');
+  });
+
+  it('has the seed letter’s wording for Huixquilucan: place and date, subject, addressees, body, recognitions A–H', function () {
+    const text = letterText(HUIXQUILUCAN);
+    const seed = normalise(SEED);
+    assert.ok(seed.includes(normalise(text.placeAndDate)), text.placeAndDate);
+    assert.ok(seed.includes(normalise(text.subject)), text.subject);
+    assert.ok(seed.includes(normalise(text.addressees.join(' '))));
+    for (const paragraph of [...text.body, text.recognitionsTitle])
+      assert.ok(seed.includes(normalise(paragraph)), paragraph.slice(0, 80));
+    assert.equal(text.recognitions.length, 8);
+    for (const [i, item] of text.recognitions.entries()) {
+      assert.ok(item.startsWith(`${'ABCDEFGH'[i]}. `));
+      assert.ok(seed.includes(normalise(item)), item.slice(0, 80));
+    }
+  });
+
+  it('renders a deterministic PDF whose text carries the letter and both signature blocks', async function () {
+    const pdf = await renderLetterPdf(HUIXQUILUCAN);
+    assert.deepEqual(
+      await renderLetterPdf(HUIXQUILUCAN),
+      pdf,
+      'same input, same bytes (same SHA-256 on retry)',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'letter-'));
+    writeFileSync(join(dir, 'carta.pdf'), pdf);
+    const text = normalise(
+      execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'carta.pdf'), '-'], { encoding: 'utf8' }),
+    );
+    for (const expected of [
+      'Huixquilucan, Estado de México; 08 de julio de 2022',
+      'ASUNTO: Manifestación expresa',
+      'ANTE ESTA MANIFESTACIÓN SE RECONOCE:',
+      'H. Que este Ayuntamiento coadyuvará con el Infoem',
+      'ATENTAMENTE',
+      'Romina Contreras Carrasco',
+      'Presidenta Municipal',
+      'José Martínez Vilchis',
+      'Comisionado Presidente del Infoem',
+      'Proceso adhesion-cga-15037, clave INEGI 15037. Página 2 de 2.',
+    ]) {
+      assert.ok(text.includes(expected), `PDF text has "${expected}"`);
+    }
+    const other = await renderLetterPdf({
+      ...HUIXQUILUCAN,
+      municipality: 'Acolman',
+      inegiCode: '15002',
+      place: 'Acolman, Estado de México',
+    });
+    assert.notDeepEqual(other, pdf);
+  });
+});
+
+describe('email over SMTP, with failures classified', function () {
+  this.timeout(30_000);
+  let server: SMTPServer;
+  let port = 0;
+  let reply: { code: number; message: string } | null = null;
+
+  before(async function () {
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(_address, _session, callback) {
+        if (reply) return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server as unknown as { server: { address(): { port: number } } }).server.address().port;
+  });
+
+  after(async function () {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const message: SendEmailInput = {
+    workflowId: 'adhesion-cga-15037',
+    messageKey: 'reminder-x',
+    kind: 'reminder',
+    to: [{ name: 'Presidencia', email: 'presidencia@example.mx' }],
+    municipality: 'Huixquilucan',
+    inegiCode: '15037',
+    stage: 'AwaitingMunicipalSignature',
+    deadline: '2026-12-08T20:30:00Z',
+    role: 'municipal',
+    institution: DEFAULT_INSTITUTION,
+  };
+
+  it('a 5xx refusal is permanent: a non-retryable EMAIL_REJECTED failure', async function () {
+    reply = { code: 550, message: 'mailbox unavailable' };
+    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    await assert.rejects(sendEmail(mailer, message, null), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.type, 'EMAIL_REJECTED');
+      assert.equal(error.nonRetryable, true);
+      return true;
+    });
+  });
+
+  it('a 4xx refusal or an unreachable relay is transient: a plain, retryable error', async function () {
+    reply = { code: 451, message: 'try again later' };
+    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    await assert.rejects(
+      sendEmail(mailer, message, null),
+      (error: unknown) => !(error instanceof ApplicationFailure) && /SMTP unavailable/.test(String(error)),
+    );
+    const nowhere = createMailer('smtp://127.0.0.1:1', 'manifiesta <no-responder@manifiesta.test>');
+    await assert.rejects(
+      sendEmail(nowhere, message, null),
+      (error: unknown) => !(error instanceof ApplicationFailure),
+    );
+  });
+
+  it('accepted mail has the Message-ID derived from process and message', async function () {
+    reply = null;
+    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    const sent = await sendEmail(mailer, message, null);
+    assert.equal(sent.messageId, '<adhesion-cga-15037.reminder-x@manifiesta.test>');
+    assert.deepEqual(sent.accepted, ['presidencia@example.mx']);
+  });
+});
