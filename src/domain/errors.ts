@@ -84,6 +84,10 @@ export const ERROR_CODES = {
     status: 503,
     message: 'El servicio no está disponible en este momento. Intente de nuevo en unos minutos.',
   },
+  ORIGIN_REJECTED: {
+    status: 403,
+    message: 'La solicitud no vino de la página de firma. Abra el enlace de su correo e intente de nuevo.',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',

@@ -1,0 +1,369 @@
+/*
+ * The signing page's script. The e.firma's .key and password stay in this browser: node-forge
+ * decrypts the key and signs here; only the signature and the certificate are sent.
+ */
+'use strict';
+(function () {
+  var section = document.getElementById('seccion-efirma');
+  if (!section || typeof forge === 'undefined') return;
+  var token = section.getAttribute('data-token');
+  var expectedRfc = (section.getAttribute('data-expected-rfc') || '').toUpperCase();
+  var expectedSha = section.getAttribute('data-sha256');
+  var api = '/api/v1/signing/' + token;
+  var notices = document.getElementById('avisos');
+  var certBox = document.getElementById('certificado');
+  var signButton = document.getElementById('firmar');
+  var reviewed = null;
+
+  function say(text, kind) {
+    notices.textContent = text;
+    notices.className = 'notice ' + (kind || '');
+    if (kind === 'error') {
+      notices.setAttribute('role', 'alert');
+    } else {
+      notices.setAttribute('role', 'status');
+    }
+  }
+
+  function readFile(input) {
+    return new Promise(function (resolve, reject) {
+      var file = input.files && input.files[0];
+      if (!file) return reject(new Error('Seleccione el archivo «' + input.labels[0].textContent + '».'));
+      if (file.size > 2 * 1024 * 1024)
+        return reject(new Error('El archivo ' + file.name + ' es demasiado grande.'));
+      var reader = new FileReader();
+      reader.onload = function () {
+        resolve(new Uint8Array(reader.result));
+      };
+      reader.onerror = function () {
+        reject(new Error('No se pudo leer ' + file.name + '.'));
+      };
+      reader.readAsArrayBuffer(file);
+    });
+  }
+
+  function binary(bytes) {
+    var out = '';
+    for (var i = 0; i < bytes.length; i += 0x8000)
+      out += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return out;
+  }
+
+  function isText(bytes) {
+    return binary(bytes.subarray(0, 30)).indexOf('-----BEGIN') !== -1;
+  }
+
+  function decodeUtf8(value) {
+    try {
+      return forge.util.decodeUtf8(value);
+    } catch (e) {
+      return value;
+    }
+  }
+
+  function attribute(cert, oid) {
+    var found = cert.subject.attributes.filter(function (a) {
+      return a.type === oid;
+    })[0];
+    return found ? decodeUtf8(String(found.value)) : null;
+  }
+
+  function parseCertificate(bytes) {
+    try {
+      if (isText(bytes)) return forge.pki.certificateFromPem(binary(bytes));
+      return forge.pki.certificateFromAsn1(forge.asn1.fromDer(binary(bytes)));
+    } catch (e) {
+      throw new Error('El archivo .cer no es un certificado válido de e.firma.');
+    }
+  }
+
+  function identity(cert) {
+    var rfcs = (attribute(cert, '2.5.4.45') || '').split('/').map(function (s) {
+      return s.trim().toUpperCase();
+    });
+    var curps = (attribute(cert, '2.5.4.5') || '').split('/').map(function (s) {
+      return s.trim().toUpperCase();
+    });
+    return {
+      name: attribute(cert, '2.5.4.3') || attribute(cert, '2.5.4.41') || '',
+      rfc: rfcs[0] || null,
+      representativeRfc: rfcs[1] || null,
+      curp: curps[1] || curps[0] || null,
+    };
+  }
+
+  function decryptKey(bytes, password) {
+    var key = null;
+    try {
+      if (isText(bytes)) {
+        key = forge.pki.decryptRsaPrivateKey(binary(bytes), password);
+      } else {
+        var info = forge.pki.decryptPrivateKeyInfo(forge.asn1.fromDer(binary(bytes)), password);
+        key = info ? forge.pki.privateKeyFromAsn1(info) : null;
+      }
+    } catch (e) {
+      throw new Error('El archivo .key no es una llave privada de e.firma válida.');
+    }
+    // node-forge answers null, rather than failing, when the password is wrong.
+    if (!key)
+      throw new Error(
+        'La contraseña no corresponde a la llave privada (.key). Revise mayúsculas y minúsculas e intente de nuevo.',
+      );
+    return key;
+  }
+
+  function isCsd(cert) {
+    var hasOu = cert.subject.attributes.some(function (a) {
+      return a.type === '2.5.4.11';
+    });
+    var hasEku = cert.extensions.some(function (e) {
+      return e.name === 'extKeyUsage';
+    });
+    return hasOu && !hasEku;
+  }
+
+  function spanishDate(date) {
+    return date.toLocaleDateString('es-MX', { day: '2-digit', month: 'long', year: 'numeric' });
+  }
+
+  function review() {
+    var password = document.getElementById('password').value;
+    return Promise.all([
+      readFile(document.getElementById('cer')),
+      readFile(document.getElementById('key')),
+    ]).then(function (files) {
+      var cert = parseCertificate(files[0]);
+      if (!password) throw new Error('Escriba la contraseña de su llave privada.');
+      var key = decryptKey(files[1], password);
+      if (!cert.publicKey.n || cert.publicKey.n.compareTo(key.n) !== 0) {
+        throw new Error(
+          'La llave privada (.key) no corresponde al certificado (.cer). Use los dos archivos de la misma e.firma.',
+        );
+      }
+      var who = identity(cert);
+      if (isCsd(cert)) {
+        throw new Error(
+          'Este certificado es un sello digital (CSD) para facturar, no una e.firma. Use los archivos de su e.firma (FIEL).',
+        );
+      }
+      if (expectedRfc && who.rfc !== expectedRfc && who.representativeRfc !== expectedRfc) {
+        throw new Error(
+          'Este certificado es de ' +
+            who.name +
+            ' (RFC ' +
+            (who.rfc || 'sin RFC') +
+            '). Esta firma corresponde al RFC ' +
+            expectedRfc +
+            ': use la e.firma de esa persona.',
+        );
+      }
+      var now = new Date();
+      if (now > cert.validity.notAfter)
+        throw new Error(
+          'Su certificado venció el ' + spanishDate(cert.validity.notAfter) + '. Use una e.firma vigente.',
+        );
+      if (now < cert.validity.notBefore)
+        throw new Error(
+          'Su certificado será válido a partir del ' + spanishDate(cert.validity.notBefore) + '.',
+        );
+      return { cert: cert, key: key, who: who };
+    });
+  }
+
+  function showCertificate(r) {
+    certBox.hidden = false;
+    certBox.textContent = '';
+    var list = document.createElement('dl');
+    [
+      ['Nombre', r.who.name],
+      [
+        'RFC',
+        r.who.rfc + (r.who.representativeRfc ? ' (representante ' + r.who.representativeRfc + ')' : ''),
+      ],
+      ['CURP', r.who.curp || '—'],
+      ['Vigencia', spanishDate(r.cert.validity.notBefore) + ' al ' + spanishDate(r.cert.validity.notAfter)],
+    ].forEach(function (pair) {
+      var dt = document.createElement('dt');
+      dt.textContent = pair[0];
+      var dd = document.createElement('dd');
+      dd.textContent = pair[1];
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+    var heading = document.createElement('p');
+    heading.textContent = 'Va a firmar con este certificado:';
+    certBox.appendChild(heading);
+    certBox.appendChild(list);
+  }
+
+  function post(path, body) {
+    return fetch(api + path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    }).then(function (response) {
+      return response
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (data) {
+          if (!response.ok) {
+            var error = new Error((data.error && data.error.message) || 'No se pudo completar la operación.');
+            error.code = data.error && data.error.code;
+            throw error;
+          }
+          return data;
+        });
+    });
+  }
+
+  function fail(error) {
+    say((error.code ? error.code + ': ' : '') + error.message, 'error');
+    notices.focus();
+  }
+
+  function confirm(title, rows) {
+    var box = document.getElementById('confirmacion');
+    box.textContent = '';
+    var h = document.createElement('h2');
+    h.id = 'confirmacion-titulo';
+    h.textContent = title;
+    box.appendChild(h);
+    var list = document.createElement('dl');
+    rows.forEach(function (pair) {
+      var dt = document.createElement('dt');
+      dt.textContent = pair[0];
+      var dd = document.createElement('dd');
+      dd.textContent = pair[1];
+      list.appendChild(dt);
+      list.appendChild(dd);
+    });
+    box.appendChild(list);
+    Array.prototype.forEach.call(
+      document.querySelectorAll('main > section.card:not(#confirmacion)'),
+      function (s) {
+        if (s.querySelector('form')) s.hidden = true;
+      },
+    );
+    say('', '');
+    box.hidden = false;
+    box.focus();
+  }
+
+  function confirmSignature(result) {
+    var r = result.report || {};
+    var signer = r.signer || {};
+    var cert = r.certificate || {};
+    confirm('Firma recibida y verificada', [
+      ['Firmante', signer.name || '—'],
+      ['RFC', signer.rfc || '—'],
+      [
+        'Certificado',
+        'serie ' + (cert.serial || '—') + ', ' + (cert.kind === 'fiel' ? 'e.firma (FIEL)' : cert.kind || ''),
+      ],
+      ['Emitido por', cert.issuer || '—'],
+      ['Vigencia', (cert.notBefore || '').slice(0, 10) + ' al ' + (cert.notAfter || '').slice(0, 10)],
+      ['Algoritmo', r.algorithm || '—'],
+      ['Huella SHA-256 de la carta', r.documentSha256 || expectedSha],
+      [
+        'Verificaciones',
+        (r.checks || []).filter(function (c) {
+          return c.outcome === 'passed';
+        }).length +
+          ' superadas de ' +
+          (r.checks || []).length,
+      ],
+      ['Siguiente etapa', result.stage],
+    ]);
+  }
+
+  function busy(button, on) {
+    button.disabled = on;
+    button.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  document.getElementById('revisar').addEventListener('click', function () {
+    reviewed = null;
+    signButton.disabled = true;
+    certBox.hidden = true;
+    say('Revisando su certificado…');
+    review().then(function (r) {
+      reviewed = r;
+      showCertificate(r);
+      signButton.disabled = false;
+      say('Certificado y contraseña correctos. Revise los datos y pulse «Firmar la carta».', 'ok');
+      signButton.focus();
+    }, fail);
+  });
+
+  document.getElementById('form-efirma').addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!reviewed) return fail(new Error('Primero pulse «Revisar certificado».'));
+    busy(signButton, true);
+    say('Firmando…');
+    fetch(api + '/document', { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) throw new Error('No se pudo obtener la carta; recargue la página.');
+        return response.arrayBuffer();
+      })
+      .then(function (buffer) {
+        var bytes = binary(new Uint8Array(buffer));
+        var md = forge.md.sha256.create();
+        md.update(bytes);
+        if (md.digest().toHex() !== expectedSha)
+          throw new Error('La carta descargada no coincide con su huella SHA-256; recargue la página.');
+        var signing = forge.md.sha256.create();
+        signing.update(bytes);
+        var signature = forge.util.encode64(reviewed.key.sign(signing));
+        var certificate = forge.util.encode64(
+          forge.asn1.toDer(forge.pki.certificateToAsn1(reviewed.cert)).getBytes(),
+        );
+        return post('/signature', { format: 'pkcs1-sha256', signature: signature, certificate: certificate });
+      })
+      .then(confirmSignature, function (error) {
+        busy(signButton, false);
+        fail(error);
+      });
+  });
+
+  document.getElementById('form-p7s').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var button = document.getElementById('enviar-p7s');
+    busy(button, true);
+    readFile(document.getElementById('archivo-p7s'))
+      .then(function (bytes) {
+        var text = isText(bytes)
+          ? binary(bytes)
+              .replace(/-----[^-]+-----/g, '')
+              .replace(/\s+/g, '')
+          : forge.util.encode64(binary(bytes));
+        return post('/signature', { format: 'cms', signature: text });
+      })
+      .then(confirmSignature, function (error) {
+        busy(button, false);
+        fail(error);
+      });
+  });
+
+  document.getElementById('form-declinar').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var reason = document.getElementById('motivo').value.trim();
+    if (!reason) return fail(new Error('Escriba el motivo por el que declina.'));
+    var button = document.getElementById('enviar-declinar');
+    busy(button, true);
+    post('/decline', { reason: reason }).then(
+      function (result) {
+        confirm('Declinación registrada', [
+          ['Motivo', reason],
+          ['Estado del proceso', result.stage],
+        ]);
+      },
+      function (error) {
+        busy(button, false);
+        fail(error);
+      },
+    );
+  });
+})();

@@ -1,0 +1,155 @@
+/**
+ * The signer's pages, in Spanish (es-MX). Server-rendered, no inline script or style (the CSP
+ * forbids both), usable on a phone and with a keyboard; the page script only adds in-browser
+ * signing on top.
+ */
+import { letterText } from '../activities/letter';
+import { spanishDeadline } from '../activities/email';
+import { ERROR_CODES, type ErrorCode } from '../domain/errors';
+import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
+import type { OpenLink } from './signing';
+
+const escape = (value: string): string =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+const ROLE_TITLE: Record<Role, string> = {
+  municipal: 'Presidencia Municipal',
+  institute: 'Presidencia del Instituto (contrafirma)',
+};
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="es-MX">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escape(title)}</title>
+<link rel="stylesheet" href="/assets/portal.css">
+</head>
+<body>
+<a class="skip" href="#contenido">Saltar al contenido</a>
+<header class="banner"><p class="brand">Gobierno Abierto · Firma de la manifestación de intención</p></header>
+<main id="contenido" tabindex="-1">
+${body}
+</main>
+<footer class="foot"><p>Sus archivos de e.firma (.cer y .key) y su contraseña se usan sólo en este navegador: nunca se envían.</p></footer>
+</body>
+</html>`;
+}
+
+/** The letter as the process rendered it, for reading in the page. */
+export function letterOf(state: ProcessState): ReturnType<typeof letterText> {
+  const input = state.input;
+  const institution = { ...DEFAULT_INSTITUTION, ...input.institution };
+  return letterText({
+    workflowId: state.workflowId,
+    municipality: input.municipality,
+    inegiCode: input.inegiCode,
+    president: input.president,
+    commissioner: input.commissioner,
+    // The letter was rendered in the process's first step, when it was started.
+    letterDate: input.letterDate ?? (state.audit[0]?.at ?? new Date().toISOString()).slice(0, 10),
+    place: input.place ?? `${input.municipality}, ${institution.state}`,
+    institution,
+  });
+}
+
+export function signingPage(link: OpenLink, token: string): string {
+  const { state, role } = link;
+  const signer = state.signers[role];
+  const letter = letterOf(state);
+  const documentUrl = `/api/v1/signing/${token}/document`;
+  const deadline = state.deadline ? spanishDeadline(state.deadline) : '—';
+  return layout(
+    `Firma de la manifestación — ${state.input.municipality}`,
+    `
+<h1>Manifestación expresa de la intención de participar — ${escape(state.input.municipality)}</h1>
+<section class="card" aria-labelledby="quien">
+  <h2 id="quien">Quién firma</h2>
+  <dl class="facts">
+    <dt>Firma como</dt><dd>${escape(ROLE_TITLE[role])}</dd>
+    <dt>Persona firmante</dt><dd>${escape(signer.name)}</dd>
+    <dt>RFC esperado</dt><dd>${escape(signer.rfc ?? 'no indicado')}</dd>
+    <dt>Municipio</dt><dd>${escape(state.input.municipality)} (clave INEGI ${escape(state.input.inegiCode)})</dd>
+    <dt>Etapa</dt><dd>${escape(STAGE_LABEL[state.stage])}</dd>
+    <dt>Fecha límite</dt><dd>${escape(deadline)}</dd>
+    <dt>Huella SHA-256 de la carta</dt><dd><code class="digest">${escape(state.document?.sha256 ?? '')}</code></dd>
+  </dl>
+</section>
+
+<section class="card" aria-labelledby="carta">
+  <h2 id="carta">La carta que va a firmar</h2>
+  <p><a href="${documentUrl}" download="${escape(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a> (es exactamente lo que se firma).</p>
+  <article class="letter" aria-label="Texto de la carta">
+    <p class="right">${escape(letter.placeAndDate)}</p>
+    <p class="subject"><strong>${escape(letter.subject)}</strong></p>
+    <p><strong>${letter.addressees.map(escape).join('<br>')}</strong></p>
+    ${letter.body.map((p) => `<p>${escape(p)}</p>`).join('\n    ')}
+    <p><strong>${escape(letter.recognitionsTitle)}</strong></p>
+    <ul class="recognitions">${letter.recognitions.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>
+    <p class="center"><strong>${escape(letter.closing)}</strong></p>
+  </article>
+</section>
+
+<div id="avisos" class="notice" role="status" aria-live="polite"></div>
+
+<section class="card" aria-labelledby="efirma" id="seccion-efirma"
+  data-token="${escape(token)}" data-expected-rfc="${escape(signer.rfc ?? '')}" data-expected-name="${escape(signer.name)}"
+  data-sha256="${escape(state.document?.sha256 ?? '')}">
+  <h2 id="efirma">Firmar con su e.firma en este navegador</h2>
+  <form id="form-efirma" novalidate>
+    <div class="field"><label for="cer">Certificado (.cer)</label><input id="cer" name="cer" type="file" accept=".cer,.crt,.pem" required></div>
+    <div class="field"><label for="key">Llave privada (.key)</label><input id="key" name="key" type="file" accept=".key,.pem" required></div>
+    <div class="field"><label for="password">Contraseña de la llave privada</label><input id="password" name="password" type="password" autocomplete="off" required></div>
+    <button type="button" id="revisar">Revisar certificado</button>
+    <div id="certificado" class="cert" hidden></div>
+    <button type="submit" id="firmar" disabled>Firmar la carta</button>
+  </form>
+</section>
+
+<section class="card" aria-labelledby="p7s">
+  <h2 id="p7s">O subir una firma .p7s hecha con otra herramienta</h2>
+  <form id="form-p7s" novalidate>
+    <div class="field"><label for="archivo-p7s">Firma desprendida (.p7s) de la carta en PDF</label><input id="archivo-p7s" name="p7s" type="file" accept=".p7s,.p7m,.pem" required></div>
+    <button type="submit" id="enviar-p7s">Enviar la firma</button>
+  </form>
+</section>
+
+<section class="card" aria-labelledby="declinar">
+  <h2 id="declinar">Declinar</h2>
+  <form id="form-declinar" novalidate>
+    <div class="field"><label for="motivo">Motivo por el que declina</label><textarea id="motivo" name="motivo" rows="3" maxlength="2000" required></textarea></div>
+    <button type="submit" id="enviar-declinar" class="secondary">Declinar la firma</button>
+  </form>
+</section>
+
+<section id="confirmacion" class="card done" hidden tabindex="-1" aria-labelledby="confirmacion-titulo"></section>
+<script src="/assets/forge.min.js"></script>
+<script src="/assets/signing.js"></script>`,
+  );
+}
+
+export function errorPage(code: ErrorCode): string {
+  const next: Partial<Record<ErrorCode, string>> = {
+    LINK_INVALID:
+      'Si copió el enlace a mano, revise que esté completo. Si el problema continúa, pida un enlace nuevo a la coordinación.',
+    LINK_EXPIRED: 'Pida a la coordinación del Secretariado Técnico Local que le envíe un enlace nuevo.',
+    LINK_SUPERSEDED: 'Busque en su correo el mensaje más reciente sobre esta firma y use su enlace.',
+    ALREADY_SIGNED: 'No necesita hacer nada más. Recibirá un correo cuando el proceso avance.',
+    WRONG_STAGE:
+      'El proceso ya no espera esta firma (pudo concluir, retirarse o vencer). Consulte a la coordinación.',
+  };
+  return layout(
+    'No se puede usar este enlace',
+    `<h1>No se puede usar este enlace</h1>
+<section class="card error" role="alert">
+  <p><strong>${escape(ERROR_CODES[code].message)}</strong></p>
+  <p>${escape(next[code] ?? 'Intente de nuevo más tarde o comuníquese con la coordinación.')}</p>
+  <p class="code">Código: ${escape(code)}</p>
+</section>`,
+  );
+}

@@ -1,0 +1,250 @@
+/**
+ * The signer portal (DESIGN §3 "Signer portal"): the signing page and its JSON API.
+ *
+ * Security, in one place: a strict CSP (no inline script or style, no framing), no referrer (the
+ * token is in the URL), no caching, bounded bodies, per-address rate limits, JSON-only POSTs from
+ * our own origin (CSRF), and tokens redacted from logs. Every refusal is `{error: {code, message}}`
+ * with the DESIGN code, its HTTP status and a Spanish message.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from '../domain/errors';
+import { MAX_SIGNATURE_BYTES } from '../domain/messages';
+import { STAGE_LABEL } from '../domain/process';
+import { errorPage, signingPage } from './pages';
+import {
+  decline,
+  documentBytes,
+  openLink,
+  PortalError,
+  submitSignature,
+  type PortalDeps,
+  type SignatureSubmission,
+} from './signing';
+
+export interface PortalOptions extends PortalDeps {
+  /** `PORTAL_BASE_URL`: POSTs must come from this origin. */
+  readonly baseUrl: string;
+  /** Requests per minute and address: pages and API reads, and submissions. */
+  readonly rateLimit?: { readonly reads: number; readonly writes: number };
+  readonly logger?: boolean;
+  /** Where log lines go (default stdout); tests read them to prove no token is logged. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/** Where the page's static files live, from src/ or from dist/src/. */
+function assetsDir(): string {
+  for (const candidate of [
+    join(__dirname, 'assets'),
+    join(__dirname, '..', '..', '..', 'src', 'portal', 'assets'),
+  ]) {
+    try {
+      readFileSync(join(candidate, 'signing.js'));
+      return candidate;
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error('portal assets not found');
+}
+
+const redact = (url: string): string => url.replace(/\/(firmar|signing)\/[^/?#]+/, '/$1/<token>');
+
+function send(reply: FastifyReply, code: ErrorCode, extra: Record<string, unknown> = {}): FastifyReply {
+  return reply
+    .code(ERROR_CODES[code].status)
+    .send({ error: { code, message: ERROR_CODES[code].message, ...extra } });
+}
+
+export async function buildPortal(options: PortalOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: Math.ceil((MAX_SIGNATURE_BYTES * 4) / 3) + 128 * 1024,
+    trustProxy: false,
+    // Tokens run to ~140 characters (the token reader bounds them at 1,024); fastify's default is 100.
+    routerOptions: { maxParamLength: 1100 },
+    logger: options.logger
+      ? {
+          level: 'info',
+          ...(options.logStream ? { stream: options.logStream } : {}),
+          serializers: {
+            // Never a token, password, key or personal data in logs: method, redacted path, status.
+            req: (request: FastifyRequest) => ({ method: request.method, url: redact(request.url) }),
+            res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+          },
+        }
+      : false,
+  });
+  const dir = assetsDir();
+  const assets: Record<string, { body: Buffer; type: string }> = {
+    'signing.js': { body: readFileSync(join(dir, 'signing.js')), type: 'text/javascript; charset=utf-8' },
+    'portal.css': { body: readFileSync(join(dir, 'portal.css')), type: 'text/css; charset=utf-8' },
+    'forge.min.js': {
+      body: readFileSync(require.resolve('node-forge/dist/forge.min.js')),
+      type: 'text/javascript; charset=utf-8',
+    },
+  };
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimit?.reads ?? 120,
+    timeWindow: '1 minute',
+    errorResponseBuilder: () => ({
+      statusCode: 429,
+      error: { code: 'RATE_LIMITED', message: ERROR_CODES.RATE_LIMITED.message },
+    }),
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+      const code: ErrorCode =
+        error instanceof PortalError
+          ? error.code
+          : error.statusCode === 429
+            ? 'RATE_LIMITED'
+            : error.statusCode === 413
+              ? 'PAYLOAD_TOO_LARGE'
+              : error.validation ||
+                  (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+                ? 'MALFORMED_INPUT'
+                : 'TEMPORAL_UNAVAILABLE';
+      if (code === 'TEMPORAL_UNAVAILABLE')
+        request.log.error({ err: { message: error.message } }, 'portal failure');
+      if (request.method === 'GET' && request.url.startsWith('/firmar/')) {
+        return reply.code(ERROR_CODES[code].status).type('text/html; charset=utf-8').send(errorPage(code));
+      }
+      const report = error instanceof PortalError && error.report ? { report: error.report } : {};
+      return send(reply, code, report);
+    },
+  );
+  app.setNotFoundHandler((_request, reply) => send(reply, 'LINK_INVALID'));
+
+  // CSRF: state changes only as JSON (a cross-site form cannot send it without a preflight we do
+  // not allow) and, when the browser says where it comes from, only from our own origin.
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'POST') return;
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== new URL(options.baseUrl).origin)
+      throw new PortalError('ORIGIN_REJECTED');
+    if (!String(request.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new PortalError('MALFORMED_INPUT');
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const asset = assets[request.params.name];
+    if (!asset) return send(reply, 'LINK_INVALID');
+    return reply.type(asset.type).send(asset.body);
+  });
+
+  app.get<{ Params: { token: string } }>('/firmar/:token', async (request, reply) => {
+    const link = await openLink(options, request.params.token);
+    return reply.type('text/html; charset=utf-8').send(signingPage(link, request.params.token));
+  });
+
+  app.get<{ Params: { token: string } }>('/api/v1/signing/:token', async (request) => {
+    const { state, role, claims } = await openLink(options, request.params.token);
+    const signer = state.signers[role];
+    return {
+      workflowId: claims.workflowId,
+      role,
+      expectedSigner: { name: signer.name, rfc: signer.rfc ?? null },
+      municipality: { name: state.input.municipality, inegiCode: state.input.inegiCode },
+      stage: state.stage,
+      stageLabel: STAGE_LABEL[state.stage],
+      deadline: state.deadline,
+      document: { sha256: state.document?.sha256, mediaType: state.document?.mediaType ?? 'application/pdf' },
+      expiresAt: claims.expiresAt,
+    };
+  });
+
+  app.get<{ Params: { token: string } }>('/api/v1/signing/:token/document', async (request, reply) => {
+    const link = await openLink(options, request.params.token);
+    const bytes = await documentBytes(options, link);
+    return reply
+      .type(link.state.document?.mediaType ?? 'application/pdf')
+      .header('Content-Disposition', `inline; filename="${link.state.document?.fileName ?? 'carta.pdf'}"`)
+      .send(bytes);
+  });
+
+  const writeLimit = { rateLimit: { max: options.rateLimit?.writes ?? 20, timeWindow: '1 minute' } };
+
+  app.post<{ Params: { token: string }; Body: SignatureSubmission }>(
+    '/api/v1/signing/:token/signature',
+    {
+      config: writeLimit,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['signature'],
+          additionalProperties: false,
+          properties: {
+            format: { type: 'string', enum: ['cms', 'pkcs1-sha256'] },
+            signature: { type: 'string', minLength: 4, pattern: '^[A-Za-z0-9+/=\\s]+$' },
+            certificate: {
+              type: 'string',
+              minLength: 4,
+              maxLength: 100_000,
+              pattern: '^[A-Za-z0-9+/=\\s]+$',
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const body = { ...request.body, signature: request.body.signature.replace(/\s+/g, '') };
+      if (body.certificate) body.certificate = body.certificate.replace(/\s+/g, '');
+      if (body.format === 'pkcs1-sha256' && !body.certificate) throw new PortalError('MALFORMED_INPUT');
+      const result = await submitSignature(options, request.params.token, body);
+      return { status: 'accepted', stage: result.stage, report: result.report };
+    },
+  );
+
+  app.post<{ Params: { token: string }; Body: { reason: string } }>(
+    '/api/v1/signing/:token/decline',
+    {
+      config: writeLimit,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['reason'],
+          additionalProperties: false,
+          properties: { reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
+        },
+      },
+    },
+    async (request) => {
+      const result = await decline(options, request.params.token, request.body.reason);
+      return { status: 'declined', stage: result.stage };
+    },
+  );
+
+  return app;
+}

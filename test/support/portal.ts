@@ -1,0 +1,43 @@
+/** A real portal over HTTP, in front of the test run's Temporal server and worker. */
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { ProcessClient } from '../../src/process-client';
+import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { buildPortal } from '../../src/portal/server';
+import { signingFixtures } from './fixtures';
+import type { ProcessEnv } from './process-env';
+
+export interface TestPortal {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly logs: () => string;
+  close(): Promise<void>;
+}
+
+export async function startPortal(
+  env: ProcessEnv,
+  rateLimit?: { reads: number; writes: number },
+): Promise<TestPortal> {
+  const f = signingFixtures();
+  let logs = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  // The origin is known once listening; the Origin check only needs it to match what browsers send.
+  let url = 'http://127.0.0.1';
+  const app = await buildPortal({
+    processes: new ProcessClient(env.client, env.taskQueue),
+    links: env.links,
+    evidence: env.evidence,
+    verifier: new SignatureVerifier(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer])),
+    get baseUrl() {
+      return url;
+    },
+    logger: true,
+    logStream: stream,
+    ...(rateLimit ? { rateLimit } : {}),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return { app, url, logs: () => logs, close: () => app.close() };
+}
