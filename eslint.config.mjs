@@ -1,6 +1,7 @@
 // @ts-check
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Node built-ins, bare and `node:`-prefixed: forbidden where code must stay deterministic and pure. */
@@ -40,7 +41,19 @@ export default tseslint.config(
     },
   },
   {
+    // The signing page's script runs in signers' browsers, beside node-forge's browser build.
+    files: ['src/portal/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        ...globals.browser,
+        forge: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
+    ignores: ['src/portal/assets/**'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

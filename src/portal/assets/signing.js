@@ -73,7 +73,7 @@
       if (isText(bytes)) return forge.pki.certificateFromPem(binary(bytes));
       return forge.pki.certificateFromAsn1(forge.asn1.fromDer(binary(bytes)));
     } catch (e) {
-      throw new Error('El archivo .cer no es un certificado válido de e.firma.');
+      throw new Error('El archivo .cer no es un certificado válido de e.firma.', { cause: e });
     }
   }
 
@@ -93,7 +93,7 @@
   }
 
   function decryptKey(bytes, password) {
-    var key = null;
+    var key;
     try {
       if (isText(bytes)) {
         key = forge.pki.decryptRsaPrivateKey(binary(bytes), password);
@@ -102,7 +102,7 @@
         key = info ? forge.pki.privateKeyFromAsn1(info) : null;
       }
     } catch (e) {
-      throw new Error('El archivo .key no es una llave privada de e.firma válida.');
+      throw new Error('El archivo .key no es una llave privada de e.firma válida.', { cause: e });
     }
     // node-forge answers null, rather than failing, when the password is wrong.
     if (!key)
