@@ -56,8 +56,8 @@
   function decodeUtf8(value) {
     try {
       return forge.util.decodeUtf8(value);
-    } catch (e) {
-      return value;
+    } catch {
+      return value; // not UTF-8: node-forge already gave text
     }
   }
 
