@@ -3,6 +3,8 @@
  * and tests assert on. It can be taken down and brought back on the same port to rehearse an
  * unreachable relay.
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -20,6 +22,30 @@ export class Outbox {
   private waiters: (() => void)[] = [];
   port = 0;
 
+  /** With `dir`, every message is also kept there as `<n>.eml` and read back by {@link load}. */
+  constructor(private readonly dir?: string) {}
+
+  /** Reads back the messages an earlier run kept in `dir`. */
+  async load(): Promise<void> {
+    if (!this.dir) return;
+    mkdirSync(this.dir, { recursive: true });
+    const files = readdirSync(this.dir)
+      .filter((name) => /^\d+\.eml$/.test(name))
+      .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    for (const name of files) {
+      const raw = readFileSync(join(this.dir, name));
+      const mail = await simpleParser(raw);
+      const to = [mail.to].flat().flatMap((a) => a?.value.map((v) => v.address ?? '') ?? []);
+      this.messages.push({
+        id: parseInt(name, 10),
+        receivedAt: (mail.date ?? new Date()).toISOString(),
+        envelopeTo: to,
+        mail,
+        raw,
+      });
+    }
+  }
+
   async start(port = 0): Promise<void> {
     const server = new SMTPServer({
       authOptional: true,
@@ -33,8 +59,10 @@ export class Outbox {
           const raw = Buffer.concat(chunks);
           simpleParser(raw).then(
             (mail) => {
+              const id = (this.messages.at(-1)?.id ?? 0) + 1;
+              if (this.dir) writeFileSync(join(this.dir, `${id}.eml`), raw);
               this.messages.push({
-                id: this.messages.length + 1,
+                id,
                 receivedAt: new Date().toISOString(),
                 envelopeTo: session.envelope.rcptTo.map((r) => r.address),
                 mail,

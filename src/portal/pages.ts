@@ -28,6 +28,7 @@ function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escape(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/portal.css">
 </head>
 <body>
@@ -84,7 +85,7 @@ export function signingPage(link: OpenLink, token: string): string {
 <section class="card" aria-labelledby="carta">
   <h2 id="carta">La carta que va a firmar</h2>
   <p><a href="${documentUrl}" download="${escape(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a> (es exactamente lo que se firma).</p>
-  <article class="letter" aria-label="Texto de la carta">
+  <article class="letter" aria-label="Texto de la carta" tabindex="0">
     <p class="right">${escape(letter.placeAndDate)}</p>
     <p class="subject"><strong>${escape(letter.subject)}</strong></p>
     <p><strong>${letter.addressees.map(escape).join('<br>')}</strong></p>

@@ -223,7 +223,12 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       if (body.certificate) body.certificate = body.certificate.replace(/\s+/g, '');
       if (body.format === 'pkcs1-sha256' && !body.certificate) throw new PortalError('MALFORMED_INPUT');
       const result = await submitSignature(options, request.params.token, body);
-      return { status: 'accepted', stage: result.stage, report: result.report };
+      return {
+        status: 'accepted',
+        stage: result.stage,
+        stageLabel: STAGE_LABEL[result.stage],
+        report: result.report,
+      };
     },
   );
 
@@ -242,7 +247,11 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     },
     async (request) => {
       const result = await decline(options, request.params.token, request.body.reason);
-      return { status: 'declined', stage: result.stage };
+      return {
+        status: 'declined',
+        stage: result.stage,
+        stageLabel: STAGE_LABEL[result.stage as keyof typeof STAGE_LABEL],
+      };
     },
   );
 

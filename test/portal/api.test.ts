@@ -227,7 +227,11 @@ describe('the signer portal over HTTP', function () {
       { Origin: portal.url },
     );
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'declined', stage: 'Declined' });
+    assert.deepEqual(await response.json(), {
+      status: 'declined',
+      stage: 'Declined',
+      stageLabel: 'Declinado',
+    });
     assert.equal((await env.processes.status(workflowId)).stage, 'Declined');
     await expectError(await fetch(`${portal.url}/api/v1/signing/${token}`), 409, 'WRONG_STAGE');
   });

@@ -252,6 +252,12 @@
     box.focus();
   }
 
+  function count(checks, outcome) {
+    return (checks || []).filter(function (c) {
+      return c.outcome === outcome;
+    }).length;
+  }
+
   function confirmSignature(result) {
     var r = result.report || {};
     var signer = r.signer || {};
@@ -269,13 +275,14 @@
       ['Huella SHA-256 de la carta', r.documentSha256 || expectedSha],
       [
         'Verificaciones',
-        (r.checks || []).filter(function (c) {
-          return c.outcome === 'passed';
-        }).length +
-          ' superadas de ' +
-          (r.checks || []).length,
+        count(r.checks, 'passed') +
+          ' superadas, ' +
+          count(r.checks, 'skipped') +
+          ' no aplicables, ' +
+          count(r.checks, 'failed') +
+          ' fallidas',
       ],
-      ['Siguiente etapa', result.stage],
+      ['Siguiente etapa', result.stageLabel || result.stage],
     ]);
   }
 
@@ -357,7 +364,7 @@
       function (result) {
         confirm('Declinación registrada', [
           ['Motivo', reason],
-          ['Estado del proceso', result.stage],
+          ['Estado del proceso', result.stageLabel || result.stage],
         ]);
       },
       function (error) {

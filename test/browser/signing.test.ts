@@ -1,0 +1,254 @@
+/**
+ * Signers in a real browser (Debian's chromium driven by playwright-core): the link from the
+ * captured email, signing in the page with .cer + .key + password, a .p7s upload, declining, and
+ * every refusal said plainly with the process left unchanged. Screenshots go to docs/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { resendLinkUpdate } from '../../src/domain/messages';
+import { signingFixtures } from '../support/fixtures';
+import { KEY_PASSWORD, type Party } from '../support/pki';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
+import { startPortal, type TestPortal } from '../support/portal';
+import { flipByte, opensslCms } from '../support/sign';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
+describe('signers in a real browser', function () {
+  this.timeout(240_000);
+  let env: ProcessEnv;
+  let portal: TestPortal;
+  let browser: Browser;
+  const f = signingFixtures();
+  const files = mkdtempSync(join(tmpdir(), 'manifiesta-efirma-'));
+
+  before(async function () {
+    assert.ok(existsSync(CHROMIUM), `Debian's chromium is needed at ${CHROMIUM} (.ci/run installs it)`);
+    env = await processEnv();
+    portal = await startPortal(env);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await portal?.close();
+  });
+
+  /** The e.firma files a signer has on hand: .cer (DER), .key (encrypted PKCS #8) and the password. */
+  function efirma(party: Party): { cer: string; key: string } {
+    return { cer: join(f.pki.dir, `${party.label}.cer`), key: party.encryptedKeyPath };
+  }
+
+  async function openFromEmail(email: string, minVersion = 1, viewport = DESKTOP) {
+    const link = await signingLink(env, email, minVersion);
+    // The email's link, on this run's portal.
+    const url = `${portal.url}/firmar/${link.token}`;
+    const page = await browser.newPage({ viewport });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(url);
+    return { page, url, link, errors };
+  }
+
+  async function startProcess() {
+    const input = testInput();
+    const { workflowId } = await env.processes.start(input);
+    await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
+    return { input, workflowId };
+  }
+
+  async function fillEfirma(page: Page, party: Party, password = KEY_PASSWORD): Promise<void> {
+    const { cer, key } = efirma(party);
+    await page.setInputFiles('#cer', cer);
+    await page.setInputFiles('#key', key);
+    await page.fill('#password', password);
+    await page.click('#revisar');
+  }
+
+  it('the president signs in the page with .cer, .key and password; the confirmation shows what was verified', async function () {
+    const { input, workflowId } = await startProcess();
+    const { page, errors } = await openFromEmail(input.president.email);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    assert.match(await page.locator('h1').innerText(), new RegExp(input.municipality));
+    const state = await env.processes.status(workflowId);
+    assert.ok((await page.locator('.digest').innerText()).includes(state.document!.sha256));
+    await page.screenshot({ path: join(SCREENSHOTS, 'firma-escritorio.png'), fullPage: false });
+
+    await fillEfirma(page, f.president);
+    await page.locator('#certificado').getByText('COCR800101AB1').waitFor();
+    assert.match(await page.locator('#avisos').innerText(), /Certificado y contraseña correctos/);
+    await page.click('#firmar');
+    await page.getByRole('heading', { name: 'Firma recibida y verificada' }).waitFor();
+    const confirmation = await page.locator('#confirmacion').innerText();
+    assert.match(confirmation, /ROMINA CONTRERAS CARRASCO/);
+    assert.match(confirmation, /RSA-SHA256/);
+    assert.match(confirmation, /En espera de la contrafirma del Instituto/);
+    assert.match(confirmation, /0 fallidas/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'confirmacion-escritorio.png') });
+    assert.deepEqual(errors, []);
+
+    const after = await env.processes.status(workflowId);
+    assert.equal(after.stage, 'AwaitingInstituteCountersignature');
+    assert.equal(after.signatures.municipal?.format, 'pkcs1-sha256');
+    await page.close();
+  });
+
+  it('the commissioner countersigns by uploading a .p7s, on a phone', async function () {
+    const { input, workflowId } = await startProcess();
+    const president = await openFromEmail(input.president.email);
+    await fillEfirma(president.page, f.president);
+    await president.page.locator('#firmar:not([disabled])').waitFor();
+    await president.page.click('#firmar');
+    await president.page.getByRole('heading', { name: 'Firma recibida y verificada' }).waitFor();
+    await president.page.close();
+
+    const { page } = await openFromEmail(input.commissioner.email, 1, PHONE);
+    await page.screenshot({ path: join(SCREENSHOTS, 'firma-telefono.png'), fullPage: false });
+    const state = await env.processes.status(workflowId);
+    const letter = (await env.evidence.get(state.document!.sha256))!;
+    const p7s = join(files, `contrafirma-${input.inegiCode}.p7s`);
+    writeFileSync(p7s, opensslCms(letter, f.commissioner, { carry: [f.intermediate] }));
+    await page.setInputFiles('#archivo-p7s', p7s);
+    await page.click('#enviar-p7s');
+    await page.getByRole('heading', { name: 'Firma recibida y verificada' }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'confirmacion-telefono.png') });
+    assert.equal((await env.processes.status(workflowId)).stage, 'AwaitingSecretariatInstallation');
+    await page.close();
+  });
+
+  it('a wrong password, someone else’s certificate and a CSD are said plainly before anything is sent', async function () {
+    const { input, workflowId } = await startProcess();
+    const { page } = await openFromEmail(input.president.email);
+    const events = await historyLength(env, workflowId);
+    const requests: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && requests.push(r.url()));
+
+    await fillEfirma(page, f.president, 'contraseña-equivocada');
+    await page.locator('#avisos', { hasText: 'La contraseña no corresponde a la llave privada' }).waitFor();
+    assert.equal(await page.locator('#firmar').isDisabled(), true);
+
+    await fillEfirma(page, f.commissioner);
+    await page.locator('#avisos', { hasText: 'Esta firma corresponde al RFC COCR800101AB1' }).waitFor();
+
+    await fillEfirma(page, f.csdLike);
+    await page.locator('#avisos', { hasText: 'sello digital (CSD)' }).waitFor();
+
+    assert.deepEqual(requests, [], 'nothing was sent');
+    assert.equal(await historyLength(env, workflowId), events, 'the process is unchanged');
+    await page.close();
+  });
+
+  it('a tampered upload is refused with its message; a replayed submission and expired or superseded links show their pages', async function () {
+    const { input, workflowId } = await startProcess();
+    const { page, url, link } = await openFromEmail(input.president.email);
+    const state = await env.processes.status(workflowId);
+    const letter = (await env.evidence.get(state.document!.sha256))!;
+    const tampered = join(files, `alterada-${input.inegiCode}.p7s`);
+    writeFileSync(tampered, opensslCms(flipByte(letter, 300), f.president, { carry: [f.intermediate] }));
+    const events = await historyLength(env, workflowId);
+    await page.setInputFiles('#archivo-p7s', tampered);
+    await page.click('#enviar-p7s');
+    await page
+      .locator('#avisos', { hasText: 'DOCUMENT_MISMATCH: La firma corresponde a otro documento' })
+      .waitFor();
+    assert.equal(await historyLength(env, workflowId), events);
+
+    // Sign, then replay the same submission: the link is spent.
+    const good = join(files, `buena-${input.inegiCode}.p7s`);
+    writeFileSync(good, opensslCms(letter, f.president, { carry: [f.intermediate] }));
+    await page.setInputFiles('#archivo-p7s', good);
+    await page.click('#enviar-p7s');
+    await page.getByRole('heading', { name: 'Firma recibida y verificada' }).waitFor();
+    const replay = await page.evaluate(
+      async ([api, signature]) =>
+        (
+          await fetch(api, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ format: 'cms', signature }),
+          })
+        ).json(),
+      [`/api/v1/signing/${link.token}/signature`, readFileSync(good).toString('base64')] as const,
+    );
+    assert.equal((replay as { error: { code: string } }).error.code, 'ALREADY_SIGNED');
+    await page.goto(url);
+    assert.match(await page.locator('main').innerText(), /Este documento ya fue firmado/);
+
+    const expired = env.links.token({ ...link.claims, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    await page.goto(`${portal.url}/firmar/${expired}`);
+    assert.match(await page.locator('main').innerText(), /El enlace ha vencido/);
+
+    const other = await startProcess();
+    const first = await signingLink(env, other.input.president.email);
+    await env.processes.update(other.workflowId, resendLinkUpdate, { role: 'municipal' });
+    await page.goto(`${portal.url}/firmar/${first.token}`);
+    assert.match(await page.locator('main').innerText(), /fue reemplazado por uno más reciente/);
+    await page.close();
+  });
+
+  it('declining with a reason ends the process and confirms it', async function () {
+    const { input, workflowId } = await startProcess();
+    const { page } = await openFromEmail(input.president.email);
+    await page.fill('#motivo', 'El Cabildo no aprobó la adhesión en su sesión.');
+    await page.click('#enviar-declinar');
+    await page.getByRole('heading', { name: 'Declinación registrada' }).waitFor();
+    assert.equal((await env.processes.status(workflowId)).stage, 'Declined');
+    await page.close();
+  });
+
+  it('the signing page passes an automated accessibility check (axe-core), on a phone and a desktop', async function () {
+    const { input } = await startProcess();
+    const link = await signingLink(env, input.president.email);
+    const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    for (const viewport of [PHONE, DESKTOP]) {
+      // axe is injected by the test, so the page's CSP is bypassed for this context only.
+      const context = await browser.newContext({ viewport, bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${portal.url}/firmar/${link.token}`);
+      await page.addScriptTag({ content: axe });
+      const result = (await page.evaluate(async () => {
+        const run = (
+          globalThis as unknown as {
+            axe: {
+              run: (o: object) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
+            };
+          }
+        ).axe;
+        return run.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      })) as { violations: { id: string; impact: string; nodes: unknown[] }[] };
+      assert.deepEqual(
+        result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`),
+        [],
+      );
+      // Keyboard: the skip link is the first stop and leads to the content.
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document
+            .activeElement?.textContent,
+      );
+      assert.equal(focused, 'Saltar al contenido');
+      await context.close();
+    }
+  });
+});
