@@ -50,7 +50,7 @@ export async function start(argv: readonly string[]): Promise<void> {
       log('starting the Temporal dev server (state in DATA_DIR/temporal.db)…');
       server = await startDevServer({
         binary: await resolveTemporalBinary(log),
-        port: 7233,
+        port: Number(process.env.TEMPORAL_PORT || 7233),
         uiPort,
         dbFile: join(dir, 'temporal.db'),
         log,
