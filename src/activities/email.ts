@@ -7,6 +7,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
+import { escapeHtml } from '../html';
 
 export interface RenderedEmail {
   readonly subject: string;
@@ -33,12 +34,6 @@ export function spanishDeadline(iso: string): string {
   }).format(date);
   return `${day} (hora del centro de México)`;
 }
-
-const escapeHtml = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 /** The message for `input`; `url` is the signing link when the message carries one. */
 export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {

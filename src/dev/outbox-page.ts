@@ -4,19 +4,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Outbox, OutboxMessage } from './outbox';
-
-const escape = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+import { escapeHtml } from '../html';
 
 const linkify = (text: string): string =>
-  escape(text).replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
+  escapeHtml(text).replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title></head><body style="font-family: system-ui, sans-serif; max-width: 52rem; margin: 1rem auto; padding: 0 1rem; line-height: 1.5; color: #1a1a1a">
+<title>${escapeHtml(title)}</title></head><body style="font-family: system-ui, sans-serif; max-width: 52rem; margin: 1rem auto; padding: 0 1rem; line-height: 1.5; color: #1a1a1a">
 ${body}</body></html>`;
 }
 
@@ -25,7 +20,7 @@ function list(messages: readonly OutboxMessage[]): string {
     .reverse()
     .map(
       (m) =>
-        `<tr><td>${escape(m.receivedAt.slice(0, 19).replace('T', ' '))}</td><td>${escape(m.envelopeTo.join(', '))}</td><td><a href="/mensajes/${m.id}">${escape(m.mail.subject ?? '(sin asunto)')}</a></td></tr>`,
+        `<tr><td>${escapeHtml(m.receivedAt.slice(0, 19).replace('T', ' '))}</td><td>${escapeHtml(m.envelopeTo.join(', '))}</td><td><a href="/mensajes/${m.id}">${escapeHtml(m.mail.subject ?? '(sin asunto)')}</a></td></tr>`,
     )
     .join('');
   return page(
@@ -38,8 +33,8 @@ function list(messages: readonly OutboxMessage[]): string {
 function detail(message: OutboxMessage): string {
   return page(
     message.mail.subject ?? 'Mensaje',
-    `<p><a href="/">← Bandeja de salida</a></p><h1>${escape(message.mail.subject ?? '(sin asunto)')}</h1>
-<p><strong>Para:</strong> ${escape(message.envelopeTo.join(', '))}<br><strong>Message-ID:</strong> ${escape(message.mail.messageId ?? '')}</p>
+    `<p><a href="/">← Bandeja de salida</a></p><h1>${escapeHtml(message.mail.subject ?? '(sin asunto)')}</h1>
+<p><strong>Para:</strong> ${escapeHtml(message.envelopeTo.join(', '))}<br><strong>Message-ID:</strong> ${escapeHtml(message.mail.messageId ?? '')}</p>
 <pre style="white-space: pre-wrap; background: #f3f5f8; padding: 1rem; border-radius: 4px">${linkify(message.mail.text ?? '')}</pre>`,
   );
 }

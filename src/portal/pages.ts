@@ -8,12 +8,7 @@ import { spanishDeadline } from '../activities/email';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
 import type { OpenLink } from './signing';
-
-const escape = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+import { escapeHtml } from '../html';
 
 const ROLE_TITLE: Record<Role, string> = {
   municipal: 'Presidencia Municipal',
@@ -27,7 +22,7 @@ function layout(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/portal.css">
 </head>
@@ -68,39 +63,39 @@ export function signingPage(link: OpenLink, token: string): string {
   return layout(
     `Firma de la manifestación — ${state.input.municipality}`,
     `
-<h1>Manifestación expresa de la intención de participar — ${escape(state.input.municipality)}</h1>
+<h1>Manifestación expresa de la intención de participar — ${escapeHtml(state.input.municipality)}</h1>
 <section class="card" aria-labelledby="quien">
   <h2 id="quien">Quién firma</h2>
   <dl class="facts">
-    <dt>Firma como</dt><dd>${escape(ROLE_TITLE[role])}</dd>
-    <dt>Persona firmante</dt><dd>${escape(signer.name)}</dd>
-    <dt>RFC esperado</dt><dd>${escape(signer.rfc ?? 'no indicado')}</dd>
-    <dt>Municipio</dt><dd>${escape(state.input.municipality)} (clave INEGI ${escape(state.input.inegiCode)})</dd>
-    <dt>Etapa</dt><dd>${escape(STAGE_LABEL[state.stage])}</dd>
-    <dt>Fecha límite</dt><dd>${escape(deadline)}</dd>
-    <dt>Huella SHA-256 de la carta</dt><dd><code class="digest">${escape(state.document?.sha256 ?? '')}</code></dd>
+    <dt>Firma como</dt><dd>${escapeHtml(ROLE_TITLE[role])}</dd>
+    <dt>Persona firmante</dt><dd>${escapeHtml(signer.name)}</dd>
+    <dt>RFC esperado</dt><dd>${escapeHtml(signer.rfc ?? 'no indicado')}</dd>
+    <dt>Municipio</dt><dd>${escapeHtml(state.input.municipality)} (clave INEGI ${escapeHtml(state.input.inegiCode)})</dd>
+    <dt>Etapa</dt><dd>${escapeHtml(STAGE_LABEL[state.stage])}</dd>
+    <dt>Fecha límite</dt><dd>${escapeHtml(deadline)}</dd>
+    <dt>Huella SHA-256 de la carta</dt><dd><code class="digest">${escapeHtml(state.document?.sha256 ?? '')}</code></dd>
   </dl>
 </section>
 
 <section class="card" aria-labelledby="carta">
   <h2 id="carta">La carta que va a firmar</h2>
-  <p><a href="${documentUrl}" download="${escape(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a> (es exactamente lo que se firma).</p>
+  <p><a href="${documentUrl}" download="${escapeHtml(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a> (es exactamente lo que se firma).</p>
   <article class="letter" aria-label="Texto de la carta" tabindex="0">
-    <p class="right">${escape(letter.placeAndDate)}</p>
-    <p class="subject"><strong>${escape(letter.subject)}</strong></p>
-    <p><strong>${letter.addressees.map(escape).join('<br>')}</strong></p>
-    ${letter.body.map((p) => `<p>${escape(p)}</p>`).join('\n    ')}
-    <p><strong>${escape(letter.recognitionsTitle)}</strong></p>
-    <ul class="recognitions">${letter.recognitions.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>
-    <p class="center"><strong>${escape(letter.closing)}</strong></p>
+    <p class="right">${escapeHtml(letter.placeAndDate)}</p>
+    <p class="subject"><strong>${escapeHtml(letter.subject)}</strong></p>
+    <p><strong>${letter.addressees.map(escapeHtml).join('<br>')}</strong></p>
+    ${letter.body.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n    ')}
+    <p><strong>${escapeHtml(letter.recognitionsTitle)}</strong></p>
+    <ul class="recognitions">${letter.recognitions.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>
+    <p class="center"><strong>${escapeHtml(letter.closing)}</strong></p>
   </article>
 </section>
 
 <div id="avisos" class="notice" role="status" aria-live="polite"></div>
 
 <section class="card" aria-labelledby="efirma" id="seccion-efirma"
-  data-token="${escape(token)}" data-expected-rfc="${escape(signer.rfc ?? '')}" data-expected-name="${escape(signer.name)}"
-  data-sha256="${escape(state.document?.sha256 ?? '')}">
+  data-token="${escapeHtml(token)}" data-expected-rfc="${escapeHtml(signer.rfc ?? '')}" data-expected-name="${escapeHtml(signer.name)}"
+  data-sha256="${escapeHtml(state.document?.sha256 ?? '')}">
   <h2 id="efirma">Firmar con su e.firma en este navegador</h2>
   <form id="form-efirma" novalidate>
     <div class="field"><label for="cer">Certificado (.cer)</label><input id="cer" name="cer" type="file" accept=".cer,.crt,.pem" required></div>
@@ -148,9 +143,9 @@ export function errorPage(code: ErrorCode): string {
     'No se puede usar este enlace',
     `<h1>No se puede usar este enlace</h1>
 <section class="card error" role="alert">
-  <p><strong>${escape(ERROR_CODES[code].message)}</strong></p>
-  <p>${escape(next[code] ?? 'Intente de nuevo más tarde o comuníquese con la coordinación.')}</p>
-  <p class="code">Código: ${escape(code)}</p>
+  <p><strong>${escapeHtml(ERROR_CODES[code].message)}</strong></p>
+  <p>${escapeHtml(next[code] ?? 'Intente de nuevo más tarde o comuníquese con la coordinación.')}</p>
+  <p class="code">Código: ${escapeHtml(code)}</p>
 </section>`,
   );
 }

@@ -170,19 +170,10 @@
     });
   }
 
-  function showCertificate(r) {
-    certBox.hidden = false;
-    certBox.textContent = '';
+  /** A <dl> of [term, description] pairs, as text (never HTML). */
+  function definitionList(rows) {
     var list = document.createElement('dl');
-    [
-      ['Nombre', r.who.name],
-      [
-        'RFC',
-        r.who.rfc + (r.who.representativeRfc ? ' (representante ' + r.who.representativeRfc + ')' : ''),
-      ],
-      ['CURP', r.who.curp || '—'],
-      ['Vigencia', spanishDate(r.cert.validity.notBefore) + ' al ' + spanishDate(r.cert.validity.notAfter)],
-    ].forEach(function (pair) {
+    rows.forEach(function (pair) {
       var dt = document.createElement('dt');
       dt.textContent = pair[0];
       var dd = document.createElement('dd');
@@ -190,6 +181,21 @@
       list.appendChild(dt);
       list.appendChild(dd);
     });
+    return list;
+  }
+
+  function showCertificate(r) {
+    certBox.hidden = false;
+    certBox.textContent = '';
+    var list = definitionList([
+      ['Nombre', r.who.name],
+      [
+        'RFC',
+        r.who.rfc + (r.who.representativeRfc ? ' (representante ' + r.who.representativeRfc + ')' : ''),
+      ],
+      ['CURP', r.who.curp || '—'],
+      ['Vigencia', spanishDate(r.cert.validity.notBefore) + ' al ' + spanishDate(r.cert.validity.notAfter)],
+    ]);
     var heading = document.createElement('p');
     heading.textContent = 'Va a firmar con este certificado:';
     certBox.appendChild(heading);
@@ -231,16 +237,7 @@
     h.id = 'confirmacion-titulo';
     h.textContent = title;
     box.appendChild(h);
-    var list = document.createElement('dl');
-    rows.forEach(function (pair) {
-      var dt = document.createElement('dt');
-      dt.textContent = pair[0];
-      var dd = document.createElement('dd');
-      dd.textContent = pair[1];
-      list.appendChild(dt);
-      list.appendChild(dd);
-    });
-    box.appendChild(list);
+    box.appendChild(definitionList(rows));
     Array.prototype.forEach.call(
       document.querySelectorAll('main > section.card:not(#confirmacion)'),
       function (s) {
