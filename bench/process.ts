@@ -19,6 +19,7 @@ import { Outbox } from '../src/dev/outbox';
 import { resolveTemporalBinary, startDevServer } from '../src/dev/temporal';
 import { recordInstallationUpdate, submitSignatureUpdate } from '../src/domain/messages';
 import type { ProcessInput } from '../src/domain/process';
+import { pool } from '../src/pool';
 import { ProcessClient } from '../src/process-client';
 import { TestPki } from '../test/support/pki';
 import { finishUpdate, noopUpdate } from './noop-workflow';
@@ -38,15 +39,6 @@ const percentile = (xs: number[], p: number): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
-
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });

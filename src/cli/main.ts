@@ -1,8 +1,10 @@
 /** `manifiesta <command>`: the coordinator CLI (DESIGN §3). One file per command under ./commands. */
 import { Command, CommanderError } from 'commander';
+import { registerBulkStart } from './commands/bulk-start';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
+import { registerReport } from './commands/report';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
@@ -17,10 +19,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerStart(program);
+  registerBulkStart(program);
   registerStatus(program);
   registerList(program);
   registerCoordinatorActions(program);
   registerRecordInstallation(program);
+  registerReport(program);
   registerVerify(program);
   return program;
 }

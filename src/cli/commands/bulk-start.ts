@@ -1,0 +1,139 @@
+/**
+ * `manifiesta bulk-start <file.csv>`: start many processes. Every row is validated first (nothing
+ * starts if any is bad, each named by its line); then starts run with bounded concurrency, a
+ * progress bar on a terminal, and a summary: started, already running, failed with reasons. A
+ * re-run starts only what is not running.
+ */
+import { readFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { Command } from 'commander';
+import { parseCampaignCsv } from '../../campaigns/csv';
+import { pool } from '../../pool';
+import { ProcessError } from '../../process-client';
+import { RefusedError, UsageError } from '../errors';
+import { withProcesses } from '../context';
+import { defaultCoordinator, parsePolicy } from './start';
+
+interface BulkStartOptions {
+  campaign: string;
+  commissionerName?: string;
+  commissionerEmail?: string;
+  commissionerRfc?: string;
+  commissionerCurp?: string;
+  coordinatorName?: string;
+  coordinatorEmail?: string;
+  letterDate?: string;
+  policy?: string;
+  concurrency: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function registerBulkStart(program: Command): void {
+  program
+    .command('bulk-start <file>')
+    .description('Inicia los procesos de muchos municipios desde un CSV; se puede repetir sin duplicar.')
+    .option('--campaign <campaña>', 'campaña', 'cga')
+    .option('--commissioner-name <nombre>', 'comisionado(a) por omisión (columna comisionado_nombre)')
+    .option('--commissioner-email <correo>', 'su correo (columna comisionado_email)')
+    .option('--commissioner-rfc <rfc>', 'su RFC (columna comisionado_rfc)')
+    .option('--commissioner-curp <curp>', 'su CURP (columna comisionado_curp)')
+    .option('--coordinator-name <nombre>', 'quién recibe las escalaciones')
+    .option('--coordinator-email <correo>', 'correo para las escalaciones')
+    .option('--letter-date <AAAA-MM-DD>', 'fecha de las cartas')
+    .option('--policy <json>', 'plazos de la campaña (ver README "Policy")')
+    .option('--concurrency <n>', 'inicios simultáneos', '8')
+    .option('--dry-run', 'valida y dice qué se iniciaría, sin iniciar nada')
+    .option('--json', 'imprime el resumen en JSON')
+    .action(async (file: string, options: BulkStartOptions) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(
+          `no se pudo leer ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        );
+      }
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new UsageError('--concurrency debe ser un entero de 1 a 64');
+      const { inputs, problems } = parseCampaignCsv(text, {
+        campaign: options.campaign,
+        commissioner: {
+          name: options.commissionerName,
+          email: options.commissionerEmail,
+          rfc: options.commissionerRfc ?? null,
+          curp: options.commissionerCurp ?? null,
+        },
+        coordinator: defaultCoordinator(options),
+        letterDate: options.letterDate,
+        policy: parsePolicy(options.policy),
+      });
+      if (problems.length > 0) {
+        for (const problem of problems) process.stderr.write(`${file}:${problem.line}: ${problem.message}\n`);
+        const lines = new Set(problems.map((p) => p.line)).size;
+        throw new RefusedError(
+          'MALFORMED_INPUT',
+          `${lines} fila(s) no válida(s); no se inició ningún proceso`,
+        );
+      }
+
+      await withProcesses(async ({ processes }) => {
+        const started: string[] = [];
+        const running: string[] = [];
+        const wouldStart: string[] = [];
+        const failed: { workflowId: string; line: number; code: string; reason: string }[] = [];
+        const bar =
+          process.stderr.isTTY && !options.json
+            ? new SingleBar({ format: 'Iniciando {bar} {value}/{total} procesos', hideCursor: true })
+            : null;
+        bar?.start(inputs.length, 0);
+        await pool(inputs, concurrency, async (input) => {
+          const workflowId = `adhesion-${input.campaign}-${input.inegiCode}`;
+          try {
+            if (options.dryRun) {
+              const description = await processes
+                .handle(workflowId)
+                .describe()
+                .catch(() => null);
+              (description?.status.name === 'RUNNING' ? running : wouldStart).push(workflowId);
+            } else {
+              const { line: _line, ...processInput } = input;
+              await processes.start(processInput);
+              started.push(workflowId);
+            }
+          } catch (error) {
+            if (error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING')
+              running.push(workflowId);
+            else
+              failed.push({
+                workflowId,
+                line: input.line,
+                code: error instanceof ProcessError ? error.code : 'TEMPORAL_UNAVAILABLE',
+                reason: error instanceof Error ? error.message : String(error),
+              });
+          } finally {
+            bar?.increment();
+          }
+        });
+        bar?.stop();
+        const summary = options.dryRun
+          ? { dryRun: true, wouldStart: wouldStart.sort(), alreadyRunning: running.sort(), failed }
+          : { started: started.sort(), alreadyRunning: running.sort(), failed };
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        } else {
+          const lines = options.dryRun
+            ? [`se iniciarían: ${wouldStart.length}`, `ya en curso:   ${running.length}`]
+            : [
+                `iniciados:   ${started.length}`,
+                `ya en curso: ${running.length}`,
+                `fallidos:    ${failed.length}`,
+              ];
+          for (const f of failed) lines.push(`  ${file}:${f.line} ${f.workflowId}: ${f.code}: ${f.reason}`);
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        if (failed.length > 0) process.exitCode = 1;
+      });
+    });
+}
