@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import { parseCampaignCsv } from '../../campaigns/csv';
 import { pool } from '../../pool';
 import { ProcessError } from '../../process-client';
@@ -98,7 +98,7 @@ export function registerBulkStart(program: Command): void {
                 .catch(() => null);
               (description?.status.name === 'RUNNING' ? running : wouldStart).push(workflowId);
             } else {
-              const { line: _line, ...processInput } = input;
+              const { line, ...processInput } = input; // the line is for messages only
               await processes.start(processInput);
               started.push(workflowId);
             }

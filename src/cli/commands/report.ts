@@ -1,5 +1,5 @@
 /** `manifiesta report`: one row per municipality of a campaign, as CSV or JSON. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { STAGE_LABEL, type ProcessState } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
