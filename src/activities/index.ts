@@ -17,6 +17,9 @@ import { ActivityFailure } from '../domain/failures';
 import type { DocumentRecord } from '../domain/process';
 import type { SigningLinks } from '../links/tokens';
 import type { SignatureVerifier } from '../signatures';
+import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
+import { campaignStates } from '../campaigns/states';
+import type { ProcessClient } from '../process-client';
 import { sendEmail, type Mailer } from './email';
 import type { EvidenceStore } from './evidence-store';
 import { renderLetterPdf } from './letter';
@@ -26,6 +29,8 @@ export interface ActivityDeps {
   readonly mailer: Mailer;
   readonly links: SigningLinks;
   readonly verifier: SignatureVerifier;
+  /** Reads campaigns for the digest (visibility and the `status` query). */
+  readonly processes?: ProcessClient;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -78,6 +83,30 @@ export function createActivities(deps: ActivityDeps) {
             ? await deps.evidence.put(certificate)
             : sha256(certificate);
       return { report, signatureSha256, certificateSha256 };
+    },
+
+    /** Builds the campaign digest from the processes' states and emails it to the coordinator. */
+    async sendCampaignDigest(input: DigestInput & { readonly now: string }): Promise<Digest> {
+      if (!deps.processes) {
+        throw ApplicationFailure.create({
+          type: ActivityFailure.Misconfigured,
+          message: 'the worker has no Temporal client for the digest',
+          nonRetryable: true,
+        });
+      }
+      const states = await campaignStates(deps.processes, input.campaign);
+      const digest = buildDigest(input.campaign, states, new Date(input.now), input.sinceDays);
+      const rendered = renderDigest(digest);
+      const domain = /@([^>\s]+)/.exec(deps.mailer.from)?.[1] ?? 'manifiesta.local';
+      await deps.mailer.transport.sendMail({
+        from: deps.mailer.from,
+        to: input.to.map((r) => ({ name: r.name, address: r.email })),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: `<digest-${input.campaign}-${input.now}@${domain}>`,
+      });
+      return digest;
     },
 
     /** Stores a document (the installation minutes) under its SHA-256. */

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBulkStart } from './commands/bulk-start';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
+import { registerDigest } from './commands/digest';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
 import { registerReport } from './commands/report';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCoordinatorActions(program);
   registerRecordInstallation(program);
   registerReport(program);
+  registerDigest(program);
   registerVerify(program);
   return program;
 }

@@ -98,7 +98,9 @@ export async function start(argv: readonly string[]): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath,
-      plugins: [manifiestaPlugin({ evidence, mailer, links, verifier: new SignatureVerifier(trust) })],
+      plugins: [
+        manifiestaPlugin({ evidence, mailer, links, verifier: new SignatureVerifier(trust), processes }),
+      ],
     });
     const running = worker.run();
     stops.push(async () => {

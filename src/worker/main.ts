@@ -6,14 +6,16 @@ import { Worker } from '@temporalio/worker';
 import { ConfigError, workerConfig } from '../config';
 import { registerSearchAttributes } from '../dev/temporal';
 import { TrustConfigurationError } from '../signatures';
-import { connect, connectWorker } from '../temporal-connection';
+import { ProcessClient } from '../process-client';
+import { connect, connectClient, connectWorker } from '../temporal-connection';
 import type { TemporalConfig } from '../config';
 import { activityDeps } from './deps';
 import { manifiestaPlugin, workflowsPath } from './plugin';
 
 export async function runWorker(): Promise<void> {
   const config = workerConfig();
-  const deps = activityDeps(config);
+  const client = await connectClient(config.temporal);
+  const deps = activityDeps(config, new ProcessClient(client, config.temporal.taskQueue));
   const connection = await connectWorker(config.temporal);
   await ensureSearchAttributes(config.temporal);
   const worker = await Worker.create({
@@ -31,6 +33,7 @@ export async function runWorker(): Promise<void> {
   } finally {
     deps.mailer.transport.close();
     await connection.close();
+    await client.connection.close();
   }
 }
 

@@ -61,6 +61,9 @@ const mail = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/** Workflow versions (README "Changing workflow code"); each has recorded histories in test/histories/. */
+const PATCH_KEEP_EARLY_WITHDRAWAL = 'keep-early-withdrawal';
+
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
   institute: 'comisionado(a) presidente',
@@ -451,8 +454,13 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       'letter-rendered',
       `letter of intent ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
     );
-    enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
-    sendSigningLink('municipal', 'signature-request', 'system');
+    // A withdrawal can be accepted while the letter is rendered; the process must then stay
+    // withdrawn. Processes started before this guard replay without it (their histories have no
+    // patch marker), so their recorded commands stay the same.
+    if (!wf.patched(PATCH_KEEP_EARLY_WITHDRAWAL) || !isTerminal(state.stage)) {
+      enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
+      sendSigningLink('municipal', 'signature-request', 'system');
+    }
   }
 
   while (!isTerminal(state.stage)) {

@@ -126,6 +126,30 @@ describe('the adhesion process over time and under coordinator actions', functio
     );
   });
 
+  it('a withdrawal accepted while the letter is still being rendered is final: no link goes out', async function () {
+    const input = testInput();
+    const { workflowId } = await env.processes.start(input);
+    const result = await env.processes.update(workflowId, withdrawUpdate, { reason: 'Iniciado por error' });
+    assert.equal(result.stage, 'Withdrawn');
+    const final = (await env.client.workflow.getHandle(workflowId).result()) as {
+      stage: string;
+      links: object;
+      audit: { type: string; detail: string }[];
+    };
+    assert.equal(final.stage, 'Withdrawn');
+    assert.deepEqual(final.links, {});
+    assert.ok(
+      !final.audit.some((e) => e.type === 'stage-changed' && e.detail.startsWith('Withdrawn →')),
+      'never left Withdrawn',
+    );
+    assert.ok(
+      !env.outbox.messages.some(
+        (m) => m.envelopeTo.includes(input.president.email) && /\/firmar\//.test(m.mail.text ?? ''),
+      ),
+    );
+    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v2-withdrawn-at-start');
+  });
+
   it('extend moves the deadline, records why, and sends a new link that supersedes the old one', async function () {
     const f = signingFixtures();
     const input = testInput();

@@ -58,7 +58,10 @@ async function start(): Promise<ProcessEnv> {
   const links = new SigningLinks(linkSecret, portalBaseUrl);
   const taskQueue = `manifiesta-test-${randomBytes(4).toString('hex')}`;
   const fixtures = signingFixtures();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
   const deps = {
+    processes: new ProcessClient(client, taskQueue),
     evidence,
     mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>'),
     links,
@@ -67,8 +70,6 @@ async function start(): Promise<ProcessEnv> {
       TrustStore.fromCertificates([fixtures.root.certDer, fixtures.intermediate.certDer]),
     ),
   };
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
 
   let nativeConnection: NativeConnection | null = null;
   let worker: Worker | null = null;

@@ -2,9 +2,7 @@
 import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { STAGE_LABEL, type ProcessState } from '../../domain/process';
-import { SearchAttributes } from '../../domain/search-attributes';
-import { pool } from '../../pool';
-import { WORKFLOW_TYPE, type ProcessClient } from '../../process-client';
+import { campaignStates } from '../../campaigns/states';
 import { withProcesses } from '../context';
 
 export interface ReportRow {
@@ -59,18 +57,6 @@ export function reportRow(state: ProcessState): ReportRow {
     motivo: state.outcome ?? '',
     workflow_id: state.workflowId,
   };
-}
-
-/** The newest execution of every process in the campaign, with its state. */
-export async function campaignStates(processes: ProcessClient, campaign: string): Promise<ProcessState[]> {
-  const ids = new Set<string>();
-  const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ${SearchAttributes.campaign.name} = '${campaign}'`;
-  for await (const execution of processes.client.workflow.list({ query })) ids.add(execution.workflowId);
-  const states: ProcessState[] = [];
-  await pool([...ids], 16, async (id) => {
-    states.push(await processes.status(id));
-  });
-  return states.sort((a, b) => a.input.inegiCode.localeCompare(b.input.inegiCode));
 }
 
 export function registerReport(program: Command): void {
