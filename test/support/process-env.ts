@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
 import { EvidenceStore } from '../../src/activities/evidence-store';
-import { resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
+import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
 import { Outbox } from '../../src/dev/outbox';
 import { SigningLinks } from '../../src/links/tokens';
 import { ProcessClient } from '../../src/process-client';
@@ -48,7 +48,8 @@ export function processEnv(): Promise<ProcessEnv> {
 async function start(): Promise<ProcessEnv> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const temporalBinary = await resolveTemporalBinary((line) => console.log(`      [temporal] ${line}`));
-  const server = await startDevServer({ binary: temporalBinary });
+  // With its Web UI, which the staff tests browse.
+  const server = await startDevServer({ binary: temporalBinary, uiPort: await freePort() });
   const outbox = new Outbox();
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
