@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBulkStart } from './commands/bulk-start';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerDigest } from './commands/digest';
+import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
 import { registerReport } from './commands/report';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRecordInstallation(program);
   registerReport(program);
   registerDigest(program);
+  registerEvidence(program);
   registerVerify(program);
   return program;
 }

@@ -88,6 +88,10 @@ export const ERROR_CODES = {
     status: 403,
     message: 'La solicitud no vino de la página de firma. Abra el enlace de su correo e intente de nuevo.',
   },
+  EVIDENCE_MISSING: {
+    status: 500,
+    message: 'Falta evidencia del proceso en la carpeta de evidencias (EVIDENCE_DIR).',
+  },
   RATE_LIMITED: {
     status: 429,
     message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',

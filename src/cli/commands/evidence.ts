@@ -1,0 +1,48 @@
+/** `manifiesta evidence <id> --out DIR`: export the evidence dossier of a process. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command } from 'commander';
+import { EvidenceStore } from '../../activities/evidence-store';
+import { dataDir } from '../../config';
+import { buildDossier, verificationCommands } from '../../evidence/dossier';
+import { resolveWorkflowId } from '../../process-client';
+import { ERROR_CODES } from '../../domain/errors';
+import { RefusedError } from '../errors';
+import { withProcesses } from '../context';
+
+export function registerEvidence(program: Command): void {
+  program
+    .command('evidence <id>')
+    .description(
+      'Exporta el expediente de evidencia: carta, firmas, reportes, bitácora, constancia y manifiesto SHA-256.',
+    )
+    .requiredOption('--out <carpeta>', 'carpeta de destino')
+    .option('--campaign <campaña>', 'campaña, cuando <id> es una clave INEGI', 'cga')
+    .action(async (id: string, options: { out: string; campaign: string }) => {
+      const evidence = new EvidenceStore(process.env.EVIDENCE_DIR || join(dataDir(), 'evidence'));
+      await withProcesses(async ({ processes }) => {
+        const state = await processes.status(resolveWorkflowId(id, options.campaign));
+        let files;
+        try {
+          files = await buildDossier(state, evidence);
+        } catch (error) {
+          // Run this command where EVIDENCE_DIR (the worker's evidence folder) is reachable.
+          throw new RefusedError(
+            'EVIDENCE_MISSING',
+            `${ERROR_CODES.EVIDENCE_MISSING.message} ${(error as Error).message}`,
+          );
+        }
+        mkdirSync(options.out, { recursive: true });
+        for (const file of files) writeFileSync(join(options.out, file.name), file.bytes);
+        process.stdout.write(
+          [
+            `${files.length} archivos en ${options.out}:`,
+            ...files.map((f) => `  ${f.name}`),
+            '',
+            'Para comprobarlo:',
+            ...verificationCommands(state).map((c) => `  ${c}`),
+          ].join('\n') + '\n',
+        );
+      });
+    });
+}

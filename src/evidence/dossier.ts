@@ -1,0 +1,113 @@
+/**
+ * The evidence dossier (issue "what a third party can check without trusting us"): the letter as
+ * signed, each signature as it arrived, the verification reports, the audit trail, the
+ * installation and its minutes, a constancia, instructions, and a SHA-256 manifest that
+ * `sha256sum -c` checks. Every file is named in Spanish for the people who will read it.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import type { EvidenceStore } from '../activities/evidence-store';
+import type { ProcessState, Role } from '../domain/process';
+import { renderConstancia } from './constancia';
+
+export interface DossierFile {
+  readonly name: string;
+  readonly bytes: Buffer;
+}
+
+export const ROLE_FILE: Record<Role, string> = { municipal: 'municipal', institute: 'institucional' };
+
+/** The commands a third party runs, per signature (also printed in the constancia and LEEME.txt). */
+export function verificationCommands(state: ProcessState): string[] {
+  const commands = ['sha256sum -c SHA256SUMS'];
+  for (const role of ['municipal', 'institute'] as const) {
+    const signature = state.signatures[role];
+    if (!signature) continue;
+    const r = ROLE_FILE[role];
+    if (signature.format === 'cms') {
+      commands.push(
+        `openssl cms -verify -binary -inform DER -in firma-${r}.p7s -content carta.pdf -CAfile ac-confianza.pem -purpose any -out /dev/null`,
+      );
+    } else {
+      commands.push(
+        `openssl dgst -sha256 -verify clave-publica-${r}.pem -signature firma-${r}.sig carta.pdf`,
+      );
+      commands.push(`openssl verify -partial_chain -CAfile ac-confianza.pem certificado-${r}.pem`);
+    }
+  }
+  return commands;
+}
+
+async function stored(evidence: EvidenceStore, sha256: string, what: string): Promise<Buffer> {
+  const bytes = await evidence.get(sha256);
+  if (bytes === null) throw new Error(`${what} (${sha256}) is missing from EVIDENCE_DIR`);
+  return bytes;
+}
+
+const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+export async function buildDossier(state: ProcessState, evidence: EvidenceStore): Promise<DossierFile[]> {
+  if (!state.document) throw new Error('the process has no letter yet');
+  const files: DossierFile[] = [
+    { name: 'carta.pdf', bytes: await stored(evidence, state.document.sha256, 'the letter') },
+  ];
+  for (const role of ['municipal', 'institute'] as const) {
+    const signature = state.signatures[role];
+    if (!signature) continue;
+    const r = ROLE_FILE[role];
+    const bytes = await stored(evidence, signature.signatureSha256, `the ${role} signature`);
+    if (signature.format === 'cms') {
+      files.push({ name: `firma-${r}.p7s`, bytes });
+    } else {
+      files.push({ name: `firma-${r}.sig`, bytes });
+      const certificate = await stored(evidence, signature.certificateSha256!, `the ${role} certificate`);
+      const pem = `-----BEGIN CERTIFICATE-----\n${certificate
+        .toString('base64')
+        .replace(/(.{64})/g, '$1\n')
+        .trimEnd()}\n-----END CERTIFICATE-----\n`;
+      files.push({ name: `certificado-${r}.cer`, bytes: certificate });
+      files.push({ name: `certificado-${r}.pem`, bytes: Buffer.from(pem) });
+      // `openssl dgst -verify` takes the key alone; the certificate ties it to the signer.
+      const publicKey = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'pem' });
+      files.push({ name: `clave-publica-${r}.pem`, bytes: Buffer.from(publicKey) });
+    }
+    files.push({ name: `reporte-verificacion-${r}.json`, bytes: json(signature.report) });
+  }
+  files.push({ name: 'bitacora.json', bytes: json(state.audit) });
+  if (state.installation) {
+    files.push({ name: 'instalacion.json', bytes: json(state.installation) });
+    files.push({
+      name: 'acta-instalacion.pdf',
+      bytes: await stored(evidence, state.installation.minutes.sha256, 'the minutes'),
+    });
+  }
+  files.push({
+    name: 'proceso.json',
+    bytes: json({
+      workflowId: state.workflowId,
+      stage: state.stage,
+      input: state.input,
+      signers: state.signers,
+      document: state.document,
+    }),
+  });
+  files.push({ name: 'constancia.pdf', bytes: await renderConstancia(state, verificationCommands(state)) });
+  files.push({ name: 'LEEME.txt', bytes: Buffer.from(readme(state)) });
+  const manifest = files
+    .map((f) => `${createHash('sha256').update(f.bytes).digest('hex')}  ${f.name}`)
+    .join('\n');
+  files.push({ name: 'SHA256SUMS', bytes: Buffer.from(`${manifest}\n`) });
+  return files;
+}
+
+function readme(state: ProcessState): string {
+  return [
+    `Expediente de evidencia del proceso ${state.workflowId} (${state.input.municipality}, clave INEGI ${state.input.inegiCode}).`,
+    '',
+    'Para comprobarlo sin confiar en quien lo entrega, obtenga del SAT los certificados de sus',
+    'autoridades certificadoras de e.firma, júntelos en ac-confianza.pem y ejecute en esta carpeta:',
+    '',
+    ...verificationCommands(state).map((c) => `  ${c}`),
+    '',
+    'SHA256SUMS lista la huella SHA-256 de cada archivo; carta.pdf es exactamente lo que se firmó.',
+  ].join('\n');
+}

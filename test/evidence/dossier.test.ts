@@ -1,0 +1,145 @@
+/**
+ * The evidence dossier checked the way a third party would: the commands it prints (sha256sum,
+ * openssl cms, openssl dgst, openssl verify) pass on the export and fail once any file is altered.
+ */
+import assert from 'node:assert/strict';
+import { execSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recordInstallationUpdate, submitSignatureUpdate } from '../../src/domain/messages';
+import { runCliAsync } from '../support/cli';
+import { signingFixtures } from '../support/fixtures';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
+import { opensslCms, opensslPkcs1 } from '../support/sign';
+
+describe('the evidence dossier, checked without trusting us', function () {
+  this.timeout(180_000);
+  let env: ProcessEnv;
+  let dir: string;
+  let commands: string[];
+  let workflowId: string;
+  const f = signingFixtures();
+
+  const run = (command: string, cwd: string): number =>
+    spawnSync('bash', ['-c', command], { cwd, stdio: 'ignore' }).status ?? -1;
+
+  before(async function () {
+    env = await processEnv();
+    const input = testInput();
+    ({ workflowId } = await env.processes.start(input));
+    const municipal = await signingLink(env, input.president.email);
+    const letter = await documentOf(env, await waitForState(env, workflowId, (s) => s.document !== null));
+    await env.processes.update(workflowId, submitSignatureUpdate, {
+      role: 'municipal',
+      linkVersion: municipal.claims.version,
+      signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
+    });
+    const institute = await signingLink(env, input.commissioner.email);
+    await env.processes.update(workflowId, submitSignatureUpdate, {
+      role: 'institute',
+      linkVersion: institute.claims.version,
+      format: 'pkcs1-sha256',
+      signature: opensslPkcs1(letter, f.commissioner).toString('base64'),
+      certificate: f.commissioner.certDer.toString('base64'),
+    });
+    await env.processes.update(workflowId, recordInstallationUpdate, {
+      date: '2026-11-20',
+      members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
+      minutes: { fileName: 'acta.pdf', contentBase64: Buffer.from('%PDF-1.4\nActa\n').toString('base64') },
+    });
+
+    dir = mkdtempSync(join(tmpdir(), 'expediente-'));
+    const exported = await runCliAsync(['evidence', workflowId, '--out', dir], env.childEnv);
+    assert.equal(exported.status, 0, exported.stderr);
+    // What a third party obtains from SAT: the CA certificates (here, the test PKI's).
+    writeFileSync(join(dir, 'ac-confianza.pem'), f.root.certPem + f.intermediate.certPem);
+    commands = readFileSync(join(dir, 'LEEME.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => /^ {2}(sha256sum|openssl) /.test(l))
+      .map((l) => l.trim());
+  });
+
+  it('holds the letter, each signature as it arrived, the reports, the audit trail, the installation and a manifest', function () {
+    const names = readFileSync(join(dir, 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('  ')[1]);
+    for (const name of [
+      'carta.pdf',
+      'firma-municipal.p7s',
+      'firma-institucional.sig',
+      'certificado-institucional.cer',
+      'clave-publica-institucional.pem',
+      'reporte-verificacion-municipal.json',
+      'reporte-verificacion-institucional.json',
+      'bitacora.json',
+      'instalacion.json',
+      'acta-instalacion.pdf',
+      'constancia.pdf',
+      'LEEME.txt',
+    ]) {
+      assert.ok(names.includes(name), `${name} in the manifest`);
+    }
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'reporte-verificacion-municipal.json'), 'utf8')).valid,
+      true,
+    );
+    assert.ok(
+      JSON.parse(readFileSync(join(dir, 'bitacora.json'), 'utf8')).some(
+        (e: { type: string }) => e.type === 'installation-recorded',
+      ),
+    );
+  });
+
+  it('every printed command passes on the export', function () {
+    assert.ok(commands.length >= 4, commands.join('\n'));
+    assert.ok(commands.some((c) => c.startsWith('openssl cms -verify')));
+    assert.ok(commands.some((c) => c.startsWith('openssl dgst -sha256 -verify')));
+    for (const command of commands) assert.equal(run(command, dir), 0, command);
+  });
+
+  it('altering any file makes the checks fail', function () {
+    // Any altered byte fails the manifest; the signature checks fail when what they cover changes
+    // (a byte of a carried CA certificate the verifier already trusts would not matter to them).
+    for (const [file, at, failing] of [
+      ['carta.pdf', 0.5, ['sha256sum', 'openssl cms', 'openssl dgst']],
+      ['firma-municipal.p7s', -10, ['sha256sum', 'openssl cms']],
+      ['firma-institucional.sig', 0.5, ['sha256sum', 'openssl dgst']],
+      ['bitacora.json', 0.5, ['sha256sum']],
+    ] as const) {
+      const copy = mkdtempSync(join(tmpdir(), 'alterado-'));
+      cpSync(dir, copy, { recursive: true });
+      const bytes = readFileSync(join(copy, file));
+      const index = at < 0 ? bytes.length + at : Math.floor(bytes.length * at);
+      bytes[index] = bytes[index]! ^ 0x01;
+      writeFileSync(join(copy, file), bytes);
+      for (const prefix of failing) {
+        const command = commands.find((c) => c.startsWith(prefix))!;
+        assert.notEqual(run(command, copy), 0, `${command} must fail after altering ${file}`);
+      }
+    }
+  });
+
+  it('the constancia carries the right values', async function () {
+    const state = await env.processes.status(workflowId);
+    const text = execSync(`pdftotext -enc UTF-8 -layout ${join(dir, 'constancia.pdf')} -`, {
+      encoding: 'utf8',
+    }).replace(/\s+/g, ' ');
+    for (const value of [
+      'Constancia de firmas electrónicas',
+      workflowId,
+      state.document!.sha256,
+      'COCR800101AB1',
+      'MAVJ650101CD2',
+      state.signatures.municipal!.report.certificate!.serial,
+      state.signatures.institute!.report.certificate!.serial,
+      'VÁLIDA',
+      'openssl cms -verify',
+      'sha256sum -c SHA256SUMS',
+    ]) {
+      assert.ok(text.includes(value), `constancia has ${value}`);
+    }
+  });
+});
