@@ -11,7 +11,7 @@ import { escapeHtml } from '../html';
 
 export interface RenderedEmail {
   readonly subject: string;
-  readonly text: string;
+  text: string;
   readonly html: string;
 }
 
@@ -118,6 +118,11 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
   }
   if (deadline && input.kind !== 'escalation') paragraphs.push(`Fecha límite: ${deadline}.`);
   if (input.documentSha256) paragraphs.push(`Huella SHA-256 de la carta: ${input.documentSha256}`);
+  if (input.attachments?.length) {
+    paragraphs.push(
+      `Se anexan: ${input.attachments.map((a) => a.fileName).join(', ')}. La constancia dice cómo comprobar cada firma por su cuenta.`,
+    );
+  }
 
   const footer = `Proceso ${input.workflowId} · clave INEGI ${input.inegiCode}. Mensaje automático de manifiesta; no responda a este correo.`;
   const text = [...paragraphs, ...(url ? [url] : []), '', footer].join('\n\n');
@@ -153,12 +158,22 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
  * Sends one message. Its Message-ID derives from the process and the message key, so a retry that
  * reaches the relay twice is recognisable as the same message.
  */
+/** Attachments above this total are left out (the message says so); relays commonly refuse ~25 MB. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
 export async function sendEmail(
   mailer: Mailer,
   input: SendEmailInput,
   url: string | null,
+  attachments: readonly { filename: string; content: Buffer; contentType: string }[] = [],
 ): Promise<SendEmailResult> {
   const rendered = renderEmail(input, url);
+  const total = attachments.reduce((n, a) => n + a.content.length, 0);
+  const attached = total <= MAX_ATTACHMENT_BYTES ? attachments : [];
+  if (attached.length < attachments.length) {
+    rendered.text +=
+      '\n\nLos anexos exceden el tamaño que el correo admite; pida el expediente a la coordinación (manifiesta evidence).';
+  }
   const domain = /@([^>\s]+)/.exec(mailer.from)?.[1] ?? 'manifiesta.local';
   const messageId = `<${input.workflowId}.${input.messageKey}@${domain}>`;
   try {
@@ -171,6 +186,11 @@ export async function sendEmail(
       html: rendered.html,
       messageId,
       headers: { 'X-Manifiesta-Process': input.workflowId, 'X-Manifiesta-Message': input.messageKey },
+      attachments: attached.map((a) => ({
+        filename: a.filename,
+        content: a.content,
+        contentType: a.contentType,
+      })),
     })) as { accepted: (string | { address: string })[] };
     return { messageId, accepted: info.accepted.map((a) => (typeof a === 'string' ? a : a.address)) };
   } catch (error) {

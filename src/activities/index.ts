@@ -5,6 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type {
+  AssembleDossierInput,
+  DossierRecord,
   RenderLetterInput,
   SendEmailInput,
   SendEmailResult,
@@ -19,6 +21,7 @@ import type { SigningLinks } from '../links/tokens';
 import type { SignatureVerifier } from '../signatures';
 import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
 import { campaignStates } from '../campaigns/states';
+import { buildDossier } from '../evidence/dossier';
 import type { ProcessClient } from '../process-client';
 import { sendEmail, type Mailer } from './email';
 import type { EvidenceStore } from './evidence-store';
@@ -50,7 +53,33 @@ export function createActivities(deps: ActivityDeps) {
     /** Sends one message; a signing link is minted here, so neither LINK_SECRET nor the token enters history. */
     async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
       const url = input.link ? deps.links.url({ workflowId: input.workflowId, ...input.link }) : null;
-      return sendEmail(deps.mailer, input, url);
+      const attachments = [];
+      for (const attachment of input.attachments ?? []) {
+        const content = await deps.evidence.get(attachment.sha256);
+        if (content === null) {
+          throw ApplicationFailure.create({
+            type: ActivityFailure.EvidenceMissing,
+            message: `attachment ${attachment.fileName} is not in EVIDENCE_DIR`,
+            nonRetryable: true,
+          });
+        }
+        attachments.push({ filename: attachment.fileName, content, contentType: attachment.mediaType });
+      }
+      return sendEmail(deps.mailer, input, url, attachments);
+    },
+
+    /** Builds the evidence dossier from the state, stores its files by digest, and records the manifest. */
+    async assembleDossier(input: AssembleDossierInput): Promise<DossierRecord> {
+      const files = await buildDossier(input.state, deps.evidence);
+      const digests = new Map<string, string>();
+      for (const file of files) digests.set(file.name, await deps.evidence.put(file.bytes));
+      return {
+        label: input.label,
+        at: new Date().toISOString(),
+        files: files.length,
+        manifestSha256: digests.get('SHA256SUMS')!,
+        constanciaSha256: digests.get('constancia.pdf')!,
+      };
     },
 
     /** Verifies against the stored document and the expected signer; keeps the signature as evidence. */

@@ -1,5 +1,5 @@
 /** Inputs and results of the activities (src/activities): one input object each. */
-import type { DocumentRecord, Institution, Person, Role, Stage } from './process';
+import type { DocumentRecord, Institution, Person, ProcessState, Role, Stage } from './process';
 import type { VerificationReport } from '../signatures/report';
 
 export interface RenderLetterInput {
@@ -54,6 +54,14 @@ export interface SendEmailInput {
   readonly reason?: string;
   readonly institution: Institution;
   readonly documentSha256?: string;
+  readonly attachments?: readonly EmailAttachment[];
+}
+
+/** A stored document attached to an email (read from EVIDENCE_DIR by its SHA-256). */
+export interface EmailAttachment {
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly mediaType: string;
 }
 
 export interface SendEmailResult {
@@ -84,3 +92,18 @@ export interface StoreEvidenceInput {
 }
 
 export type StoreEvidenceResult = DocumentRecord;
+
+export interface AssembleDossierInput {
+  readonly state: ProcessState;
+  /** `signed` when both signatures are in, `completed` at completion. */
+  readonly label: 'signed' | 'completed';
+}
+
+export interface DossierRecord {
+  readonly label: 'signed' | 'completed';
+  readonly at: string;
+  readonly files: number;
+  /** The SHA256SUMS manifest and the constancia, stored in EVIDENCE_DIR under their digests. */
+  readonly manifestSha256: string;
+  readonly constanciaSha256: string;
+}

@@ -5,6 +5,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VerificationReport } from '../signatures/report';
+import type { DossierRecord } from './activities';
 
 export const Stage = {
   AwaitingMunicipalSignature: 'AwaitingMunicipalSignature',
@@ -266,6 +267,8 @@ export interface ProcessState {
   audit: AuditEvent[];
   /** How many times this process has continued as new (history kept bounded). */
   generation: number;
+  /** Evidence dossiers assembled (when both signatures are in, and at completion). */
+  dossiers?: DossierRecord[];
 }
 
 /** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */

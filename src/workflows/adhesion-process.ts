@@ -63,6 +63,7 @@ const mail = wf.proxyActivities<Activities>({
 
 /** Workflow versions (README "Changing workflow code"); each has recorded histories in test/histories/. */
 const PATCH_KEEP_EARLY_WITHDRAWAL = 'keep-early-withdrawal';
+const PATCH_DOSSIER_IN_CONFIRMATIONS = 'dossier-in-confirmations';
 
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -116,6 +117,54 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
           ),
       ),
     );
+  };
+
+  /**
+   * The confirmations (both signatures in; completion). Since PATCH_DOSSIER_IN_CONFIRMATIONS the
+   * evidence dossier is assembled first and the email carries the constancia and the signed letter.
+   */
+  const sendConfirmation = (
+    label: 'signed' | 'completed',
+    message: Omit<SendEmailInput, 'workflowId' | 'municipality' | 'inegiCode' | 'institution'>,
+  ): void => {
+    if (!wf.patched(PATCH_DOSSIER_IN_CONFIRMATIONS)) {
+      sendEmail(message);
+      return;
+    }
+    const snapshot = JSON.parse(JSON.stringify(state)) as ProcessState;
+    outbox.push(
+      work.assembleDossier({ state: snapshot, label }).then(
+        (dossier) => {
+          state.dossiers = [...(state.dossiers ?? []), dossier];
+          audit(
+            'system',
+            'dossier-assembled',
+            `${label}: ${dossier.files} files, manifest SHA-256 ${dossier.manifestSha256}`,
+          );
+          const letter = state.document!;
+          sendEmail({
+            ...message,
+            attachments: [
+              {
+                fileName: 'constancia-de-firmas.pdf',
+                sha256: dossier.constanciaSha256,
+                mediaType: 'application/pdf',
+              },
+              { fileName: letter.fileName, sha256: letter.sha256, mediaType: letter.mediaType },
+            ],
+          });
+        },
+        (error: unknown) => {
+          audit('system', 'dossier-failed', `${label}: ${String(error)}`);
+          sendEmail(message);
+        },
+      ),
+    );
+  };
+
+  /** Waits for every pending message, including those queued while waiting. */
+  const drainOutbox = async (): Promise<void> => {
+    while (outbox.length > 0) await Promise.all(outbox.splice(0));
   };
 
   const enterStage = (stage: Stage, actor: string, detail: string): void => {
@@ -234,7 +283,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
         sendSigningLink('institute', 'signature-request', 'system');
       } else {
         enterStage(Stage.AwaitingSecretariatInstallation, role, 'the institute countersigned');
-        sendEmail({
+        sendConfirmation('signed', {
           messageKey: 'signatures-complete',
           kind: 'signatures-complete',
           to: [state.signers.municipal, state.signers.institute],
@@ -307,7 +356,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       );
       state.outcome = null;
       enterStage(Stage.Completed, actor, 'the municipal technical secretariat was installed');
-      sendEmail({
+      sendConfirmation('completed', {
         messageKey: 'completion',
         kind: 'completion',
         to: [state.signers.municipal, state.signers.institute],
@@ -467,7 +516,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     if (wf.workflowInfo().continueAsNewSuggested) {
       // Carry the whole state into a fresh history once every handler and message is done.
       await wf.condition(wf.allHandlersFinished);
-      await Promise.all(outbox);
+      await drainOutbox();
       if (!isTerminal(state.stage)) {
         return wf.continueAsNew<typeof adhesionProcess>(input, {
           ...state,
@@ -484,7 +533,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     if (changes === seen) handleDue();
   }
   await wf.condition(wf.allHandlersFinished);
-  await Promise.all(outbox);
+  await drainOutbox();
   return state;
 
   /** Reminders, escalation and expiry whose time has come. */

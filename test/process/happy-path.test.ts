@@ -76,9 +76,19 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
       certificate: f.commissioner.certDer.toString('base64'),
     });
     assert.equal(countersigned.stage, 'AwaitingSecretariatInstallation');
-    await env.outbox.waitFor(
+    const signedMail = await env.outbox.waitFor(
       (m) =>
         m.envelopeTo.includes(input.president.email) && /Manifestación firmada/.test(m.mail.subject ?? ''),
+    );
+    // The confirmation carries the constancia and the signed letter, exactly as stored.
+    const attached = signedMail.mail.attachments.map((a) => a.filename).sort();
+    assert.deepEqual(attached, ['constancia-de-firmas.pdf', `manifestacion-${input.inegiCode}.pdf`]);
+    const sentLetter = signedMail.mail.attachments.find(
+      (a) => a.filename === `manifestacion-${input.inegiCode}.pdf`,
+    )!;
+    assert.equal(
+      createHash('sha256').update(sentLetter.content).digest('hex'),
+      (await env.processes.status(workflowId)).document!.sha256,
     );
 
     // The coordinator records the installation with its minutes.
@@ -113,10 +123,17 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
     ]) {
       assert.ok(types.includes(type), `audit has ${type}: ${types.join(', ')}`);
     }
-    await env.outbox.waitFor(
+    const completionMail = await env.outbox.waitFor(
       (m) =>
         m.envelopeTo.includes(input.commissioner.email) && /Proceso concluido/.test(m.mail.subject ?? ''),
     );
+    assert.ok(completionMail.mail.attachments.some((a) => a.filename === 'constancia-de-firmas.pdf'));
+    const dossiers = (await env.processes.status(workflowId)).dossiers ?? [];
+    assert.deepEqual(
+      dossiers.map((d) => d.label),
+      ['signed', 'completed'],
+    );
+    assert.ok(await env.evidence.get(dossiers[1]!.manifestSha256), 'the manifest is kept in EVIDENCE_DIR');
 
     // The workflow completes with the final state once its last email is out.
     const final = (await env.client.workflow.getHandle(workflowId).result()) as { stage: string };
@@ -132,6 +149,6 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
       /Adhesión de Municipio de Prueba .* a Gobierno Abierto/,
     );
     assert.equal(description.status.name, 'COMPLETED');
-    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v1-completed');
+    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v3-completed');
   });
 });
