@@ -7,6 +7,7 @@
  * retried activity stores the same bytes under the same SHA-256.
  */
 import PDFDocument from 'pdfkit';
+import { pdfBytes } from '../pdf';
 import type { RenderLetterInput } from '../domain/activities';
 
 const MONTHS = [
@@ -88,12 +89,7 @@ export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer>
       ModDate: date,
     },
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
 
   const width = doc.page.width - 144;
   doc.font('Helvetica').fontSize(10.5);

@@ -3,6 +3,7 @@
  * the certificate details, the verification outcome, and the exact commands to check it by hand.
  */
 import PDFDocument from 'pdfkit';
+import { pdfBytes } from '../pdf';
 import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
 
 const ROLE_TITLE: Record<Role, string> = {
@@ -23,12 +24,7 @@ export async function renderConstancia(state: ProcessState, commands: readonly s
       ModDate: generated,
     },
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   const width = doc.page.width - 128;
   const field = (label: string, value: string): void => {
     doc

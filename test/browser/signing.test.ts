@@ -4,10 +4,11 @@
  * every refusal said plainly with the process left unchanged. Screenshots go to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { resendLinkUpdate } from '../../src/domain/messages';
 import { signingFixtures } from '../support/fixtures';
 import { KEY_PASSWORD, type Party } from '../support/pki';
@@ -16,7 +17,6 @@ import { historyLength, signingLink, testInput, waitForState } from '../support/
 import { startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslCms } from '../support/sign';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
@@ -30,22 +30,9 @@ describe('signers in a real browser', function () {
   const files = mkdtempSync(join(tmpdir(), 'manifiesta-efirma-'));
 
   before(async function () {
-    assert.ok(existsSync(CHROMIUM), `Debian's chromium is needed at ${CHROMIUM} (.ci/run installs it)`);
     env = await processEnv();
     portal = await startPortal(env);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
 

@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { withdrawUpdate } from '../../src/domain/messages';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { testInput, waitForState } from '../support/process-helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 
 describe('staff in the Temporal Web UI', function () {
@@ -22,7 +22,6 @@ describe('staff in the Temporal Web UI', function () {
   const inputs = [testInput({ campaign }), testInput({ campaign }), testInput({ campaign })];
 
   before(async function () {
-    assert.ok(existsSync(CHROMIUM), `Debian's chromium is needed at ${CHROMIUM}`);
     env = await processEnv();
     assert.ok(env.server.uiUrl, 'the dev server serves its Web UI');
     for (const input of inputs) await env.processes.start(input);
@@ -30,19 +29,7 @@ describe('staff in the Temporal Web UI', function () {
       reason: 'prueba de la Web UI',
     });
     await waitForState(env, `adhesion-${campaign}-${inputs[1]!.inegiCode}`, (s) => s.stage === 'Withdrawn');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
