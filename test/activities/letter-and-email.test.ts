@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { SMTPServer } from 'smtp-server';
-import { createMailer, sendEmail } from '../../src/activities/email';
+import { createMailer, MAX_ATTACHMENT_BYTES, sendEmail } from '../../src/activities/email';
 import { letterText, renderLetterPdf, spanishDate } from '../../src/activities/letter';
 import type { RenderLetterInput, SendEmailInput } from '../../src/domain/activities';
 import { DEFAULT_INSTITUTION } from '../../src/domain/process';
@@ -148,6 +148,46 @@ describe('email over SMTP, with failures classified', function () {
       sendEmail(nowhere, message, null),
       (error: unknown) => !(error instanceof ApplicationFailure),
     );
+  });
+
+  it('attachments go along within the size limit; above it they are left out and the message says so', async function () {
+    reply = null;
+    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    const small = [
+      {
+        filename: 'constancia-de-firmas.pdf',
+        content: Buffer.from('%PDF-1.4 constancia'),
+        contentType: 'application/pdf',
+      },
+    ];
+    const huge = [
+      {
+        filename: 'carta.pdf',
+        content: Buffer.alloc(MAX_ATTACHMENT_BYTES + 1, 0x25),
+        contentType: 'application/pdf',
+      },
+    ];
+    const sent: string[] = [];
+    mailer.transport.use('compile', (mail, callback) => {
+      const data = mail.data as { attachments?: { filename: string }[]; text?: string };
+      sent.push(`${(data.attachments ?? []).map((a) => a.filename).join(',')}|${data.text ?? ''}`);
+      callback();
+    });
+    await sendEmail(
+      mailer,
+      {
+        ...message,
+        messageKey: 'small',
+        attachments: [{ fileName: 'constancia-de-firmas.pdf', sha256: 'x', mediaType: 'application/pdf' }],
+      },
+      null,
+      small,
+    );
+    await sendEmail(mailer, { ...message, messageKey: 'huge' }, null, huge);
+    assert.match(sent[0]!, /^constancia-de-firmas\.pdf\|/);
+    assert.match(sent[0]!, /Se anexan: constancia-de-firmas\.pdf/);
+    assert.match(sent[1]!, /^\|/);
+    assert.match(sent[1]!, /Los anexos exceden el tamaño que el correo admite/);
   });
 
   it('accepted mail has the Message-ID derived from process and message', async function () {
