@@ -3,7 +3,7 @@
  * over SMTP, with SMTP failures classified by whether a retry can help.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
@@ -174,11 +174,10 @@ export async function sendEmail(
     rendered.text +=
       '\n\nLos anexos exceden el tamaño que el correo admite; pida el expediente a la coordinación (manifiesta evidence).';
   }
-  const domain = /@([^>\s]+)/.exec(mailer.from)?.[1] ?? 'manifiesta.local';
-  const messageId = `<${input.workflowId}.${input.messageKey}@${domain}>`;
-  try {
-    const info = (await mailer.transport.sendMail({
-      from: mailer.from,
+  const messageId = messageIdFor(mailer, `${input.workflowId}.${input.messageKey}`);
+  const accepted = await deliver(
+    mailer,
+    {
       to: input.to.map((r) => ({ name: r.name, address: r.email })),
       cc: input.cc?.map((r) => ({ name: r.name, address: r.email })),
       subject: rendered.subject,
@@ -191,17 +190,42 @@ export async function sendEmail(
         content: a.content,
         contentType: a.contentType,
       })),
-    })) as { accepted: (string | { address: string })[] };
-    return { messageId, accepted: info.accepted.map((a) => (typeof a === 'string' ? a : a.address)) };
+    },
+    input.kind,
+  );
+  return { messageId, accepted };
+}
+
+/** `<local@domain>`, the domain taken from MAIL_FROM, so a resent message keeps its Message-ID. */
+export function messageIdFor(mailer: Mailer, local: string): string {
+  const domain = /@([^>\s]+)/.exec(mailer.from)?.[1] ?? 'manifiesta.local';
+  return `<${local}@${domain}>`;
+}
+
+/**
+ * Hands one message to the relay; every email of the project goes through here. A permanent refusal
+ * is a non-retryable EMAIL_REJECTED failure; anything else is a plain error, retried with backoff.
+ * Returns the accepted addresses.
+ */
+export async function deliver(
+  mailer: Mailer,
+  message: Omit<SendMailOptions, 'from'>,
+  what: string,
+): Promise<string[]> {
+  try {
+    const info = (await mailer.transport.sendMail({ ...message, from: mailer.from })) as {
+      accepted: (string | { address: string })[];
+    };
+    return info.accepted.map((a) => (typeof a === 'string' ? a : a.address));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (isPermanentSmtpError(error)) {
       throw ApplicationFailure.create({
         type: ActivityFailure.EmailRejected,
-        message: `SMTP refused ${input.kind}: ${detail}`,
+        message: `SMTP refused ${what}: ${detail}`,
         nonRetryable: true,
       });
     }
-    throw new Error(`SMTP unavailable for ${input.kind}: ${detail}`, { cause: error }); // transient: retried with backoff
+    throw new Error(`SMTP unavailable for ${what}: ${detail}`, { cause: error }); // transient: retried with backoff
   }
 }

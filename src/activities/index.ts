@@ -23,7 +23,7 @@ import { buildDigest, renderDigest, type Digest, type DigestInput } from '../cam
 import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
 import type { ProcessClient } from '../process-client';
-import { sendEmail, type Mailer } from './email';
+import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
 import type { EvidenceStore } from './evidence-store';
 import { renderLetterPdf } from './letter';
 
@@ -126,15 +126,17 @@ export function createActivities(deps: ActivityDeps) {
       const states = await campaignStates(deps.processes, input.campaign);
       const digest = buildDigest(input.campaign, states, new Date(input.now), input.sinceDays);
       const rendered = renderDigest(digest);
-      const domain = /@([^>\s]+)/.exec(deps.mailer.from)?.[1] ?? 'manifiesta.local';
-      await deps.mailer.transport.sendMail({
-        from: deps.mailer.from,
-        to: input.to.map((r) => ({ name: r.name, address: r.email })),
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        messageId: `<digest-${input.campaign}-${input.now}@${domain}>`,
-      });
+      await deliver(
+        deps.mailer,
+        {
+          to: input.to.map((r) => ({ name: r.name, address: r.email })),
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          messageId: messageIdFor(deps.mailer, `digest-${input.campaign}-${input.now}`),
+        },
+        `the ${input.campaign} digest`,
+      );
       return digest;
     },
 

@@ -81,7 +81,10 @@ export async function start(argv: readonly string[]): Promise<void> {
       TRUST_ANCHORS: [process.env.TRUST_ANCHORS, demoPki?.caPath].filter(Boolean).join(','),
     };
     const config = workerConfig(env);
-    const trust = loadTrustStore({ anchors: config.trustAnchors, crls: config.crls });
+    // One verifier (and one certificate cache) for the worker and the portal.
+    const verifier = new SignatureVerifier(
+      loadTrustStore({ anchors: config.trustAnchors, crls: config.crls }),
+    );
     const evidence = new EvidenceStore(config.evidenceDir);
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
     const mailer = createMailer(config.smtpUrl, config.mailFrom);
@@ -98,9 +101,7 @@ export async function start(argv: readonly string[]): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath,
-      plugins: [
-        manifiestaPlugin({ evidence, mailer, links, verifier: new SignatureVerifier(trust), processes }),
-      ],
+      plugins: [manifiestaPlugin({ evidence, mailer, links, verifier, processes })],
     });
     const running = worker.run();
     stops.push(async () => {
@@ -114,7 +115,7 @@ export async function start(argv: readonly string[]): Promise<void> {
       processes,
       links,
       evidence,
-      verifier: new SignatureVerifier(trust),
+      verifier,
       baseUrl: config.portalBaseUrl,
     });
     await portal.listen({ port: Number(process.env.PORTAL_PORT || 8080), host: '127.0.0.1' });
