@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { submitSignatureUpdate } from '../../src/domain/messages';
+
 import { runCliAsync, type CliResult } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { CAMPAIGN, documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
-import { opensslCms, opensslPkcs1 } from '../support/sign';
+import { CAMPAIGN, signBoth, signingLink, testInput } from '../support/process-helpers';
 
 describe('coordinator CLI on a real Temporal server', function () {
   this.timeout(180_000);
@@ -181,20 +180,9 @@ describe('coordinator CLI on a real Temporal server', function () {
       'Cambio de presidencia del Instituto',
     ]);
     assert.equal(replaced.status, 0, replaced.stderr);
-    const municipal = await signingLink(env, input.president.email);
-    const letter = await documentOf(env, await waitForState(env, workflowId, (s) => s.document !== null));
-    await env.processes.update(workflowId, submitSignatureUpdate, {
-      role: 'municipal',
-      linkVersion: municipal.claims.version,
-      signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-    });
-    const institute = await signingLink(env, `nuevo-${input.inegiCode}@example.mx`);
-    await env.processes.update(workflowId, submitSignatureUpdate, {
-      role: 'institute',
-      linkVersion: institute.claims.version,
-      format: 'pkcs1-sha256',
-      signature: opensslPkcs1(letter, f.commissioner).toString('base64'),
-      certificate: f.commissioner.certDer.toString('base64'),
+    await signBoth(env, workflowId, {
+      municipal: input.president.email,
+      institute: `nuevo-${input.inegiCode}@example.mx`,
     });
 
     const acta = join(mkdtempSync(join(tmpdir(), 'acta-')), 'acta-instalacion.pdf');

@@ -7,12 +7,11 @@ import { execSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recordInstallationUpdate, submitSignatureUpdate } from '../../src/domain/messages';
+import { recordInstallationUpdate } from '../../src/domain/messages';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
-import { opensslCms, opensslPkcs1 } from '../support/sign';
+import { signBoth, testInput } from '../support/process-helpers';
 
 describe('the evidence dossier, checked without trusting us', function () {
   this.timeout(180_000);
@@ -29,20 +28,9 @@ describe('the evidence dossier, checked without trusting us', function () {
     env = await processEnv();
     const input = testInput();
     ({ workflowId } = await env.processes.start(input));
-    const municipal = await signingLink(env, input.president.email);
-    const letter = await documentOf(env, await waitForState(env, workflowId, (s) => s.document !== null));
-    await env.processes.update(workflowId, submitSignatureUpdate, {
-      role: 'municipal',
-      linkVersion: municipal.claims.version,
-      signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-    });
-    const institute = await signingLink(env, input.commissioner.email);
-    await env.processes.update(workflowId, submitSignatureUpdate, {
-      role: 'institute',
-      linkVersion: institute.claims.version,
-      format: 'pkcs1-sha256',
-      signature: opensslPkcs1(letter, f.commissioner).toString('base64'),
-      certificate: f.commissioner.certDer.toString('base64'),
+    await signBoth(env, workflowId, {
+      municipal: input.president.email,
+      institute: input.commissioner.email,
     });
     await env.processes.update(workflowId, recordInstallationUpdate, {
       date: '2026-11-20',

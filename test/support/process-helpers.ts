@@ -11,7 +11,9 @@ import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
 import type { ProcessEnv } from './process-env';
+import { submitSignatureUpdate } from '../../src/domain/messages';
 import { signingFixtures } from './fixtures';
+import { opensslCms, opensslPkcs1 } from './sign';
 
 /** A campaign per test run keeps workflow IDs unique across runs against one server. */
 export const CAMPAIGN = `t${randomBytes(3).toString('hex')}`;
@@ -138,4 +140,32 @@ export async function replayAndMaybeRecord(env: ProcessEnv, workflowId: string, 
   if (process.env.MANIFIESTA_RECORD_HISTORIES === '1') {
     writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), json);
   }
+}
+
+/**
+ * Both signatures, as the signers make them: the president's CMS (openssl cms, chain carried),
+ * then the commissioner's PKCS#1 with the certificate. Returns the signed letter.
+ */
+export async function signBoth(
+  env: ProcessEnv,
+  workflowId: string,
+  emails: { municipal: string; institute: string },
+): Promise<Buffer> {
+  const f = signingFixtures();
+  const municipal = await signingLink(env, emails.municipal);
+  const letter = await documentOf(env, await waitForState(env, workflowId, (s) => s.document !== null));
+  await env.processes.update(workflowId, submitSignatureUpdate, {
+    role: 'municipal',
+    linkVersion: municipal.claims.version,
+    signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
+  });
+  const institute = await signingLink(env, emails.institute);
+  await env.processes.update(workflowId, submitSignatureUpdate, {
+    role: 'institute',
+    linkVersion: institute.claims.version,
+    format: 'pkcs1-sha256',
+    signature: opensslPkcs1(letter, f.commissioner).toString('base64'),
+    certificate: f.commissioner.certDer.toString('base64'),
+  });
+  return letter;
 }
