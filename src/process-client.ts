@@ -111,6 +111,13 @@ export class ProcessClient {
     }
   }
 
+  /** Resolves when the Temporal frontend answers for our namespace within `timeoutMs` (readiness). */
+  async ready(timeoutMs = 2_000): Promise<void> {
+    await this.client.withDeadline(Date.now() + timeoutMs, () =>
+      this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }),
+    );
+  }
+
   handle(workflowId: string): WorkflowHandle {
     return this.client.workflow.getHandle(workflowId);
   }
@@ -123,26 +130,45 @@ export class ProcessClient {
     }
   }
 
+  /**
+   * Sends an update to the process, or, with a `run` (a first run ID, as signing links carry),
+   * only to that process: Temporal refuses it if the workflow ID now names a later one.
+   */
   async update<Ret, Args extends [unknown]>(
-    workflowId: string,
+    target: string | { readonly workflowId: string; readonly run: string },
     update: UpdateDefinition<Ret, Args>,
     ...args: Args
   ): Promise<Ret> {
+    const workflowId = typeof target === 'string' ? target : target.workflowId;
+    const handle =
+      typeof target === 'string'
+        ? this.handle(workflowId)
+        : this.client.workflow.getHandle(workflowId, undefined, { firstExecutionRunId: target.run });
     try {
-      return await this.handle(workflowId).executeUpdate(update, { args });
+      return await handle.executeUpdate(update, { args });
     } catch (error) {
       const mapped = mapFailure(error, workflowId);
       if (mapped instanceof ProcessError && mapped.code === 'PROCESS_NOT_FOUND') {
-        throw await this.endedOrMissing(workflowId, mapped);
+        throw await this.endedOrMissing(workflowId, mapped, typeof target === 'string' ? null : target.run);
       }
       throw mapped;
     }
   }
 
-  /** Temporal answers "not found" to an update on a closed execution: tell an ended process from a missing one. */
-  private async endedOrMissing(workflowId: string, notFound: ProcessError): Promise<ProcessError> {
+  /**
+   * Temporal answers "not found" to an update on a closed execution, or on a run that the workflow
+   * ID no longer names: tell an ended process from a later one, and from a missing one.
+   */
+  private async endedOrMissing(
+    workflowId: string,
+    notFound: ProcessError,
+    run: string | null,
+  ): Promise<ProcessError> {
     try {
       const description = await this.handle(workflowId).describe();
+      if (run !== null && description.raw.workflowExecutionInfo?.firstRunId !== run) {
+        return new ProcessError('LINK_SUPERSEDED', ERROR_CODES.LINK_SUPERSEDED.message);
+      }
       const stage = description.typedSearchAttributes.get(SearchAttributes.stage) ?? description.status.name;
       return new ProcessError(
         'WRONG_STAGE',

@@ -3,7 +3,8 @@
  * is its digest, so storing twice is harmless (activity retries) and a read proves integrity.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class EvidenceStore {
@@ -29,6 +30,11 @@ export class EvidenceStore {
     await writeFile(temporary, bytes);
     await rename(temporary, path);
     return sha256;
+  }
+
+  /** Resolves when the store can be written (readiness); rejects with the reason otherwise. */
+  async ready(): Promise<void> {
+    await access(this.dir, constants.R_OK | constants.W_OK);
   }
 
   /** The bytes stored under `sha256`, or null when absent; throws when the file no longer matches it. */

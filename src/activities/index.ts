@@ -18,7 +18,7 @@ import type {
 import { ActivityFailure } from '../domain/failures';
 import type { DocumentRecord } from '../domain/process';
 import type { SigningLinks } from '../links/tokens';
-import type { SignatureVerifier } from '../signatures';
+import type { Verifier } from '../signatures';
 import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
 import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
@@ -31,7 +31,8 @@ export interface ActivityDeps {
   readonly evidence: EvidenceStore;
   readonly mailer: Mailer;
   readonly links: SigningLinks;
-  readonly verifier: SignatureVerifier;
+  /** Verification off the event loop (a {@link VerificationPool} in the worker). */
+  readonly verifier: Verifier;
   /** Reads campaigns for the digest (visibility and the `status` query). */
   readonly processes?: ProcessClient;
 }
@@ -95,7 +96,7 @@ export function createActivities(deps: ActivityDeps) {
       const signature = Buffer.from(input.signatureBase64, 'base64');
       const certificate =
         input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
-      const report = deps.verifier.verify({
+      const report = await deps.verifier.verify({
         document,
         signature,
         certificate,

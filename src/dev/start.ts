@@ -12,11 +12,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { EvidenceStore } from '../activities/evidence-store';
 import { createMailer } from '../activities/email';
-import { ConfigError, dataDir as dataDirOf, workerConfig } from '../config';
+import { ConfigError, dataDir as dataDirOf, portalConfig, workerConfig } from '../config';
 import { MIN_SECRET_LENGTH, SigningLinks } from '../links/tokens';
 import { buildPortal } from '../portal/server';
 import { ProcessClient, ProcessError } from '../process-client';
-import { loadTrustStore, SignatureVerifier, TrustConfigurationError } from '../signatures';
+import { TrustConfigurationError } from '../signatures';
+import { verificationPool } from '../worker/deps';
 import { manifiestaPlugin, workflowsPath } from '../worker/plugin';
 import { ensureDemoPki } from './demo-pki';
 import { Outbox } from './outbox';
@@ -80,11 +81,10 @@ export async function start(argv: readonly string[]): Promise<void> {
       EVIDENCE_DIR: process.env.EVIDENCE_DIR || join(dir, 'evidence'),
       TRUST_ANCHORS: [process.env.TRUST_ANCHORS, demoPki?.caPath].filter(Boolean).join(','),
     };
-    const config = workerConfig(env);
-    // One verifier (and one certificate cache) for the worker and the portal.
-    const verifier = new SignatureVerifier(
-      loadTrustStore({ anchors: config.trustAnchors, crls: config.crls }),
-    );
+    const config = workerConfig(env, 'development');
+    // One pool of verification threads for the worker and the portal.
+    const verifier = verificationPool(config);
+    stops.push(() => verifier.close());
     const evidence = new EvidenceStore(config.evidenceDir);
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
     const mailer = createMailer(config.smtpUrl, config.mailFrom);
@@ -111,14 +111,16 @@ export async function start(argv: readonly string[]): Promise<void> {
       mailer.transport.close();
     });
 
+    const portalSettings = portalConfig(env, '127.0.0.1');
     const portal = await buildPortal({
       processes,
       links,
       evidence,
       verifier,
       baseUrl: config.portalBaseUrl,
+      trustProxy: portalSettings.trustProxy,
     });
-    await portal.listen({ port: Number(process.env.PORTAL_PORT || 8080), host: '127.0.0.1' });
+    await portal.listen({ port: portalSettings.port, host: portalSettings.host });
     stops.push(() => portal.close());
 
     log('ready:');

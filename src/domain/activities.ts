@@ -1,5 +1,13 @@
 /** Inputs and results of the activities (src/activities): one input object each. */
-import type { DocumentRecord, Institution, Person, ProcessState, Role, Stage } from './process';
+import type {
+  DocumentRecord,
+  expectedSignerOf,
+  Institution,
+  Person,
+  ProcessState,
+  Role,
+  Stage,
+} from './process';
 import type { VerificationReport } from '../signatures/report';
 
 export interface RenderLetterInput {
@@ -32,6 +40,8 @@ export interface Recipient {
 
 /** A link to mint inside the email activity: neither LINK_SECRET nor the token enters history. */
 export interface LinkReference {
+  /** The process's run (its first run ID): a link acts on this run only. */
+  readonly run: string;
   readonly role: Role;
   readonly version: number;
   readonly expiresAt: string;
@@ -74,7 +84,7 @@ export interface VerifySignatureInput {
   readonly signatureBase64: string;
   readonly certificateBase64?: string;
   readonly format?: 'cms' | 'pkcs1-sha256';
-  readonly expectedSigner: { readonly rfc?: string | null; readonly curp?: string | null };
+  readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
   /** When the signature arrived (validity is judged then). */
   readonly at: string;
 }

@@ -72,6 +72,15 @@ export const ERROR_CODES = {
     message:
       'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits con SHA-256, SHA-384 o SHA-512.',
   },
+  VERIFICATION_LIMIT_EXCEEDED: {
+    status: 422,
+    message:
+      'La firma trae demasiados certificados, o certificados que no forman una cadena verificable con un esfuerzo razonable. Firme con su e.firma del SAT sin añadir otros certificados.',
+  },
+  VERIFICATION_TIMEOUT: {
+    status: 503,
+    message: 'La verificación de la firma no pudo completarse a tiempo. Intente de nuevo en unos minutos.',
+  },
   PROCESS_NOT_FOUND: {
     status: 404,
     message: 'No existe un proceso con ese identificador.',
@@ -114,6 +123,8 @@ export type VerificationErrorCode = Extract<
   | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_REVOKED'
   | 'SIGNER_MISMATCH'
+  | 'VERIFICATION_LIMIT_EXCEEDED'
+  | 'VERIFICATION_TIMEOUT'
 >;
 
 /** Type guard for strings that arrive from outside (JSON, failure details). */

@@ -11,6 +11,8 @@ export interface SubmitSignatureInput {
   readonly role: Role;
   /** The link version the signer's token carries; only the newest link works. */
   readonly linkVersion: number;
+  /** The run the signer's link was issued by (LINK_SUPERSEDED when it is not this process's). */
+  readonly run?: string;
   /** Detected when absent. */
   readonly format?: 'cms' | 'pkcs1-sha256';
   /** Base64 of the signature bytes. */
@@ -28,6 +30,8 @@ export interface SubmitSignatureResult {
 export interface DeclineInput {
   readonly role: Role;
   readonly linkVersion: number;
+  /** As in {@link SubmitSignatureInput.run}. */
+  readonly run?: string;
   readonly reason: string;
 }
 

@@ -55,6 +55,26 @@ export interface Person {
   readonly email: string;
   readonly rfc?: string | null;
   readonly curp?: string | null;
+  /**
+   * For a signer without RFC or CURP: accept a signature from anyone the CAs certify, rather than
+   * requiring the certificate to bear this name. The coordinator's explicit choice; reports say so.
+   */
+  readonly acceptAnySigner?: boolean;
+}
+
+/** Whom a signature must come from, as the verifier takes it (see src/signatures ExpectedSigner). */
+export function expectedSignerOf(person: Person): {
+  rfc: string | null;
+  curp: string | null;
+  name: string;
+  acceptAnySigner: boolean;
+} {
+  return {
+    rfc: person.rfc ?? null,
+    curp: person.curp ?? null,
+    name: person.name,
+    acceptAnySigner: person.acceptAnySigner === true,
+  };
 }
 
 /** Timing of one waiting stage. Durations are Temporal durations: `'15 days'`, `'36h'`, `'10s'`, or ms. */
@@ -244,6 +264,14 @@ export interface ReminderRecord {
 /** The whole process state: the `status` query's answer, and what continue-as-new carries. */
 export interface ProcessState {
   readonly workflowId: string;
+  /**
+   * The run this process is: the first run ID of its chain (continue-as-new keeps it). Signing
+   * links carry it, so a link from a withdrawn process never acts on a later one with the same
+   * workflow ID.
+   */
+  readonly runId: string;
+  /** The workflow code version that started this process (README "Changing workflow code"). */
+  readonly codeVersion: number;
   readonly input: ProcessInput;
   readonly policy: ResolvedPolicy;
   stage: Stage;

@@ -5,6 +5,7 @@
 import PDFDocument from 'pdfkit';
 import { pdfBytes } from '../pdf';
 import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
+import { identityText, revocationText } from '../signatures/report';
 
 const ROLE_TITLE: Record<Role, string> = {
   municipal: 'Presidencia Municipal (firma)',
@@ -89,6 +90,8 @@ export async function renderConstancia(state: ProcessState, commands: readonly s
             .join(', ')})`
         : `NO VÁLIDA: ${r.code}`,
     );
+    field('Revocación', revocationText(r));
+    field('Identidad', identityText(r));
     doc.moveDown(0.8);
   }
 

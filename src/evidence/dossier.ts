@@ -16,6 +16,16 @@ export interface DossierFile {
 
 export const ROLE_FILE: Record<Role, string> = { municipal: 'municipal', institute: 'institucional' };
 
+/**
+ * The time at which a signature's certificates are judged: when the process received and verified
+ * it (the report's `verifiedAt`), as seconds since 1970 for OpenSSL's `-attime`. An e.firma lasts
+ * four years and the evidence much longer: judged at the day of checking, a signature that was
+ * valid when made would fail once its certificate expired.
+ */
+export function signingEpoch(state: ProcessState, role: Role): number {
+  return Math.floor(Date.parse(state.signatures[role]!.receivedAt) / 1000);
+}
+
 /** The commands a third party runs, per signature (also printed in the constancia and LEEME.txt). */
 export function verificationCommands(state: ProcessState): string[] {
   const commands = ['sha256sum -c SHA256SUMS'];
@@ -23,15 +33,16 @@ export function verificationCommands(state: ProcessState): string[] {
     const signature = state.signatures[role];
     if (!signature) continue;
     const r = ROLE_FILE[role];
+    const attime = `-attime ${signingEpoch(state, role)}`;
     if (signature.format === 'cms') {
       commands.push(
-        `openssl cms -verify -binary -inform DER -in firma-${r}.p7s -content carta.pdf -CAfile ac-confianza.pem -purpose any -out /dev/null`,
+        `openssl cms -verify -binary -inform DER -in firma-${r}.p7s -content carta.pdf -CAfile ac-confianza.pem -purpose any ${attime} -out /dev/null`,
       );
     } else {
       commands.push(
         `openssl dgst -sha256 -verify clave-publica-${r}.pem -signature firma-${r}.sig carta.pdf`,
       );
-      commands.push(`openssl verify -partial_chain -CAfile ac-confianza.pem certificado-${r}.pem`);
+      commands.push(`openssl verify -partial_chain -CAfile ac-confianza.pem ${attime} certificado-${r}.pem`);
     }
   }
   return commands;
@@ -109,5 +120,16 @@ function readme(state: ProcessState): string {
     ...verificationCommands(state).map((c) => `  ${c}`),
     '',
     'SHA256SUMS lista la huella SHA-256 de cada archivo; carta.pdf es exactamente lo que se firmó.',
+    '',
+    'El número tras -attime es el momento en que el proceso recibió y verificó cada firma, en',
+    'segundos desde el 1 de enero de 1970 (UTC):',
+    ...(['municipal', 'institute'] as const)
+      .filter((role) => state.signatures[role])
+      .map(
+        (role) =>
+          `  firma-${ROLE_FILE[role]}: ${signingEpoch(state, role)} = ${state.signatures[role]!.receivedAt}`,
+      ),
+    'Con él, OpenSSL juzga la vigencia de los certificados en ese momento y no en el día en que se',
+    'comprueba: una e.firma vence a los cuatro años, y la firma que era válida al hacerse lo sigue siendo.',
   ].join('\n');
 }

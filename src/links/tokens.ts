@@ -1,6 +1,6 @@
 /**
- * Signing-link tokens (DESIGN §3): opaque, unguessable, bound to one process, one role and one link
- * version, with an expiry. `base64url(claims) . base64url(HMAC-SHA256(LINK_SECRET, claims))`.
+ * Signing-link tokens (DESIGN §3): opaque, unguessable, bound to one process run, one role and one
+ * link version, with an expiry. `base64url(claims) . base64url(HMAC-SHA256(LINK_SECRET, claims))`.
  * Whether the version is still the newest, and the step still open, only the process knows: the
  * portal asks it.
  */
@@ -9,6 +9,8 @@ import type { Role } from '../domain/process';
 
 export interface LinkClaims {
   readonly workflowId: string;
+  /** The process run that issued the link (its first run ID). */
+  readonly run: string;
   readonly role: Role;
   readonly version: number;
   readonly expiresAt: string;
@@ -35,7 +37,13 @@ export class SigningLinks {
 
   token(claims: LinkClaims): string {
     const body = Buffer.from(
-      JSON.stringify([claims.workflowId, claims.role, claims.version, Date.parse(claims.expiresAt)]),
+      JSON.stringify([
+        claims.workflowId,
+        claims.role,
+        claims.version,
+        Date.parse(claims.expiresAt),
+        claims.run,
+      ]),
     ).toString('base64url');
     return `${body}.${this.mac(body).toString('base64url')}`;
   }
@@ -55,10 +63,11 @@ export class SigningLinks {
       return { ok: false, code: 'LINK_INVALID' };
     let claims: LinkClaims;
     try {
-      const [workflowId, role, version, expiresAtMs] = JSON.parse(
+      const [workflowId, role, version, expiresAtMs, run] = JSON.parse(
         Buffer.from(body, 'base64url').toString('utf8'),
-      ) as [string, Role, number, number];
-      claims = { workflowId, role, version, expiresAt: new Date(expiresAtMs).toISOString() };
+      ) as [string, Role, number, number, string];
+      if (typeof run !== 'string' || run.length === 0) return { ok: false, code: 'LINK_INVALID' };
+      claims = { workflowId, run, role, version, expiresAt: new Date(expiresAtMs).toISOString() };
     } catch {
       return { ok: false, code: 'LINK_INVALID' };
     }

@@ -95,6 +95,7 @@ export function signingPage(link: OpenLink, token: string): string {
 
 <section class="card" aria-labelledby="efirma" id="seccion-efirma"
   data-token="${escapeHtml(token)}" data-expected-rfc="${escapeHtml(signer.rfc ?? '')}" data-expected-name="${escapeHtml(signer.name)}"
+  data-identity="${signer.rfc || signer.curp ? 'rfc' : signer.acceptAnySigner ? 'any' : 'name'}"
   data-sha256="${escapeHtml(state.document?.sha256 ?? '')}">
   <h2 id="efirma">Firmar con su e.firma en este navegador</h2>
   <form id="form-efirma" novalidate>

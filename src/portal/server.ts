@@ -33,6 +33,12 @@ export interface PortalOptions extends PortalDeps {
   readonly logger?: boolean;
   /** Where log lines go (default stdout); tests read them to prove no token is logged. */
   readonly logStream?: NodeJS.WritableStream;
+  /**
+   * `TRUST_PROXY`: the addresses or CIDR ranges of the reverse proxies in front of the portal,
+   * whose X-Forwarded-For names the client, so that rate limits count real clients. Absent or
+   * empty: the header is ignored, as anyone could send it.
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 /** Where the page's static files live, from src/ or from dist/src/. */
@@ -62,7 +68,7 @@ function send(reply: FastifyReply, code: ErrorCode, extra: Record<string, unknow
 export async function buildPortal(options: PortalOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: Math.ceil((MAX_SIGNATURE_BYTES * 4) / 3) + 128 * 1024,
-    trustProxy: false,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     // Tokens run to ~140 characters (the token reader bounds them at 1,024); fastify's default is 100.
     routerOptions: { maxParamLength: 1100 },
     logger: options.logger
@@ -156,7 +162,16 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       throw new PortalError('MALFORMED_INPUT');
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // Liveness and readiness: never rate-limited (orchestrators and load balancers poll them).
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+    const checks = await readiness({
+      temporal: () => options.processes.ready(),
+      evidence: () => options.evidence.ready(),
+    });
+    const ready = Object.values(checks).every((outcome) => outcome === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const asset = assets[request.params.name];
@@ -256,4 +271,21 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   );
 
   return app;
+}
+
+/** Each dependency's state: `ok`, or `unavailable` (the reason goes to the log, not to the caller). */
+async function readiness(
+  probes: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, 'ok' | 'unavailable'>> {
+  const entries = await Promise.all(
+    Object.entries(probes).map(async ([name, probe]) => {
+      try {
+        await probe();
+        return [name, 'ok'] as const;
+      } catch {
+        return [name, 'unavailable'] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
 }

@@ -6,10 +6,10 @@
 import type { EvidenceStore } from '../activities/evidence-store';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { declineUpdate, submitSignatureUpdate, type SubmitSignatureResult } from '../domain/messages';
-import { isTerminal, roleAwaited, type ProcessState, type Role } from '../domain/process';
+import { expectedSignerOf, isTerminal, roleAwaited, type ProcessState, type Role } from '../domain/process';
 import type { LinkClaims, SigningLinks } from '../links/tokens';
 import { ProcessError, type ProcessClient } from '../process-client';
-import type { SignatureVerifier, VerificationReport } from '../signatures';
+import type { VerificationReport, Verifier } from '../signatures';
 
 export class PortalError extends Error {
   override readonly name = 'PortalError';
@@ -25,7 +25,7 @@ export interface PortalDeps {
   readonly processes: ProcessClient;
   readonly links: SigningLinks;
   readonly evidence: EvidenceStore;
-  readonly verifier: SignatureVerifier;
+  readonly verifier: Verifier;
 }
 
 export interface OpenLink {
@@ -48,6 +48,8 @@ export async function openLink(deps: PortalDeps, token: string): Promise<OpenLin
     if (error instanceof ProcessError) throw new PortalError(error.code);
     throw new PortalError('TEMPORAL_UNAVAILABLE');
   }
+  // A link from an earlier process with this workflow ID (withdrawn, then started again).
+  if (state.runId !== claims.run) throw new PortalError('LINK_SUPERSEDED');
   const current = state.links[claims.role];
   if (!current || claims.version > current.version) throw new PortalError('LINK_INVALID');
   if (state.signatures[claims.role]) throw new PortalError('ALREADY_SIGNED');
@@ -55,6 +57,11 @@ export async function openLink(deps: PortalDeps, token: string): Promise<OpenLin
   if (isTerminal(state.stage) || roleAwaited(state.stage) !== claims.role)
     throw new PortalError('WRONG_STAGE');
   return { claims, state, role: claims.role };
+}
+
+/** The process run a link acts on: an update addressed so cannot reach a later process. */
+function runOf(link: OpenLink): { workflowId: string; run: string } {
+  return { workflowId: link.claims.workflowId, run: link.claims.run };
 }
 
 export async function documentBytes(deps: PortalDeps, link: OpenLink): Promise<Buffer> {
@@ -81,38 +88,43 @@ export async function submitSignature(
   const link = await openLink(deps, token);
   const document = await documentBytes(deps, link);
   const signer = link.state.signers[link.role];
-  const report = deps.verifier.verify({
+  const report = await deps.verifier.verify({
     document,
     signature: Buffer.from(body.signature, 'base64'),
     certificate: body.certificate === undefined ? undefined : Buffer.from(body.certificate, 'base64'),
     format: body.format,
-    expectedSigner: { rfc: signer.rfc ?? null, curp: signer.curp ?? null },
+    expectedSigner: expectedSignerOf(signer),
   });
   if (!report.valid) throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
   try {
-    return await deps.processes.update(link.claims.workflowId, submitSignatureUpdate, {
+    return await deps.processes.update(runOf(link), submitSignatureUpdate, {
       role: link.role,
       linkVersion: link.claims.version,
+      run: link.claims.run,
       signature: body.signature,
       ...(body.format ? { format: body.format } : {}),
       ...(body.certificate ? { certificate: body.certificate } : {}),
     });
   } catch (error) {
-    if (error instanceof ProcessError) throw new PortalError(error.code, error.report);
-    throw error;
+    throw portalErrorOf(error);
   }
 }
 
 export async function decline(deps: PortalDeps, token: string, reason: string): Promise<{ stage: string }> {
   const link = await openLink(deps, token);
   try {
-    return await deps.processes.update(link.claims.workflowId, declineUpdate, {
+    return await deps.processes.update(runOf(link), declineUpdate, {
       role: link.role,
       linkVersion: link.claims.version,
+      run: link.claims.run,
       reason,
     });
   } catch (error) {
-    if (error instanceof ProcessError) throw new PortalError(error.code);
-    throw error;
+    throw portalErrorOf(error);
   }
+}
+
+/** A refusal from the process, for the signer. */
+function portalErrorOf(error: unknown): unknown {
+  return error instanceof ProcessError ? new PortalError(error.code, error.report) : error;
 }

@@ -52,6 +52,8 @@ export interface Certificate {
   readonly serial: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** DER of the SubjectPublicKeyInfo: with the subject name, what identifies a CA in path building. */
+  readonly subjectPublicKeyInfo: Uint8Array;
   readonly publicKey: KeyObject;
   readonly keyBits: number;
   readonly subject: SignerIdentity;
@@ -84,6 +86,15 @@ const PROCESSED_EXTENSIONS = new Set<string>([
 ]);
 
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
+
+/**
+ * RSA keys this verifier will use. The cost of a public-key operation grows with the modulus and
+ * the exponent, and both are the certificate author's choice: an issuer carried in a signature
+ * with a 16,384-bit modulus or a huge exponent would turn each check into a private-key-sized
+ * computation. SAT's CAs use 2048 and 4096 bits with e = 65537.
+ */
+const MAX_KEY_BITS = 8192;
+const MAX_PUBLIC_EXPONENT = 2n ** 32n;
 
 /**
  * Parses a DER certificate. Throws {@link InputRejected}: `MALFORMED_INPUT` for bytes that are not
@@ -132,6 +143,10 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     type: 'pkcs1',
   });
   const keyBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  const exponent = publicKey.asymmetricKeyDetails?.publicExponent ?? 0n;
+  if (keyBits > MAX_KEY_BITS)
+    throw unsupported(`RSA key of ${keyBits} bits; at most ${MAX_KEY_BITS} are used`);
+  if (exponent > MAX_PUBLIC_EXPONENT) throw unsupported('RSA public exponent larger than 2^32');
 
   // node-forge interprets the fields; computeHash=false because the issuer's signature is checked
   // with Node's crypto over the exact TBS bytes above.
@@ -167,6 +182,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     serial: readIntegerHex(der, fields[0]),
     notBefore,
     notAfter,
+    subjectPublicKeyInfo: elementBytes(der, spki),
     publicKey,
     keyBits,
     subject: readIdentity(subjectAttributes),

@@ -5,17 +5,37 @@
  * missing extension does not imply), allowed to sign certificates (keyUsage keyCertSign when the
  * extension is present), within its pathLenConstraint, with no critical extension we do not
  * process; every link is an RSA signature checked over the exact TBSCertificate bytes.
+ *
+ * The certificates carried in a signature are chosen by whoever sent it, so the search does bounded
+ * work whatever they are (RFC 4158 §5 and §8): a certificate whose subject and key already stand on
+ * the path is never added again (loops, and rings of CAs that share a key), each signature on a
+ * certificate is checked at most once per issuer key, and the number of candidates examined and of
+ * signatures checked is capped. Reaching a cap is a refusal of its own, never a long wait.
  */
 import type { Certificate } from './certificate';
 import { bytesEqual } from './der';
 import { RSA_SIGNATURE_DIGEST_BY_OID } from './oids';
 import { rsaVerify } from './rsa';
 
+/** The work one path search may do (README "Limits"). */
+export const PATH_LIMITS = {
+  /** Certificates on a path, the signer and the anchor included. */
+  pathLength: 8,
+  /** Issuer candidates examined in one search. */
+  candidates: 128,
+  /** RSA signature checks on certificates in one search. */
+  signatureChecks: 24,
+} as const;
+
 export type PathResult =
   | { readonly ok: true; readonly path: readonly Certificate[] }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** True when a limit of {@link PATH_LIMITS} stopped the search before it found a path. */
+      readonly limitReached: boolean;
+    };
 
-const MAX_PATH_LENGTH = 8;
 const MIN_ISSUER_KEY_BITS = 2048;
 
 /** Anchors indexed by subject name, so that finding an issuer costs one map look-up. */
@@ -25,7 +45,7 @@ export class AnchorSet {
 
   constructor(anchors: readonly Certificate[]) {
     for (const anchor of anchors) {
-      const key = nameKey(anchor.subjectName);
+      const key = bytesKey(anchor.subjectName);
       const list = this.bySubject.get(key) ?? [];
       if (!list.some((c) => bytesEqual(c.der, anchor.der))) list.push(anchor);
       this.bySubject.set(key, list);
@@ -34,12 +54,17 @@ export class AnchorSet {
   }
 
   issuersOf(cert: Certificate): readonly Certificate[] {
-    return (this.bySubject.get(nameKey(cert.issuerName)) ?? []).filter((c) => keyIdsAgree(cert, c));
+    return (this.bySubject.get(bytesKey(cert.issuerName)) ?? []).filter((c) => keyIdsAgree(cert, c));
+  }
+
+  /** Every anchor, as configured (deduplicated). */
+  all(): readonly Certificate[] {
+    return [...this.bySubject.values()].flat();
   }
 }
 
-function nameKey(name: Uint8Array): string {
-  return Buffer.from(name.buffer, name.byteOffset, name.length).toString('latin1');
+function bytesKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 function keyIdsAgree(child: Certificate, issuer: Certificate): boolean {
@@ -56,6 +81,11 @@ function isIssuerOf(candidate: Certificate, child: Certificate): boolean {
 
 export function isSelfIssued(cert: Certificate): boolean {
   return bytesEqual(cert.subjectName, cert.issuerName);
+}
+
+/** RFC 4158 §5.2: a path never holds the same subject name with the same public key twice. */
+function nameAndKey(cert: Certificate): string {
+  return `${bytesKey(cert.subjectName)}\u0000${bytesKey(cert.subjectPublicKeyInfo)}`;
 }
 
 /** Why `issuer` may not issue the next certificate of `path` (leaf first), or null when it may. */
@@ -76,9 +106,8 @@ function issuerProblem(issuer: Certificate, path: readonly Certificate[]): strin
   return null;
 }
 
-function signedBy(cert: Certificate, issuer: Certificate): boolean {
-  const digest = RSA_SIGNATURE_DIGEST_BY_OID.get(cert.signatureAlgorithm);
-  return digest !== undefined && rsaVerify(digest, cert.tbs, issuer.publicKey, cert.signature);
+class LimitReached extends Error {
+  override readonly name = 'LimitReached';
 }
 
 /**
@@ -90,38 +119,85 @@ export function buildPath(
   intermediates: readonly Certificate[],
   anchors: AnchorSet,
 ): PathResult {
-  if (anchors.size === 0) return { ok: false, reason: 'no trust anchors are configured' };
-  const problems: string[] = [];
+  if (anchors.size === 0)
+    return { ok: false, reason: 'no trust anchors are configured', limitReached: false };
+  const carried = uniqueByDer(intermediates.filter((c) => !bytesEqual(c.der, signer.der)));
+  const problems = new Set<string>();
+  let candidates = 0;
+  let signatureChecks = 0;
+  // The verdict on a certificate's signature depends only on the issuer's key: re-issued CA
+  // certificates that share a key are checked once.
+  const verdicts = new Map<Certificate, Map<string, boolean>>();
+  const signedBy = (cert: Certificate, issuer: Certificate): boolean => {
+    const byKey = verdicts.get(cert) ?? new Map<string, boolean>();
+    verdicts.set(cert, byKey);
+    const key = bytesKey(issuer.subjectPublicKeyInfo);
+    let verdict = byKey.get(key);
+    if (verdict === undefined) {
+      if (++signatureChecks > PATH_LIMITS.signatureChecks) {
+        throw new LimitReached(`more than ${PATH_LIMITS.signatureChecks} certificate signatures to check`);
+      }
+      const digest = RSA_SIGNATURE_DIGEST_BY_OID.get(cert.signatureAlgorithm);
+      verdict = digest !== undefined && rsaVerify(digest, cert.tbs, issuer.publicKey, cert.signature);
+      byKey.set(key, verdict);
+    }
+    return verdict;
+  };
 
-  const extend = (path: readonly Certificate[]): readonly Certificate[] | null => {
+  const extend = (
+    path: readonly Certificate[],
+    onPath: ReadonlySet<string>,
+  ): readonly Certificate[] | null => {
     const current = path.at(-1)!;
-    if (path.length > MAX_PATH_LENGTH) return null;
-    const fromAnchors = anchors.issuersOf(current).map((c) => ({ cert: c, anchor: true }));
-    const fromCarried = intermediates
-      .filter((c) => isIssuerOf(c, current) && !path.some((p) => bytesEqual(p.der, c.der)))
-      .map((c) => ({ cert: c, anchor: false }));
+    if (path.length >= PATH_LIMITS.pathLength) {
+      problems.add(`no path of at most ${PATH_LIMITS.pathLength} certificates`);
+      return null;
+    }
+    const fromAnchors = anchors.issuersOf(current).map((cert) => ({ cert, anchor: true }));
+    const fromCarried = carried
+      .filter((c) => isIssuerOf(c, current) && !onPath.has(nameAndKey(c)))
+      .map((cert) => ({ cert, anchor: false }));
+    if (fromAnchors.length === 0 && fromCarried.length === 0) {
+      problems.add(`no trusted issuer found for ${current.subjectText} (issued by ${current.issuerText})`);
+    }
     for (const { cert, anchor } of [...fromAnchors, ...fromCarried]) {
+      if (++candidates > PATH_LIMITS.candidates) {
+        throw new LimitReached(`more than ${PATH_LIMITS.candidates} issuer candidates to examine`);
+      }
       const problem = issuerProblem(cert, path);
       if (problem !== null) {
-        problems.push(problem);
+        problems.add(problem);
         continue;
       }
       if (!signedBy(current, cert)) {
-        problems.push(
+        problems.add(
           `the signature on ${current.subjectText} does not verify with ${cert.subjectText}'s key`,
         );
         continue;
       }
       if (anchor) return [...path, cert];
-      const found = extend([...path, cert]);
+      const found = extend([...path, cert], new Set([...onPath, nameAndKey(cert)]));
       if (found !== null) return found;
-    }
-    if (fromAnchors.length === 0 && fromCarried.length === 0) {
-      problems.push(`no trusted issuer found for ${current.subjectText} (issued by ${current.issuerText})`);
     }
     return null;
   };
 
-  const path = extend([signer]);
-  return path !== null ? { ok: true, path } : { ok: false, reason: problems.join('; ') };
+  try {
+    const path = extend([signer], new Set([nameAndKey(signer)]));
+    if (path !== null) return { ok: true, path };
+    return { ok: false, reason: [...problems].join('; '), limitReached: false };
+  } catch (error) {
+    if (!(error instanceof LimitReached)) throw error;
+    return { ok: false, reason: `path building stopped: ${error.message}`, limitReached: true };
+  }
+}
+
+function uniqueByDer(certificates: readonly Certificate[]): Certificate[] {
+  const seen = new Set<string>();
+  return certificates.filter((c) => {
+    const key = bytesKey(c.der);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

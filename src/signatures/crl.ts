@@ -21,6 +21,9 @@ import { RSA_SIGNATURE_DIGEST_BY_OID } from './oids';
 import { rsaVerify } from './rsa';
 
 export interface RevocationList {
+  /** The CRL as read (DER). */
+  readonly der: Uint8Array;
+  /** Where it was read from (a file name), for reports. */
   readonly source: string;
   readonly issuerName: Uint8Array;
   readonly thisUpdate: Date;
@@ -68,6 +71,7 @@ export function parseCrl(der: Uint8Array, source: string): RevocationList {
   const verdicts = new WeakMap<Certificate, boolean>();
 
   return {
+    der,
     source,
     issuerName,
     thisUpdate,

@@ -10,7 +10,7 @@ export class InputRejected extends Error {
   constructor(
     readonly code: Extract<
       VerificationErrorCode,
-      'MALFORMED_INPUT' | 'UNSUPPORTED_ALGORITHM' | 'PAYLOAD_TOO_LARGE'
+      'MALFORMED_INPUT' | 'UNSUPPORTED_ALGORITHM' | 'PAYLOAD_TOO_LARGE' | 'VERIFICATION_LIMIT_EXCEEDED'
     >,
     message: string,
   ) {

@@ -12,5 +12,8 @@ export type { CheckName, CheckResult, SignatureFormat, VerificationReport } from
 export { TrustStore } from './trust-store';
 export { loadTrustStore, TrustConfigurationError } from './trust-store-files';
 export type { TrustFiles } from './trust-store-files';
-export { LIMITS, SignatureVerifier } from './verify';
-export type { VerifyInput } from './verify';
+export { PATH_LIMITS } from './chain';
+export { DEFAULT_TIME_BUDGET_MS, VerificationPool } from './pool';
+export type { VerificationPoolOptions, Verifier } from './pool';
+export { comparableName, LIMITS, SignatureVerifier } from './verify';
+export type { ExpectedSigner, VerifyInput } from './verify';

@@ -63,3 +63,24 @@ export interface VerificationReport {
   /** The time at which validity and revocation were judged. */
   readonly verifiedAt: string;
 }
+
+/** What the revocation check established, in Spanish for people: said plainly when it was not made. */
+export function revocationText(report: VerificationReport): string {
+  const check = report.checks.find((c) => c.check === 'revocation');
+  if (check?.outcome === 'passed') return 'comprobada con listas de revocación (CRL) vigentes: no revocado';
+  if (check?.outcome === 'failed') return 'el certificado estaba revocado';
+  return `NO comprobada (${check?.detail.replace(/^revocation not checked: /, '') ?? 'sin datos'})`;
+}
+
+/** How the signer was identified: by RFC/CURP, by name, or not at all (the coordinator's choice). */
+export function identityText(report: VerificationReport): string {
+  const check = report.checks.find((c) => c.check === 'identity');
+  if (check?.outcome === 'failed') return 'no corresponde a la persona esperada';
+  if (check?.outcome === 'passed')
+    return /no RFC or CURP expected/.test(check.detail)
+      ? 'comprobada por el nombre del certificado (no se indicó RFC ni CURP)'
+      : 'comprobada por RFC y/o CURP';
+  return /accepted any signer/.test(check?.detail ?? '')
+    ? 'NO comprobada: la coordinación aceptó a cualquier firmante'
+    : 'NO comprobada: no se indicó a quién se esperaba';
+}

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ERROR_CODES } from '../domain/errors';
 import { CertificateCache, type Certificate } from './certificate';
 import { buildPath } from './chain';
+import type { RevocationList } from './crl';
 import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
@@ -31,16 +32,34 @@ export interface VerifyInput {
   readonly format?: SignatureFormat | undefined;
   /** The signer's certificate (DER, PEM or base64): required for PKCS #1, optional for CMS. */
   readonly certificate?: Uint8Array | undefined;
-  /** When the process names the signer, the certificate must carry this RFC and/or CURP. */
-  readonly expectedSigner?: { readonly rfc?: string | null; readonly curp?: string | null } | undefined;
+  /** Who should have signed (see {@link ExpectedSigner}); no identity check when absent. */
+  readonly expectedSigner?: ExpectedSigner | undefined;
   /** When validity and revocation are judged; now when absent. */
   readonly at?: Date | undefined;
 }
 
-/** Limits on inputs; larger ones are refused with PAYLOAD_TOO_LARGE before any parsing. */
+/**
+ * The person a signature must come from. With an RFC and/or a CURP, the certificate must carry
+ * them. Without either, the certificate's name must be this name (accents, case and spacing
+ * aside), unless the coordinator chose to accept any signer.
+ */
+export interface ExpectedSigner {
+  readonly rfc?: string | null | undefined;
+  readonly curp?: string | null | undefined;
+  readonly name?: string | null | undefined;
+  readonly acceptAnySigner?: boolean | undefined;
+}
+
+/**
+ * Limits on inputs. Larger signatures or certificates are refused with PAYLOAD_TOO_LARGE before
+ * any parsing; a CMS carrying more certificates than a real e.firma chain needs is refused with
+ * VERIFICATION_LIMIT_EXCEEDED before they are read (path building has limits of its own:
+ * PATH_LIMITS in chain.ts).
+ */
 export const LIMITS = {
   signatureBytes: 1024 * 1024,
   certificateBytes: 64 * 1024,
+  carriedCertificates: 16,
 } as const;
 
 const SIGNER_KEY_BITS = { min: 2048, max: 4096 } as const;
@@ -149,7 +168,7 @@ export class SignatureVerifier {
       report.path = path.path.map((c) => c.subjectText);
       report.pass('chain', `path of ${path.path.length} to a trust anchor`);
     } else {
-      report.fail('chain', path.reason);
+      report.fail('chain', path.reason, path.limitReached ? 'VERIFICATION_LIMIT_EXCEEDED' : undefined);
     }
 
     const judged = path.ok ? path.path : [signer];
@@ -168,18 +187,21 @@ export class SignatureVerifier {
     checkIdentity(signer, input.expectedSigner, report);
   }
 
-  /** RFC 5280 §6.3, simplified to complete CRLs: each certificate below the anchor, by its issuer. */
+  /**
+   * RFC 5280 §6.3, simplified to complete CRLs: each certificate below the anchor, by its issuer's
+   * CRLs. A revocation listed at or before the time judged counts in any CRL its issuer signed; but
+   * only a CRL current at that time (thisUpdate ≤ time ≤ nextUpdate) can say a certificate was not
+   * revoked. Without one, the check is skipped and says so: revocation was not checked.
+   */
   private checkRevocation(path: readonly Certificate[] | null, at: Date, report: ReportBuilder): void {
-    if (this.trust.crls.length === 0) return report.skip('revocation', 'no CRLs configured');
-    if (path === null) return report.skip('revocation', 'no certification path to check');
-    const notes: string[] = [];
+    if (this.trust.crls.length === 0)
+      return report.skip('revocation', 'revocation not checked: no CRLs configured');
+    if (path === null) return report.skip('revocation', 'revocation not checked: no certification path');
+    const checked: string[] = [];
+    const unchecked: string[] = [];
     for (let i = 0; i < path.length - 1; i++) {
       const cert = path[i]!;
       const crls = this.trust.crlsFor(path[i + 1]!);
-      if (crls.length === 0) {
-        notes.push(`no CRL from ${cert.issuerText}`);
-        continue;
-      }
       for (const crl of crls) {
         const revokedAt = crl.revoked.get(cert.serial);
         if (revokedAt !== undefined && revokedAt <= at) {
@@ -189,10 +211,31 @@ export class SignatureVerifier {
           );
         }
       }
-      notes.push(`${cert.subjectText} not revoked`);
+      const current = crls.find((crl) => crlIsCurrent(crl, at));
+      if (current !== undefined) {
+        checked.push(`${cert.subjectText} not revoked per ${current.source}`);
+      } else if (crls.length === 0) {
+        unchecked.push(`no CRL from ${cert.issuerText}`);
+      } else {
+        unchecked.push(
+          `no CRL from ${cert.issuerText} current at ${at.toISOString()} (${crls.map(crlPeriod).join(', ')})`,
+        );
+      }
     }
-    report.pass('revocation', notes.join('; '));
+    if (unchecked.length > 0) {
+      return report.skip('revocation', `revocation not checked: ${[...unchecked, ...checked].join('; ')}`);
+    }
+    report.pass('revocation', checked.join('; '));
   }
+}
+
+/** A CRL speaks for the time between its thisUpdate and its nextUpdate (RFC 5280 §5.1.2.4–5). */
+function crlIsCurrent(crl: RevocationList, at: Date): boolean {
+  return crl.thisUpdate <= at && crl.nextUpdate !== null && at <= crl.nextUpdate;
+}
+
+function crlPeriod(crl: RevocationList): string {
+  return `${crl.source}: ${crl.thisUpdate.toISOString()} to ${crl.nextUpdate?.toISOString() ?? 'no nextUpdate'}`;
 }
 
 function readEvidence(input: VerifyInput, report: ReportBuilder, certificates: CertificateCache): Evidence {
@@ -243,6 +286,12 @@ function cmsEvidence(
   // Attached content, if any, is not trusted to be the document: the signature is judged against
   // the document we hold, so other content fails as DOCUMENT_MISMATCH like any other bytes.
   const { signer: info } = cms;
+  if (cms.certificates.length > LIMITS.carriedCertificates) {
+    throw new InputRejected(
+      'VERIFICATION_LIMIT_EXCEEDED',
+      `the CMS carries ${cms.certificates.length} certificates; at most ${LIMITS.carriedCertificates} are read`,
+    );
+  }
   const carried = cms.certificates
     .map((der) => parseCertificateLenient(der, certificates))
     .filter((c): c is Certificate => c !== null);
@@ -296,14 +345,20 @@ function signingUsageProblem(cert: Certificate): string | null {
 
 const normalise = (value: string): string => value.trim().toUpperCase();
 
-function checkIdentity(
-  cert: Certificate,
-  expected: VerifyInput['expectedSigner'],
-  report: ReportBuilder,
-): void {
+/** A person's name as compared: no accents, one case, letters and digits separated by single spaces. */
+export function comparableName(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+function checkIdentity(cert: Certificate, expected: ExpectedSigner | undefined, report: ReportBuilder): void {
   const rfc = expected?.rfc ? normalise(expected.rfc) : null;
   const curp = expected?.curp ? normalise(expected.curp) : null;
-  if (rfc === null && curp === null) return report.skip('identity', 'no expected signer given');
+  if (rfc === null && curp === null) return checkName(cert, expected, report);
   const problems: string[] = [];
   // A persona moral's e.firma names the company and its representative: either may be expected.
   if (rfc !== null && rfc !== cert.subject.rfc && rfc !== cert.subject.representativeRfc) {
@@ -318,6 +373,26 @@ function checkIdentity(
       'identity',
       [rfc && `RFC ${rfc}`, curp && `CURP ${curp}`].filter(Boolean).join(' and ') + ' match',
     );
+}
+
+/** Without an RFC or CURP to compare, the name decides, unless the coordinator accepted anyone. */
+function checkName(cert: Certificate, expected: ExpectedSigner | undefined, report: ReportBuilder): void {
+  if (expected?.acceptAnySigner === true) {
+    return report.skip('identity', 'identity not checked: the coordinator accepted any signer for this step');
+  }
+  const name = expected?.name?.trim() ? expected.name : null;
+  if (name === null) return report.skip('identity', 'identity not checked: no expected signer given');
+  if (comparableName(name) === comparableName(cert.subject.name)) {
+    report.pass(
+      'identity',
+      `name ${cert.subject.name} matches the expected ${name} (no RFC or CURP expected)`,
+    );
+  } else {
+    report.fail(
+      'identity',
+      `name ${cert.subject.name || '(none)'} is not the expected ${name} (no RFC or CURP expected)`,
+    );
+  }
 }
 
 /** Collects check outcomes; unrecorded checks are reported as skipped. */

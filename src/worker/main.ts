@@ -32,6 +32,7 @@ export async function runWorker(): Promise<void> {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight work is done
   } finally {
     deps.mailer.transport.close();
+    await deps.verifier.close();
     await connection.close();
     await client.connection.close();
   }

@@ -28,6 +28,7 @@ import {
 } from '../domain/messages';
 import {
   DEFAULT_INSTITUTION,
+  expectedSignerOf,
   isTerminal,
   personProblems,
   POLICY_KEY_OF_STAGE,
@@ -61,9 +62,13 @@ const mail = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** Workflow versions (README "Changing workflow code"); each has recorded histories in test/histories/. */
-const PATCH_KEEP_EARLY_WITHDRAWAL = 'keep-early-withdrawal';
-const PATCH_DOSSIER_IN_CONFIRMATIONS = 'dossier-in-confirmations';
+/**
+ * The version of this workflow code (README "Changing workflow code"). A process records the
+ * version it started with; every version has recorded histories in test/histories/, named after
+ * it, that the replay test replays. A change to what running processes execute goes behind
+ * `wf.patched()` and raises this number.
+ */
+export const WORKFLOW_CODE_VERSION = 1;
 
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -120,17 +125,13 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   };
 
   /**
-   * The confirmations (both signatures in; completion). Since PATCH_DOSSIER_IN_CONFIRMATIONS the
-   * evidence dossier is assembled first and the email carries the constancia and the signed letter.
+   * The confirmations (both signatures in; completion): the evidence dossier is assembled first,
+   * and the email carries the constancia and the signed letter.
    */
   const sendConfirmation = (
     label: 'signed' | 'completed',
     message: Omit<SendEmailInput, 'workflowId' | 'municipality' | 'inegiCode' | 'institution'>,
   ): void => {
-    if (!wf.patched(PATCH_DOSSIER_IN_CONFIRMATIONS)) {
-      sendEmail(message);
-      return;
-    }
     const snapshot = JSON.parse(JSON.stringify(state)) as ProcessState;
     outbox.push(
       work.assembleDossier({ state: snapshot, label }).then(
@@ -215,7 +216,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       stage: state.stage,
       deadline: state.deadline,
       role,
-      link: { role, version, expiresAt: state.links[role].expiresAt },
+      link: { run: state.runId, role, version, expiresAt: state.links[role].expiresAt },
       documentSha256: state.document?.sha256,
     });
     publish();
@@ -229,7 +230,9 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
 
   // ---- Updates. Validators hold the synchronous checks, so refused input never enters history. ----
 
-  const checkLink = (role: Role, linkVersion: number): void => {
+  const checkLink = (role: Role, linkVersion: number, run: string | undefined): void => {
+    // A link issued by an earlier process with this workflow ID (withdrawn, then started again).
+    if (run !== undefined && run !== state.runId) throw refusal('LINK_SUPERSEDED');
     if (state.signatures[role]) throw refusal('ALREADY_SIGNED');
     if (roleAwaited(state.stage) !== role)
       throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[state.stage]}`);
@@ -253,12 +256,12 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
         signatureBase64: request.signature,
         certificateBase64: request.certificate,
         format: request.format,
-        expectedSigner: { rfc: state.signers[role].rfc ?? null, curp: state.signers[role].curp ?? null },
+        expectedSigner: expectedSignerOf(state.signers[role]),
         at: receivedAt,
       });
       // The world may have moved while the signature was verified (another submission, a new
       // link, a withdrawal): judge the request again against the state as it is now.
-      checkLink(role, request.linkVersion);
+      checkLink(role, request.linkVersion, request.run);
       if (!result.report.valid) {
         const code = result.report.code ?? 'SIGNATURE_INVALID';
         throw refusal(code, undefined, [result.report]);
@@ -323,7 +326,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       validator: (request: DeclineInput) => {
         if (!ROLES.includes(request?.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
         requireText(request.reason, 'el motivo');
-        checkLink(request.role, request.linkVersion);
+        checkLink(request.role, request.linkVersion, request.run);
       },
     },
   );
@@ -435,6 +438,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
         email: request.person.email.trim(),
         rfc: request.person.rfc?.trim().toUpperCase() || null,
         curp: request.person.curp?.trim().toUpperCase() || null,
+        ...(request.person.acceptAnySigner === true ? { acceptAnySigner: true } : {}),
       };
       audit(
         actor,
@@ -503,10 +507,8 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       'letter-rendered',
       `letter of intent ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
     );
-    // A withdrawal can be accepted while the letter is rendered; the process must then stay
-    // withdrawn. Processes started before this guard replay without it (their histories have no
-    // patch marker), so their recorded commands stay the same.
-    if (!wf.patched(PATCH_KEEP_EARLY_WITHDRAWAL) || !isTerminal(state.stage)) {
+    // A withdrawal can be accepted while the letter is rendered; the process then stays withdrawn.
+    if (!isTerminal(state.stage)) {
       enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
       sendSigningLink('municipal', 'signature-request', 'system');
     }
@@ -597,7 +599,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
 
 function linkReference(state: ProcessState, role: Role): SendEmailInput['link'] {
   const link = state.links[role]!;
-  return { role, version: link.version, expiresAt: link.expiresAt };
+  return { run: state.runId, role, version: link.version, expiresAt: link.expiresAt };
 }
 
 /** The next time something is due: a reminder, the escalation at the deadline, or expiry. */
@@ -618,6 +620,8 @@ function initialState(input: ProcessInput): ProcessState {
   const startedAt = new Date(Date.now()).toISOString();
   return {
     workflowId: info.workflowId,
+    runId: info.firstExecutionRunId,
+    codeVersion: WORKFLOW_CODE_VERSION,
     input,
     policy: resolvePolicy(input.policy),
     stage: Stage.AwaitingMunicipalSignature,
@@ -673,10 +677,10 @@ function checkBase64(value: unknown, what: string, maxBytes: number): void {
 
 function validateSignature(
   request: SubmitSignatureInput,
-  checkLink: (role: Role, version: number) => void,
+  checkLink: (role: Role, version: number, run: string | undefined) => void,
 ): void {
   if (!request || !ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
-  checkLink(request.role, request.linkVersion);
+  checkLink(request.role, request.linkVersion, request.run);
   if (request.format !== undefined && request.format !== 'cms' && request.format !== 'pkcs1-sha256') {
     throw refusal('MALFORMED_INPUT', 'formato desconocido');
   }

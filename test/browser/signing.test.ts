@@ -1,14 +1,15 @@
 /**
  * Signers in a real browser (Debian's chromium driven by playwright-core): the link from the
  * captured email, signing in the page with .cer + .key + password, a .p7s upload, declining, and
- * every refusal said plainly with the process left unchanged. Screenshots go to docs/screenshots/.
+ * every refusal said plainly with the process left unchanged. Screenshots go to a temporary folder
+ * (to docs/screenshots/ with MANIFIESTA_UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshotsDir } from '../support/browser';
 import { resendLinkUpdate } from '../../src/domain/messages';
 import { signingFixtures } from '../support/fixtures';
 import { KEY_PASSWORD, type Party } from '../support/pki';
@@ -17,7 +18,7 @@ import { historyLength, signingLink, testInput, waitForState } from '../support/
 import { startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslCms } from '../support/sign';
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -33,7 +34,6 @@ describe('signers in a real browser', function () {
     env = await processEnv();
     portal = await startPortal(env);
     browser = await launchChromium();
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async function () {

@@ -4,15 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshotsDir } from '../support/browser';
 import { withdrawUpdate } from '../../src/domain/messages';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { testInput, waitForState } from '../support/process-helpers';
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const SCREENSHOTS = screenshotsDir();
 
 describe('staff in the Temporal Web UI', function () {
   this.timeout(240_000);
@@ -30,7 +29,6 @@ describe('staff in the Temporal Web UI', function () {
     });
     await waitForState(env, `adhesion-${campaign}-${inputs[1]!.inegiCode}`, (s) => s.stage === 'Withdrawn');
     browser = await launchChromium();
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async function () {

@@ -153,7 +153,7 @@ describe('a campaign of all 125 municipalities', function () {
     const onTime = testInput({ campaign: own });
     await env.processes.start(late);
     await env.processes.start(onTime);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Polled until the late one's deadline has passed and visibility shows it.
     let result: { inegiCode: string }[] = [];
     for (let i = 0; i < 50 && result.length !== 1; i++) {
       result = JSON.parse((await cli(['list', '--campaign', own, '--overdue', '--json'])).stdout);

@@ -88,6 +88,25 @@ describe('the evidence dossier, checked without trusting us', function () {
     for (const command of commands) assert.equal(run(command, dir), 0, command);
   });
 
+  it('judges the certificates at the signing time (-attime), so the commands still pass after they expire', async function () {
+    const state = await env.processes.status(workflowId);
+    const receivedAt = Math.floor(Date.parse(state.signatures.municipal!.receivedAt) / 1000);
+    const cms = commands.find((c) => c.startsWith('openssl cms -verify'))!;
+    assert.ok(cms.includes(`-attime ${receivedAt}`), cms);
+    assert.match(
+      readFileSync(join(dir, 'LEEME.txt'), 'utf8'),
+      new RegExp(`firma-municipal: ${receivedAt} = `),
+    );
+    // Years later, with the president's certificate expired: the same command, judged at another
+    // time, shows what -attime guards against.
+    const afterExpiry = Math.floor(f.president.notAfter.getTime() / 1000) + 86_400;
+    assert.notEqual(run(cms.replace(/-attime \d+/, `-attime ${afterExpiry}`), dir), 0);
+    for (const command of commands.filter((c) => c.includes('-attime'))) {
+      const at = Number(/-attime (\d+)/.exec(command)![1]);
+      assert.ok(Math.abs(at - receivedAt) < 3600, `${command} judges at a signing time`);
+    }
+  });
+
   it('altering any file makes the checks fail', function () {
     // Any altered byte fails the manifest; the signature checks fail when what they cover changes
     // (a byte of a carried CA certificate the verifier already trusts would not matter to them).

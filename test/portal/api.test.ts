@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { resendLinkUpdate } from '../../src/domain/messages';
+import { declineUpdate, resendLinkUpdate, withdrawUpdate } from '../../src/domain/messages';
+import type { ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
@@ -172,6 +173,64 @@ describe('the signer portal over HTTP', function () {
     await expectError(await fetch(`${portal.url}/api/v1/signing/${token}`), 410, 'LINK_SUPERSEDED');
     const superseded = await fetch(`${portal.url}/firmar/${token}`);
     assert.match(await superseded.text(), /Use el último correo que recibió/);
+  });
+
+  it('a link from a withdrawn process never acts on the process started again with its workflow ID', async function () {
+    const { input, workflowId, token: old, claims, letter } = await openProcess();
+    await env.processes.update(workflowId, withdrawUpdate, { reason: 'datos equivocados' });
+    await env.client.workflow.getHandle(workflowId).result();
+    const again = await env.processes.start(input);
+    assert.equal(again.workflowId, workflowId);
+    assert.notEqual(again.runId, claims.run);
+    const fresh = await signingLink(env, input.president.email, 1, again.runId);
+    // Settled: the request e-mail is recorded, so nothing else changes the state meanwhile.
+    const before = await waitForState(
+      env,
+      workflowId,
+      (s) => s.runId === again.runId && s.audit.some((e) => e.type === 'email-sent'),
+    );
+    const events = await historyLength(env, workflowId);
+    const cms = opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64');
+
+    await expectError(await fetch(`${portal.url}/api/v1/signing/${old}`), 410, 'LINK_SUPERSEDED');
+    assert.equal((await fetch(`${portal.url}/firmar/${old}`)).status, 410);
+    await expectError(await fetch(`${portal.url}/api/v1/signing/${old}/document`), 410, 'LINK_SUPERSEDED');
+    await expectError(
+      await post(`/api/v1/signing/${old}/signature`, { signature: cms }),
+      410,
+      'LINK_SUPERSEDED',
+    );
+    await expectError(await post(`/api/v1/signing/${old}/decline`, { reason: 'no' }), 410, 'LINK_SUPERSEDED');
+    // Straight to Temporal, addressed to the old run: refused as well, and the process holds its
+    // own run so that even a stale run in the update input is refused by its validator.
+    await assert.rejects(
+      env.processes.update({ workflowId, run: claims.run }, declineUpdate, {
+        role: 'municipal',
+        linkVersion: 1,
+        reason: 'no',
+      }),
+      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+    );
+    await assert.rejects(
+      env.processes.update(workflowId, declineUpdate, {
+        role: 'municipal',
+        linkVersion: 1,
+        run: claims.run,
+        reason: 'no',
+      }),
+      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+    );
+    assert.deepEqual(await env.processes.status(workflowId), before, 'the new process is unchanged');
+    assert.equal(await historyLength(env, workflowId), events, 'and so is its history');
+
+    const letterAgain = Buffer.from(
+      await (await fetch(`${portal.url}/api/v1/signing/${fresh.token}/document`)).arrayBuffer(),
+    );
+    const accepted = await post(`/api/v1/signing/${fresh.token}/signature`, {
+      signature: opensslCms(letterAgain, f.president, { carry: [f.intermediate] }).toString('base64'),
+    });
+    assert.equal(accepted.status, 200, await accepted.clone().text());
+    assert.equal((await env.processes.status(workflowId)).stage, 'AwaitingInstituteCountersignature');
   });
 
   it('refuses malformed, oversized and cross-origin requests', async function () {

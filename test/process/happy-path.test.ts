@@ -5,7 +5,7 @@ import { recordInstallationUpdate, submitSignatureUpdate } from '../../src/domai
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
   documentOf,
-  replayAndMaybeRecord,
+  replayAndRecord,
   signingLink,
   testInput,
   waitForState,
@@ -21,7 +21,7 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
     env = await processEnv();
   });
 
-  it('goes from start to Completed: CMS signature, PKCS#1 countersignature, installation', async function () {
+  it('goes from start to Completed: CMS signature, PKCS#1 countersignature, installation @history', async function () {
     const f = signingFixtures();
     const input = testInput();
     const { workflowId } = await env.processes.start(input);
@@ -149,6 +149,6 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
       /Adhesión de Municipio de Prueba .* a Gobierno Abierto/,
     );
     assert.equal(description.status.name, 'COMPLETED');
-    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v3-completed');
+    await replayAndRecord(env, workflowId, 'completed');
   });
 });

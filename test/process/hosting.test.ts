@@ -5,15 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
 import { startDevServer } from '../../src/dev/temporal';
 import { submitSignatureUpdate } from '../../src/domain/messages';
 import { ProcessClient } from '../../src/process-client';
-import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
-import { signingFixtures } from '../support/fixtures';
+import { signingFixtures, testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
@@ -27,14 +28,29 @@ describe('hosting the process', function () {
   });
 
   function deps() {
-    const f = signingFixtures();
     return {
       evidence: env.evidence,
       mailer: createMailer(env.outbox.url, 'host <host@example.mx>'),
       links: env.links,
-      verifier: new SignatureVerifier(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer])),
+      verifier: testVerifier(),
     };
   }
+
+  it('the package entry point (main, types) is what the build makes, and exports the plugin', function () {
+    const root = join(__dirname, '..', '..');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+    };
+    assert.ok(existsSync(join(root, pkg.types)), `${pkg.types} exists after the build`);
+    // As a host's `require('manifiesta')` loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- exactly how a host loads the package
+    const entry = require(join(root, pkg.main)) as Record<string, unknown>;
+    assert.equal(typeof entry.manifiestaPlugin, 'function');
+    assert.equal(typeof entry.activityDeps, 'function');
+    assert.ok(existsSync(entry.workflowsPath as string), 'workflowsPath names the built workflows');
+    assert.equal((entry.submitSignatureUpdate as { name: string }).name, 'submitSignature');
+  });
 
   it('a host worker with its own workflows module and the plugin runs both its workflows and the process', async function () {
     const taskQueue = `host-${randomBytes(4).toString('hex')}`;

@@ -13,7 +13,7 @@ import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
   documentOf,
-  replayAndMaybeRecord,
+  replayAndRecord,
   signingLink,
   testInput,
   waitForState,
@@ -28,7 +28,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     env = await processEnv();
   });
 
-  it('sends each reminder once, escalates at the deadline, and expires after the grace period', async function () {
+  it('sends each reminder once, escalates at the deadline, and expires after the grace period @history', async function () {
     const input = testInput({
       policy: { municipalSignature: { deadline: '6s', remindBefore: ['4s', '2s'], grace: '3s' } },
     });
@@ -74,7 +74,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     const final = await env.client.workflow.getHandle(workflowId).describe();
     assert.equal(final.typedSearchAttributes.get(SearchAttributes.stage), 'Expired');
     await env.client.workflow.getHandle(workflowId).result();
-    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v1-expired');
+    await replayAndRecord(env, workflowId, 'expired');
   });
 
   it('a decline ends the process as Declined and tells the coordinator why', async function () {
@@ -126,7 +126,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     );
   });
 
-  it('a withdrawal accepted while the letter is still being rendered is final: no link goes out', async function () {
+  it('a withdrawal accepted while the letter is still being rendered is final: no link goes out @history', async function () {
     const input = testInput();
     const { workflowId } = await env.processes.start(input);
     const result = await env.processes.update(workflowId, withdrawUpdate, { reason: 'Iniciado por error' });
@@ -147,7 +147,7 @@ describe('the adhesion process over time and under coordinator actions', functio
         (m) => m.envelopeTo.includes(input.president.email) && /\/firmar\//.test(m.mail.text ?? ''),
       ),
     );
-    await replayAndMaybeRecord(env, workflowId, 'adhesion-process-v2-withdrawn-at-start');
+    await replayAndRecord(env, workflowId, 'withdrawn-at-start');
   });
 
   it('extend moves the deadline, records why, and sends a new link that supersedes the old one', async function () {

@@ -133,9 +133,55 @@ describe('refused updates leave the process unchanged', function () {
     assert.equal(snapshot(await env.processes.status(workflowId)), before);
   });
 
+  it('without an RFC or CURP the certificate must bear the signer’s name, unless the coordinator accepted any signer', async function () {
+    for (const acceptAnySigner of [false, true]) {
+      const base = testInput();
+      const input = {
+        ...base,
+        // The president's name as a coordinator types it: accents and case as they come.
+        president: {
+          name: 'Romina Contreras Carrasco',
+          email: base.president.email,
+          ...(acceptAnySigner ? { acceptAnySigner } : {}),
+        },
+      };
+      const { workflowId: id } = await env.processes.start(input);
+      const { claims } = await signingLink(env, input.president.email);
+      const document = await documentOf(env, await waitForState(env, id, (s) => s.document !== null));
+      const submit = (party: typeof f.president) =>
+        env.processes.update(id, submitSignatureUpdate, {
+          role: 'municipal',
+          linkVersion: claims.version,
+          signature: opensslCms(document, party, { carry: [f.intermediate] }).toString('base64'),
+        });
+      if (!acceptAnySigner) {
+        await assert.rejects(
+          submit(f.commissioner),
+          (error: ProcessError) => error.code === 'SIGNER_MISMATCH',
+        );
+        const accepted = await submit(f.president);
+        const identity = accepted.report.checks.find((c) => c.check === 'identity')!;
+        assert.equal(identity.outcome, 'passed');
+        assert.match(
+          identity.detail,
+          /ROMINA CONTRERAS CARRASCO matches the expected Romina Contreras Carrasco/,
+        );
+      } else {
+        const accepted = await submit(f.commissioner);
+        const identity = accepted.report.checks.find((c) => c.check === 'identity')!;
+        assert.equal(identity.outcome, 'skipped');
+        assert.match(identity.detail, /the coordinator accepted any signer/);
+      }
+    }
+  });
+
   it('after completion of the step: ALREADY_SIGNED; after the process ends: WRONG_STAGE', async function () {
     const cms = opensslCms(letter, f.president, { carry: [f.intermediate] });
     await sign(cms);
+    // Settled: the commissioner's request is sent and recorded before the state is compared.
+    await waitForState(env, workflowId, (s) =>
+      s.audit.some((e) => e.type === 'email-sent' && e.detail.includes('signature-request-institute')),
+    );
     await refusedByValidator('ALREADY_SIGNED', () => sign(cms));
     await refusedByValidator('ALREADY_SIGNED', () =>
       env.processes.update(workflowId, replaceSignerUpdate, {

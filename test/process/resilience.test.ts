@@ -11,7 +11,16 @@ import { processEnv, type ProcessEnv } from '../support/process-env';
 import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls `probe` (every 100 ms, up to `timeoutMs`) until it returns a value. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('the process survives failing parts', function () {
   this.timeout(240_000);
@@ -28,7 +37,12 @@ describe('the process survives failing parts', function () {
     const { workflowId } = await env.processes.start(input);
     try {
       await waitForState(env, workflowId, (s) => s.links.municipal !== undefined);
-      await sleep(4_000); // several failed attempts
+      // Temporal's own record of the mail activity: several attempts have failed.
+      await until('three failed attempts to send the mail', async () => {
+        const { raw } = await env.client.workflow.getHandle(workflowId).describe();
+        const mail = raw.pendingActivities?.find((a) => a.activityType?.name === 'sendEmail');
+        return (mail?.attempt ?? 0) >= 3 ? mail : undefined;
+      });
       const during = await env.processes.status(workflowId);
       assert.equal(during.stage, 'AwaitingMunicipalSignature');
       assert.ok(!during.audit.some((e) => e.type === 'email-sent'), 'nothing was sent while SMTP was down');
@@ -65,14 +79,19 @@ describe('the process survives failing parts', function () {
         },
       );
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const deadline = Date.now() + 90_000;
-      while (!output.includes('manifiesta worker:')) {
-        if (child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`worker did not start: ${output}`);
-        await sleep(100);
-      }
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 90_000);
+        const read = (chunk: Buffer): void => {
+          output += chunk.toString();
+          if (output.includes('manifiesta worker:')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', read);
+        child.stderr!.on('data', read);
+        child.once('exit', () => reject(new Error(`worker exited: ${output}`)));
+      });
       return child;
     };
     let child = await startChild();
@@ -86,7 +105,15 @@ describe('the process survives failing parts', function () {
 
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
-      await sleep(7_000); // the reminder falls due while no worker runs
+      // The reminder falls due while no worker runs: its timer fires on the server alone.
+      const timersFired = async () =>
+        ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
+          (e) => e.timerFiredEventAttributes,
+        ).length;
+      const firedBefore = await timersFired();
+      await until('the reminder timer to fire with no worker', async () =>
+        (await timersFired()) > firedBefore ? true : undefined,
+      );
       child = await startChild();
 
       const reminded = await waitForState(env, workflowId, (s) => s.remindersSent.length === 1, 60_000);

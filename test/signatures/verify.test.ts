@@ -17,6 +17,8 @@ const DOCUMENT = Buffer.from(
   '%PDF-1.7\nManifestación expresa de la intención de participar — Huixquilucan\n',
 );
 
+const DAY = 86_400_000;
+
 function assertValid(report: VerificationReport): void {
   assert.equal(report.valid, true, `expected valid, got ${report.code}: ${JSON.stringify(report.checks)}`);
   assert.equal(report.code, undefined);
@@ -211,6 +213,31 @@ describe('signature verification', function () {
         'SIGNER_MISMATCH',
       );
     });
+
+    it('without an RFC or CURP, the name decides (accents, case and spacing aside) unless any signer is accepted', function () {
+      const identity = (report: VerificationReport) => report.checks.find((c) => c.check === 'identity')!;
+      // The certificate says JOSÉ MARTÍNEZ VILCHIS.
+      const signature = opensslCms(DOCUMENT, f.commissioner, { carry: [f.intermediate] });
+      const same = verify({ signature, expectedSigner: { name: '  José  Martinez vilchis ' } });
+      assertValid(same);
+      assert.equal(identity(same).outcome, 'passed');
+      assert.match(identity(same).detail, /no RFC or CURP expected/);
+      const other = verify({ signature, expectedSigner: { name: 'Romina Contreras Carrasco' } });
+      assertCode(other, 'SIGNER_MISMATCH');
+      assert.match(
+        identity(other).detail,
+        /JOSÉ MARTÍNEZ VILCHIS is not the expected Romina Contreras Carrasco/,
+      );
+      const anyone = verify({
+        signature,
+        expectedSigner: { name: 'Romina Contreras Carrasco', acceptAnySigner: true },
+      });
+      assertValid(anyone);
+      assert.equal(identity(anyone).outcome, 'skipped');
+      assert.match(identity(anyone).detail, /the coordinator accepted any signer/);
+      // An RFC, when given, decides over the name.
+      assertValid(verify({ signature, expectedSigner: { rfc: 'MAVJ650101CD2', name: 'Otra Persona' } }));
+    });
   });
 
   describe('judges trust', function () {
@@ -258,7 +285,9 @@ describe('signature verification', function () {
     });
 
     it('a certificate revoked by CRL: CERTIFICATE_REVOKED; not before its revocation date', function () {
-      const withCrl = new SignatureVerifier(loadTrustStore({ anchors: f.root.certPath, crls: f.crlPath }));
+      const withCrl = new SignatureVerifier(
+        loadTrustStore({ anchors: f.root.certPath, crls: [f.crlPath, f.rootCrlPath] }),
+      );
       const signature = opensslCms(DOCUMENT, f.revoked, { carry: [f.intermediate] });
       assertCode(withCrl.verify({ document: DOCUMENT, signature }), 'CERTIFICATE_REVOKED');
       const before = new Date(f.revokedAt.getTime() - 3_600_000);
@@ -277,6 +306,38 @@ describe('signature verification', function () {
       const report = withCrl.verify({ document: DOCUMENT, signature: president });
       assertValid(report);
       assert.equal(report.checks.find((c) => c.check === 'revocation')?.outcome, 'passed');
+    });
+
+    it('revocation is checked only with CRLs current at the time judged, and the report says when it was not', function () {
+      const revocation = (report: VerificationReport) => report.checks.find((c) => c.check === 'revocation')!;
+      const both = new SignatureVerifier(
+        loadTrustStore({ anchors: f.root.certPath, crls: [f.crlPath, f.rootCrlPath] }),
+      );
+      const president = opensslCms(DOCUMENT, f.president, { carry: [f.intermediate] });
+      // Past the CRLs' nextUpdate (30 days): nothing can be said about revocation any more.
+      const stale = both.verify({
+        document: DOCUMENT,
+        signature: president,
+        at: new Date(Date.now() + 40 * DAY),
+      });
+      assertValid(stale);
+      assert.equal(revocation(stale).outcome, 'skipped');
+      assert.match(revocation(stale).detail, /^revocation not checked: no CRL from .* current at/);
+      // Before the CRLs were issued (thisUpdate is now): not current either.
+      const early = both.verify({ document: DOCUMENT, signature: president, at: new Date(Date.now() - DAY) });
+      assert.equal(revocation(early).outcome, 'skipped');
+      // A revocation stays a revocation in an out-of-date CRL.
+      const revoked = opensslCms(DOCUMENT, f.revoked, { carry: [f.intermediate] });
+      assertCode(
+        both.verify({ document: DOCUMENT, signature: revoked, at: new Date(Date.now() + 40 * DAY) }),
+        'CERTIFICATE_REVOKED',
+      );
+      // The intermediate's CRL alone leaves the intermediate itself unchecked: said, not passed.
+      const partial = new SignatureVerifier(loadTrustStore({ anchors: f.root.certPath, crls: f.crlPath }));
+      const report = partial.verify({ document: DOCUMENT, signature: president });
+      assert.equal(revocation(report).outcome, 'skipped');
+      assert.match(revocation(report).detail, /no CRL from .*AC Raiz de Pruebas/);
+      assert.match(revocation(report).detail, /ROMINA CONTRERAS CARRASCO not revoked/);
     });
 
     it('a CRL signed by an impostor with the issuer’s name is not believed', function () {

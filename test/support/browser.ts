@@ -1,5 +1,7 @@
 /** Debian's chromium, driven by playwright-core, with the flags this machine's closed network needs. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,3 +24,18 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * Where browser tests put their screenshots: a temporary folder, unless asked to refresh the
+ * README's (`MANIFIESTA_UPDATE_SCREENSHOTS=1 npm test`), so that a test run never rewrites
+ * tracked files.
+ */
+export function screenshotsDir(): string {
+  const dir =
+    process.env.MANIFIESTA_UPDATE_SCREENSHOTS === '1'
+      ? join(__dirname, '..', '..', 'docs', 'screenshots')
+      : (screenshots ??= mkdtempSync(join(tmpdir(), 'manifiesta-screenshots-')));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+let screenshots: string | undefined;

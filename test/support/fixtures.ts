@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TrustStore, VerificationPool } from '../../src/signatures';
 import { TestPki, type Party } from './pki';
 
 const DAY = 86_400_000;
@@ -32,7 +33,10 @@ export interface SigningFixtures {
   readonly subCa: Party;
   /** Under subCa, below an intermediate whose pathLenConstraint is 0. */
   readonly pathLenViolator: Party;
+  /** The intermediate's CRL (revoked, revokedLater), current for 30 days from now. */
   readonly crlPath: string;
+  /** The root's CRL, revoking nothing, current for 30 days from now. */
+  readonly rootCrlPath: string;
   /** A CRL naming the intermediate as issuer, signed by an impostor key. */
   readonly forgedCrlPath: string;
   readonly revokedAt: Date;
@@ -112,6 +116,7 @@ function build(): SigningFixtures {
     { party: revoked, at: revokedAt },
     { party: revokedLater, at: revokedLaterAt },
   ]);
+  const rootCrlPath = pki.crl('root', root, []);
   const impostor = pki.issue('impostor', { name: 'AC Intermedia de Pruebas manifiesta' }, untrustedRoot, {
     ca: {},
   });
@@ -139,8 +144,23 @@ function build(): SigningFixtures {
     subCa,
     pathLenViolator,
     crlPath,
+    rootCrlPath,
     forgedCrlPath,
     revokedAt,
     revokedLaterAt,
   };
+}
+
+let pool: VerificationPool | undefined;
+
+/**
+ * The test run's verification threads, trusting the root and the intermediate (as production
+ * trusts SAT's roots and intermediates: a raw PKCS#1 signature carries no chain).
+ */
+export function testVerifier(): VerificationPool {
+  const f = signingFixtures();
+  pool ??= new VerificationPool(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer]), {
+    threads: 2,
+  });
+  return pool;
 }

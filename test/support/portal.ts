@@ -2,9 +2,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ProcessClient } from '../../src/process-client';
-import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { buildPortal } from '../../src/portal/server';
-import { signingFixtures } from './fixtures';
+import { testVerifier } from './fixtures';
 import type { ProcessEnv } from './process-env';
 
 export interface TestPortal {
@@ -18,7 +17,6 @@ export async function startPortal(
   env: ProcessEnv,
   rateLimit?: { reads: number; writes: number },
 ): Promise<TestPortal> {
-  const f = signingFixtures();
   let logs = '';
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
@@ -28,7 +26,7 @@ export async function startPortal(
     processes: new ProcessClient(env.client, env.taskQueue),
     links: env.links,
     evidence: env.evidence,
-    verifier: new SignatureVerifier(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer])),
+    verifier: testVerifier(),
     get baseUrl() {
       return url;
     },

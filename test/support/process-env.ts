@@ -15,9 +15,8 @@ import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from 
 import { Outbox } from '../../src/dev/outbox';
 import { SigningLinks } from '../../src/links/tokens';
 import { ProcessClient } from '../../src/process-client';
-import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
-import { signingFixtures } from './fixtures';
+import { signingFixtures, testVerifier } from './fixtures';
 
 export interface ProcessEnv {
   readonly server: DevServer;
@@ -67,9 +66,7 @@ async function start(): Promise<ProcessEnv> {
     mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>'),
     links,
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
-    verifier: new SignatureVerifier(
-      TrustStore.fromCertificates([fixtures.root.certDer, fixtures.intermediate.certDer]),
-    ),
+    verifier: testVerifier(),
   };
 
   let nativeConnection: NativeConnection | null = null;

@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/plugin';
+import { WORKFLOW_CODE_VERSION } from '../../src/workflows/adhesion-process';
 import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
@@ -53,14 +54,16 @@ export async function signingLink(
   env: ProcessEnv,
   email: string,
   minVersion = 1,
+  run?: string,
 ): Promise<{ token: string; claims: LinkClaims; message: OutboxMessage }> {
   const message = await env.outbox.waitFor(
     (m) =>
       m.envelopeTo.includes(email) &&
       /\/firmar\//.test(m.mail.text ?? '') &&
-      (readVersion(env, m) ?? 0) >= minVersion,
+      (readClaims(env, m)?.version ?? 0) >= minVersion &&
+      (run === undefined || readClaims(env, m)?.run === run),
     30_000,
-    `a signing link v${minVersion}+ to ${email}`,
+    `a signing link v${minVersion}+ to ${email}${run ? ` from run ${run}` : ''}`,
   );
   const token = linkIn(message);
   const reading = env.links.read(token);
@@ -68,10 +71,10 @@ export async function signingLink(
   return { token, claims: reading.claims, message };
 }
 
-function readVersion(env: ProcessEnv, m: OutboxMessage): number | null {
+function readClaims(env: ProcessEnv, m: OutboxMessage): LinkClaims | null {
   try {
     const reading = env.links.read(linkIn(m));
-    return reading.ok ? reading.claims.version : null;
+    return reading.ok ? reading.claims : null;
   } catch {
     return null;
   }
@@ -115,10 +118,11 @@ export const ROLE_EMAIL = (input: ProcessInput, role: Role): string =>
 
 /**
  * Replays a finished process's history against the current workflow code (a nondeterminism error
- * fails the test) and, with MANIFIESTA_RECORD_HISTORIES=1, records it under test/histories/ so that
- * later versions of the code are replayed against it.
+ * fails the test). With MANIFIESTA_RECORD_HISTORIES=1 (`npm run record-histories`) it also records
+ * it as `test/histories/adhesion-process-v<WORKFLOW_CODE_VERSION>-<scenario>.json`, once: a
+ * history that exists is never overwritten, since it stands for processes that ran that code.
  */
-export async function replayAndMaybeRecord(env: ProcessEnv, workflowId: string, name: string): Promise<void> {
+export async function replayAndRecord(env: ProcessEnv, workflowId: string, scenario: string): Promise<void> {
   // Exported the way operators export histories: `temporal workflow show --output json`.
   const json = execFileSync(
     env.temporalBinary,
@@ -138,9 +142,17 @@ export async function replayAndMaybeRecord(env: ProcessEnv, workflowId: string, 
   );
   await Worker.runReplayHistory({ workflowsPath }, historyFromJSON(JSON.parse(json)), workflowId);
   if (process.env.MANIFIESTA_RECORD_HISTORIES === '1') {
-    writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), json);
+    const file = join(HISTORIES_DIR, `adhesion-process-v${WORKFLOW_CODE_VERSION}-${scenario}.json`);
+    if (existsSync(file)) {
+      throw new Error(
+        `${file} exists: a recorded history is never re-recorded. Changed workflow code gets a new WORKFLOW_CODE_VERSION and new histories.`,
+      );
+    }
+    writeFileSync(file, json, { flag: 'wx' });
   }
 }
+
+export const HISTORIES_DIR = join(__dirname, '..', 'histories');
 
 /**
  * Both signatures, as the signers make them: the president's CMS (openssl cms, chain carried),

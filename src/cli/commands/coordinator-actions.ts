@@ -84,6 +84,10 @@ export function registerCoordinatorActions(program: Command): void {
     .requiredOption('--email <correo>', 'su correo')
     .option('--rfc <rfc>', 'RFC que debe llevar su e.firma')
     .option('--curp <curp>', 'CURP que debe llevar su e.firma')
+    .option(
+      '--any-signer',
+      'sin RFC ni CURP, acepta la e.firma de cualquier persona (por omisión, el certificado debe llevar su nombre)',
+    )
     .requiredOption('--reason <motivo>', 'por qué se sustituye')
     .addOption(campaignOption())
     .action(
@@ -95,6 +99,7 @@ export function registerCoordinatorActions(program: Command): void {
           email: string;
           rfc?: string;
           curp?: string;
+          anySigner?: boolean;
           reason: string;
           campaign: string;
         },
@@ -104,6 +109,7 @@ export function registerCoordinatorActions(program: Command): void {
           email: options.email,
           rfc: options.rfc?.toUpperCase() ?? null,
           curp: options.curp?.toUpperCase() ?? null,
+          ...(options.anySigner ? { acceptAnySigner: true } : {}),
         };
         const problems = personProblems(person, 'la persona firmante');
         if (problems.length > 0) throw new UsageError(problems.join('; '));

@@ -12,10 +12,12 @@ interface StartOptions {
   presidentEmail: string;
   presidentRfc?: string;
   presidentCurp?: string;
+  presidentAnySigner?: boolean;
   commissionerName: string;
   commissionerEmail: string;
   commissionerRfc?: string;
   commissionerCurp?: string;
+  commissionerAnySigner?: boolean;
   coordinatorName?: string;
   coordinatorEmail?: string;
   campaign: string;
@@ -63,10 +65,18 @@ export function registerStart(program: Command): void {
     .requiredOption('--president-email <correo>', 'correo de la presidencia municipal')
     .option('--president-rfc <rfc>', 'RFC que debe llevar su e.firma')
     .option('--president-curp <curp>', 'CURP que debe llevar su e.firma')
+    .option(
+      '--president-any-signer',
+      'sin RFC ni CURP, acepta la e.firma de cualquier persona (por omisión, el certificado debe llevar su nombre)',
+    )
     .requiredOption('--commissioner-name <nombre>', 'nombre de la comisionada o el comisionado presidente')
     .requiredOption('--commissioner-email <correo>', 'correo de la presidencia del Instituto')
     .option('--commissioner-rfc <rfc>', 'RFC que debe llevar su e.firma')
     .option('--commissioner-curp <curp>', 'CURP que debe llevar su e.firma')
+    .option(
+      '--commissioner-any-signer',
+      'sin RFC ni CURP, acepta la e.firma de cualquier persona (por omisión, el certificado debe llevar su nombre)',
+    )
     .option('--coordinator-name <nombre>', 'quién recibe las escalaciones (por omisión COORDINATOR_NAME)')
     .option(
       '--coordinator-email <correo>',
@@ -88,12 +98,14 @@ export function registerStart(program: Command): void {
           email: options.presidentEmail.trim(),
           rfc: options.presidentRfc?.toUpperCase() ?? null,
           curp: options.presidentCurp?.toUpperCase() ?? null,
+          ...(options.presidentAnySigner ? { acceptAnySigner: true } : {}),
         },
         commissioner: {
           name: options.commissionerName.trim(),
           email: options.commissionerEmail.trim(),
           rfc: options.commissionerRfc?.toUpperCase() ?? null,
           curp: options.commissionerCurp?.toUpperCase() ?? null,
+          ...(options.commissionerAnySigner ? { acceptAnySigner: true } : {}),
         },
         coordinator,
         ...(options.letterDate ? { letterDate: options.letterDate } : {}),

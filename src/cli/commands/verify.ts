@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { identityText, revocationText } from '../../signatures/report';
 import {
   loadTrustStore,
   SignatureVerifier,
@@ -21,6 +22,7 @@ interface VerifyOptions {
   crls?: string;
   rfc?: string;
   curp?: string;
+  name?: string;
   at?: string;
   json?: boolean;
 }
@@ -48,6 +50,10 @@ export function registerVerify(program: Command): void {
     )
     .option('--rfc <rfc>', 'RFC que debe llevar el certificado')
     .option('--curp <curp>', 'CURP que debe llevar el certificado')
+    .option(
+      '--name <nombre>',
+      'nombre que debe llevar el certificado cuando no se da RFC ni CURP (sin distinguir acentos ni mayúsculas)',
+    )
     .option('--at <iso-time>', 'momento en que se juzga la vigencia (por omisión, ahora)')
     .option('--json', 'imprime el reporte de verificación en JSON')
     .action((options: VerifyOptions) => {
@@ -94,7 +100,7 @@ function verifyFromFiles(options: VerifyOptions): VerificationReport {
     format: options.format,
     certificate:
       options.certificate === undefined ? undefined : readInput(options.certificate, 'el certificado'),
-    expectedSigner: { rfc: options.rfc ?? null, curp: options.curp ?? null },
+    expectedSigner: { rfc: options.rfc ?? null, curp: options.curp ?? null, name: options.name ?? null },
     at,
   });
 }
@@ -125,6 +131,8 @@ function describe(report: VerificationReport): string {
   if (report.signingTime) lines.push(`  Hora de firma declarada: ${report.signingTime}`);
   lines.push(`  Documento:   SHA-256 ${report.documentSha256}`);
   lines.push(`  Juzgada al:  ${report.verifiedAt}`);
+  lines.push(`  Revocación:  ${revocationText(report)}`);
+  lines.push(`  Identidad:   ${identityText(report)}`);
   lines.push('  Verificaciones:');
   for (const check of report.checks) {
     lines.push(`    ${OUTCOME_MARK[check.outcome]} ${check.check.padEnd(10)} ${check.detail}`);

@@ -8,6 +8,8 @@
   if (!section || typeof forge === 'undefined') return;
   var token = section.getAttribute('data-token');
   var expectedRfc = (section.getAttribute('data-expected-rfc') || '').toUpperCase();
+  var expectedName = section.getAttribute('data-expected-name') || '';
+  var identityBy = section.getAttribute('data-identity');
   var expectedSha = section.getAttribute('data-sha256');
   var api = '/api/v1/signing/' + token;
   var notices = document.getElementById('avisos');
@@ -157,6 +159,16 @@
             ': use la e.firma de esa persona.',
         );
       }
+      // Without an RFC or CURP to compare, the process compares names (accents and case aside).
+      if (identityBy === 'name' && comparableName(who.name) !== comparableName(expectedName)) {
+        throw new Error(
+          'Este certificado es de ' +
+            who.name +
+            '. Esta firma corresponde a ' +
+            expectedName +
+            ': use la e.firma de esa persona.',
+        );
+      }
       var now = new Date();
       if (now > cert.validity.notAfter)
         throw new Error(
@@ -168,6 +180,16 @@
         );
       return { cert: cert, key: key, who: who };
     });
+  }
+
+  /** A name as the process compares it: no accents, one case, words separated by one space. */
+  function comparableName(name) {
+    return (name || '')
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, ' ')
+      .trim();
   }
 
   /** A <dl> of [term, description] pairs, as text (never HTML). */

@@ -1,0 +1,17 @@
+/**
+ * The package's entry point (`main`/`types` in package.json): what a host worker, a script or
+ * another service needs to run or talk to the adhesion process. README "Hosting the process in
+ * your own worker" shows its use.
+ */
+export { manifiestaPlugin, workflowsPath } from './worker/plugin';
+export { activityDeps, verificationPool } from './worker/deps';
+export { ConfigError, portalConfig, temporalConfig, workerConfig } from './config';
+export type { PortalConfig, RunMode, TemporalConfig, WorkerConfig } from './config';
+export { ProcessClient, ProcessError, resolveWorkflowId } from './process-client';
+export * from './domain/messages';
+export { ERROR_CODES, isErrorCode } from './domain/errors';
+export type { ErrorCode } from './domain/errors';
+export { Stage, workflowIdFor } from './domain/process';
+export type { Person, Policy, PolicyOverride, ProcessInput, ProcessState, Role } from './domain/process';
+export { SignatureVerifier, VerificationPool, loadTrustStore } from './signatures';
+export type { VerificationReport, VerifyInput } from './signatures';

@@ -1,0 +1,29 @@
+/**
+ * A verification thread of {@link VerificationPool}: the same {@link SignatureVerifier}, built once
+ * per thread from the trust material the pool hands over, so that CPU spent on one signature never
+ * holds up the event loop of the portal or the worker that asked for it.
+ */
+import { workerData } from 'node:worker_threads';
+import { parseCertificate } from './certificate';
+import { parseCrl } from './crl';
+import type { VerificationReport } from './report';
+import { TrustStore } from './trust-store';
+import { SignatureVerifier, type VerifyInput } from './verify';
+
+/** What the pool passes to each thread: the anchors and CRLs as DER (structured-cloneable). */
+export interface TrustMaterial {
+  readonly anchors: readonly Uint8Array[];
+  readonly crls: readonly { readonly der: Uint8Array; readonly source: string }[];
+}
+
+const material = workerData as TrustMaterial;
+const verifier = new SignatureVerifier(
+  new TrustStore(
+    material.anchors.map((der) => parseCertificate(der)),
+    material.crls.map((crl) => parseCrl(crl.der, crl.source)),
+  ),
+);
+
+export default function verify(input: VerifyInput): VerificationReport {
+  return verifier.verify(input);
+}

@@ -1,0 +1,98 @@
+/**
+ * The portal as operators run it: /healthz says it lives, /readyz whether Temporal and the
+ * evidence store answer, and behind a reverse proxy (TRUST_PROXY) the rate limits count the real
+ * clients that the proxy names, while nobody else can choose their address by sending the header.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { EvidenceStore } from '../../src/activities/evidence-store';
+import { buildPortal } from '../../src/portal/server';
+import { ProcessClient } from '../../src/process-client';
+import { testVerifier } from '../support/fixtures';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+
+describe('the portal for operators', function () {
+  this.timeout(60_000);
+  let env: ProcessEnv;
+
+  before(async function () {
+    env = await processEnv();
+  });
+
+  async function portalWith(
+    options: Partial<Parameters<typeof buildPortal>[0]>,
+  ): Promise<{ url: string; close: () => Promise<void> }> {
+    const app = await buildPortal({
+      processes: new ProcessClient(env.client, env.taskQueue),
+      links: env.links,
+      evidence: env.evidence,
+      verifier: testVerifier(),
+      baseUrl: 'http://127.0.0.1',
+      ...options,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    return {
+      url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+      close: () => app.close(),
+    };
+  }
+
+  it('/readyz is 200 when Temporal and the evidence store answer, 503 naming what does not', async function () {
+    const up = await portalWith({});
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const missingDir = mkdtempSync(join(tmpdir(), 'evidencia-'));
+    rmSync(missingDir, { recursive: true });
+    const down = await portalWith({
+      processes: new ProcessClient(deadTemporal, env.taskQueue),
+      evidence: new EvidenceStore(missingDir),
+    });
+    try {
+      const ready = await fetch(`${up.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { temporal: 'ok', evidence: 'ok' } });
+      const started = Date.now();
+      const unavailable = await fetch(`${down.url}/readyz`);
+      assert.equal(unavailable.status, 503);
+      assert.deepEqual(await unavailable.json(), {
+        status: 'unavailable',
+        checks: { temporal: 'unavailable', evidence: 'unavailable' },
+      });
+      assert.ok(Date.now() - started < 5_000, 'answers within its probes’ deadline');
+      // Liveness does not depend on them.
+      assert.equal((await fetch(`${down.url}/healthz`)).status, 200);
+    } finally {
+      await up.close();
+      await down.close();
+    }
+  });
+
+  it('behind TRUST_PROXY, each forwarded client has its own limit; without it, the header changes nothing', async function () {
+    const decline = (url: string, client: string) =>
+      fetch(`${url}/api/v1/signing/no-es-un-token/decline`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': client },
+        body: '{}',
+      }).then((r) => r.status);
+    const proxied = await portalWith({ trustProxy: ['127.0.0.1'], rateLimit: { reads: 1000, writes: 2 } });
+    const direct = await portalWith({ rateLimit: { reads: 1000, writes: 2 } });
+    try {
+      assert.deepEqual(
+        [await decline(proxied.url, '203.0.113.7'), await decline(proxied.url, '203.0.113.7')],
+        [400, 400],
+      );
+      assert.equal(await decline(proxied.url, '203.0.113.7'), 429, 'the third from one client is limited');
+      assert.equal(await decline(proxied.url, '198.51.100.9'), 400, 'another client is not');
+
+      assert.equal(await decline(direct.url, '203.0.113.7'), 400);
+      assert.equal(await decline(direct.url, '198.51.100.9'), 400);
+      assert.equal(await decline(direct.url, '192.0.2.1'), 429, 'a forged header does not buy a new quota');
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
+});
