@@ -13,8 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { EvidenceStore } from '../src/activities/evidence-store';
+import { dataConverter } from '../src/codec/data-converter';
+import { parseKeyring } from '../src/codec/keyring';
 import { Outbox } from '../src/dev/outbox';
 import { resolveTemporalBinary, startDevServer } from '../src/dev/temporal';
 import { recordInstallationUpdate, submitSignatureUpdate } from '../src/domain/messages';
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-bench-evidence-'));
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+  // Payloads encrypted as in production (README "Private payloads").
+  const payloadKeys = JSON.stringify({ bench: randomBytes(32).toString('base64') });
+  const keyring = parseKeyring(payloadKeys);
   const worker = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'worker', 'main.js')], {
     env: {
       ...process.env,
@@ -60,6 +66,8 @@ async function main(): Promise<void> {
       LINK_SECRET: randomBytes(32).toString('hex'),
       EVIDENCE_DIR: evidenceDir,
       TRUST_ANCHORS: root.certPath,
+      PORTAL_BASE_URL: 'http://127.0.0.1:9/portal',
+      PAYLOAD_KEYS: payloadKeys,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
   }, 200);
 
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: dataConverter(keyring) });
   const processes = new ProcessClient(client, taskQueue);
   const evidence = new EvidenceStore(evidenceDir);
   const campaign = `bench${randomBytes(2).toString('hex')}`;
@@ -111,7 +119,9 @@ async function main(): Promise<void> {
     latencies.push(performance.now() - t);
     return result;
   };
-  const minutes = Buffer.from('%PDF-1.4\nActa\n').toString('base64');
+  // Claim check: the minutes go to the evidence store once; each update carries the reference.
+  const minutes = Buffer.from('%PDF-1.4\nActa\n');
+  const minutesSha256 = await evidence.put(minutes);
   const certificate = (p: typeof president) => p.certDer.toString('base64');
   started = Date.now();
   await pool(inputs, concurrency, async (input) => {
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
       processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: 1,
+        run: state.runId,
         format: 'pkcs1-sha256',
         signature: signature(president.keyPem),
         certificate: certificate(president),
@@ -136,6 +147,7 @@ async function main(): Promise<void> {
       processes.update(workflowId, submitSignatureUpdate, {
         role: 'institute',
         linkVersion: 1,
+        run: state.runId,
         format: 'pkcs1-sha256',
         signature: signature(commissioner.keyPem),
         certificate: certificate(commissioner),
@@ -145,7 +157,12 @@ async function main(): Promise<void> {
       processes.update(workflowId, recordInstallationUpdate, {
         date: '2026-11-20',
         members: [{ name: 'A', sector: 'gobierno', position: 'B' }],
-        minutes: { fileName: 'acta.pdf', contentBase64: minutes },
+        minutes: {
+          sha256: minutesSha256,
+          fileName: 'acta.pdf',
+          mediaType: 'application/pdf',
+          size: minutes.length,
+        },
       }),
     );
     await client.workflow.getHandle(workflowId).result();
@@ -154,10 +171,11 @@ async function main(): Promise<void> {
 
   const sample = inputs.slice(0, Math.min(20, total));
   let events = 0;
+  let historyBytes = 0;
   for (const input of sample) {
-    events +=
-      (await client.workflow.getHandle(`adhesion-${campaign}-${input.inegiCode}`).fetchHistory()).events
-        ?.length ?? 0;
+    const history = await client.workflow.getHandle(`adhesion-${campaign}-${input.inegiCode}`).fetchHistory();
+    events += history.events?.length ?? 0;
+    historyBytes += temporal.api.history.v1.History.encode(history).finish().length;
   }
 
   // Baseline: a no-op update on the same server, through an in-process worker.
@@ -169,10 +187,12 @@ async function main(): Promise<void> {
     workflowsPath: require.resolve('./noop-workflow'),
   });
   const noopLatencies: number[] = [];
+  // The bare baseline: no codec, nothing but Temporal's own round trips.
+  const bareClient = new Client({ connection });
   await noopWorker.runUntil(async () => {
     const handles = await Promise.all(
       Array.from({ length: concurrency }, (_, i) =>
-        client.workflow.start('benchNoop', { taskQueue: noopQueue, workflowId: `noop-${campaign}-${i}` }),
+        bareClient.workflow.start('benchNoop', { taskQueue: noopQueue, workflowId: `noop-${campaign}-${i}` }),
       ),
     );
     await pool(
@@ -200,6 +220,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `history:       ${(events / sample.length).toFixed(0)} events per completed process (mean of ${sample.length})`,
+  );
+  console.log(
+    `history size:  ${(historyBytes / sample.length).toFixed(0)} bytes per completed process (protobuf, mean of ${sample.length})`,
   );
   console.log(`worker peak RSS: ${peakRss ? `${(peakRss / 1024 / 1024).toFixed(0)} MiB` : 'n/a'}`);
   console.log(`emails received by the SMTP outbox: ${outbox.messages.length}`);

@@ -2,9 +2,10 @@
  * Configuration from the environment (DESIGN §3). Invalid configuration stops start-up with one
  * clear message naming the variable.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { KeyringError, localKeyring, parseKeyring, type Keyring } from './codec/keyring';
 import { MIN_SECRET_LENGTH } from './links/tokens';
 
 export class ConfigError extends Error {
@@ -15,11 +16,41 @@ export interface TemporalConfig {
   readonly address: string;
   readonly namespace: string;
   readonly taskQueue: string;
+  /** `PAYLOAD_KEYS`, `PAYLOAD_KEY_ID`: what encrypts and decrypts every payload (src/codec). */
+  readonly keyring: Keyring;
   readonly apiKey?: string;
   readonly tls?: { readonly crt: Buffer; readonly key: Buffer } | true;
 }
 
-export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+/**
+ * Where the payload keyring comes from. `production` (worker, portal, codec server): PAYLOAD_KEYS,
+ * or start-up stops. `development` (`npm start`): PAYLOAD_KEYS, else the key kept in DATA_DIR,
+ * created on first run. `cli`: PAYLOAD_KEYS, else DATA_DIR's key when `npm start` made one.
+ */
+export type KeySource = RunMode | 'cli';
+
+export function payloadKeyring(env: NodeJS.ProcessEnv, source: KeySource): Keyring {
+  try {
+    if (env.PAYLOAD_KEYS) return parseKeyring(env.PAYLOAD_KEYS, env.PAYLOAD_KEY_ID);
+    const local = join(dataDir(env), LOCAL_KEYRING_FILE);
+    if (source === 'development') return localKeyring(local);
+    if (source === 'cli' && existsSync(local)) return parseKeyring(local, env.PAYLOAD_KEY_ID);
+  } catch (error) {
+    if (error instanceof KeyringError) throw new ConfigError(error.message);
+    throw error;
+  }
+  throw new ConfigError(
+    'PAYLOAD_KEYS must be set: the keys that encrypt what Temporal stores, as JSON {"key id": "base64 of 32 bytes"} or the path of a file holding it (a key: `openssl rand -base64 32`)',
+  );
+}
+
+/** The keyring `npm start` keeps in DATA_DIR (README "Private payloads"). */
+export const LOCAL_KEYRING_FILE = 'payload-keys.json';
+
+export function temporalConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  keys: KeySource = 'production',
+): TemporalConfig {
   const address = env.TEMPORAL_ADDRESS || 'localhost:7233';
   if (!/^[^\s:/]+:\d{1,5}$/.test(address))
     throw new ConfigError(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
@@ -38,6 +69,7 @@ export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalCo
     address,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'manifiesta',
+    keyring: payloadKeyring(env, keys),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
     ...(cert && key
       ? { tls: { crt: readPem('TEMPORAL_TLS_CERT', cert), key: readPem('TEMPORAL_TLS_KEY', key) } }
@@ -64,6 +96,11 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DATA_DIR || '.data');
 }
 
+/** `EVIDENCE_DIR`, else `$DATA_DIR/evidence`. */
+export function evidenceDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.EVIDENCE_DIR || join(dataDir(env), 'evidence'));
+}
+
 /**
  * How a part is run. `production` (`npm run worker`, `npm run portal`) fails closed: it refuses to
  * start without trust anchors (every signature would be refused) or without an explicit
@@ -72,14 +109,18 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export type RunMode = 'production' | 'development';
 
-/** A URL fit for a message: without user, password, query or fragment. */
+/**
+ * A URL fit for a message: its scheme and host only, never a user, password, path, query or
+ * fragment; and nothing at all of a value that does not parse as a URL with a host (a mistyped
+ * `user:password@host` would otherwise be printed whole).
+ */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
-    const credentials = url.username || url.password ? '***@' : '';
-    return `${url.protocol}//${credentials}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+    if (!url.host) return '(not shown)';
+    return `${url.protocol}//${url.username || url.password ? '***@' : ''}${url.host}`;
   } catch {
-    return '(not a URL)';
+    return '(not shown)';
   }
 }
 
@@ -89,7 +130,9 @@ export function workerConfig(
 ): WorkerConfig {
   const smtpUrl = env.SMTP_URL || 'smtp://localhost:1025';
   if (!/^smtps?:\/\/[^\s]+$/.test(smtpUrl))
-    throw new ConfigError(`SMTP_URL must be smtp://host:port or smtps://… (got "${redactUrl(smtpUrl)}")`);
+    throw new ConfigError(
+      'SMTP_URL must be smtp://host:port or smtps://user:password@host:port (the value given is not shown: it may hold a password)',
+    );
   if (mode === 'production' && !env.PORTAL_BASE_URL) {
     throw new ConfigError(
       'PORTAL_BASE_URL must be set: the address signers open from their e-mail (e.g. https://firma.infoem.org.mx)',
@@ -112,21 +155,23 @@ export function workerConfig(
       `LINK_SECRET must be set, with at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`)`,
     );
   }
-  const trustAnchors = env.TRUST_ANCHORS?.trim() || undefined;
+  const trustAnchors = (env.TRUST_ANCHORS ?? '').split(',').some((path) => path.trim())
+    ? env.TRUST_ANCHORS
+    : undefined;
   if (mode === 'production' && trustAnchors === undefined) {
     throw new ConfigError(
       "TRUST_ANCHORS must be set: the certificates of SAT's e.firma CAs (files or folders, comma-separated); without them every signature is refused",
     );
   }
   return {
-    temporal: temporalConfig(env),
+    temporal: temporalConfig(env, mode),
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'manifiesta <no-responder@manifiesta.local>',
     portalBaseUrl,
     linkSecret,
     trustAnchors,
     crls: env.CRLS || undefined,
-    evidenceDir: resolve(env.EVIDENCE_DIR || join(dataDir(env), 'evidence')),
+    evidenceDir: evidenceDir(env),
     verification: verificationConfig(env),
   };
 }
@@ -168,11 +213,50 @@ export function portalConfig(env: NodeJS.ProcessEnv = process.env, defaultHost =
     const family = isIP(address ?? '');
     const maxPrefix = family === 6 ? 128 : 32;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
-    if (family === 0 || !prefixOk || rest.length > 0) {
+    // A /0 range trusts every address: anyone could then name their own in X-Forwarded-For.
+    if (family === 0 || !prefixOk || rest.length > 0 || prefix === '0') {
       throw new ConfigError(
         `TRUST_PROXY must list the proxies' addresses or CIDR ranges, comma-separated (e.g. 10.0.0.5,10.1.0.0/16); "${entry}" is neither`,
       );
     }
   }
   return { port, host: env.PORTAL_HOST || defaultHost, trustProxy };
+}
+
+export interface CodecConfig {
+  readonly keyring: Keyring;
+  readonly port: number;
+  readonly host: string;
+  /** The Web UI's origins: `TEMPORAL_UI_URL` (comma-separated), else localhost on TEMPORAL_UI_PORT. */
+  readonly allowedOrigins: readonly string[];
+  /** `CODEC_AUTH`: the bearer token every request must carry, when set. */
+  readonly auth: string | undefined;
+}
+
+export function codecConfig(env: NodeJS.ProcessEnv, keys: KeySource): CodecConfig {
+  const port = Number(env.CODEC_PORT || 8234);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new ConfigError(`CODEC_PORT must be a port number (got "${env.CODEC_PORT}")`);
+  const uiPort = env.TEMPORAL_UI_PORT || '8233';
+  const origins = (env.TEMPORAL_UI_URL || `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`)
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean)
+    .map((url) => {
+      try {
+        return new URL(url).origin;
+      } catch {
+        throw new ConfigError(`TEMPORAL_UI_URL must be the Web UI's URL (got "${redactUrl(url)}")`);
+      }
+    });
+  const auth = env.CODEC_AUTH || undefined;
+  if (auth !== undefined && auth.length < 16)
+    throw new ConfigError('CODEC_AUTH must have at least 16 characters (e.g. `openssl rand -hex 32`)');
+  return {
+    keyring: payloadKeyring(env, keys),
+    port,
+    host: env.CODEC_HOST || '127.0.0.1',
+    allowedOrigins: origins,
+    auth,
+  };
 }

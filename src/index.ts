@@ -15,3 +15,6 @@ export { Stage, workflowIdFor } from './domain/process';
 export type { Person, Policy, PolicyOverride, ProcessInput, ProcessState, Role } from './domain/process';
 export { SignatureVerifier, VerificationPool, loadTrustStore } from './signatures';
 export type { VerificationReport, VerifyInput } from './signatures';
+export { dataConverter } from './codec/data-converter';
+export { parseKeyring } from './codec/keyring';
+export type { Keyring } from './codec/keyring';

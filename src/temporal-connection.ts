@@ -1,6 +1,7 @@
 /** Connections to Temporal from configuration (plain, mTLS, or Temporal Cloud with an API key). */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverter } from './codec/data-converter';
 import type { TemporalConfig } from './config';
 
 function tlsOption(config: TemporalConfig) {
@@ -17,8 +18,13 @@ export async function connect(config: TemporalConfig): Promise<Connection> {
   });
 }
 
+/** A client whose payloads are encrypted with the configured keyring (src/codec). */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
-  return new Client({ connection: await connect(config), namespace: config.namespace });
+  return new Client({
+    connection: await connect(config),
+    namespace: config.namespace,
+    dataConverter: dataConverter(config.keyring),
+  });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

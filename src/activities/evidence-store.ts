@@ -32,9 +32,13 @@ export class EvidenceStore {
     return sha256;
   }
 
-  /** Resolves when the store can be written (readiness); rejects with the reason otherwise. */
+  /**
+   * Resolves when the store can be read (readiness; the portal only reads, and may have it
+   * mounted read-only); rejects with the reason otherwise. A store not created yet is created.
+   */
   async ready(): Promise<void> {
-    await access(this.dir, constants.R_OK | constants.W_OK);
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.R_OK | constants.X_OK);
   }
 
   /** The bytes stored under `sha256`, or null when absent; throws when the file no longer matches it. */

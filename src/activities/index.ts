@@ -16,6 +16,7 @@ import type {
   VerifySignatureResult,
 } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
+import type { FileReference } from '../domain/messages';
 import type { DocumentRecord } from '../domain/process';
 import type { SigningLinks } from '../links/tokens';
 import type { Verifier } from '../signatures';
@@ -103,7 +104,17 @@ export function createActivities(deps: ActivityDeps) {
         format: input.format,
         expectedSigner: input.expectedSigner,
         at: new Date(input.at),
+        documentSha256: input.documentSha256,
       });
+      // Not a verdict: the verification could not be made (time budget, full queue). Temporal
+      // retries the activity with backoff rather than refusing a signature nobody judged.
+      if (report.code === 'VERIFICATION_TIMEOUT') {
+        throw ApplicationFailure.create({
+          type: 'VERIFICATION_TIMEOUT',
+          message: report.checks[0]?.detail ?? 'verification not completed',
+          nonRetryable: false,
+        });
+      }
       // Evidence is kept only for what will be recorded: a refused signature leaves nothing behind.
       const signatureSha256 = report.valid ? await deps.evidence.put(signature) : sha256(signature);
       const certificateSha256 =
@@ -141,7 +152,23 @@ export function createActivities(deps: ActivityDeps) {
       return digest;
     },
 
-    /** Stores a document (the installation minutes) under its SHA-256. */
+    /**
+     * The stored file a reference names (claim check): the evidence store must hold bytes with
+     * that SHA-256 and size. Read whole, so the digest is verified, not just the name looked up.
+     */
+    async checkEvidence(input: FileReference): Promise<DocumentRecord> {
+      const bytes = await deps.evidence.get(input.sha256);
+      if (bytes === null || bytes.length !== input.size) {
+        throw ApplicationFailure.create({
+          type: ActivityFailure.EvidenceMissing,
+          message: `the evidence store holds no ${input.size}-byte file with SHA-256 ${input.sha256}`,
+          nonRetryable: true,
+        });
+      }
+      return { sha256: input.sha256, size: input.size, mediaType: input.mediaType, fileName: input.fileName };
+    },
+
+    /** Version-1 processes: stores inline minutes under their SHA-256 (see InlineMinutes). */
     async storeEvidence(input: StoreEvidenceInput): Promise<StoreEvidenceResult> {
       const bytes = Buffer.from(input.contentBase64, 'base64');
       const digest = await deps.evidence.put(bytes);

@@ -1,6 +1,7 @@
 /**
  * The campaign CSV of `bulk-start` (DESIGN §3): `clave_inegi`, `municipio`, `presidente_nombre`,
- * `presidente_email`, optional `presidente_rfc`, `presidente_curp`, and optional `comisionado_*`
+ * `presidente_email`, optional `presidente_rfc`, `presidente_curp`, `presidente_cualquier_firmante`
+ * (`si` to accept any e.firma when neither RFC nor CURP is given), and optional `comisionado_*`
  * columns that override the command's flags. Every row is validated before anything starts.
  */
 import { parse } from 'csv-parse/sync';
@@ -34,6 +35,24 @@ export interface ParsedCampaign {
 }
 
 const optional = (value: string | undefined): string | null => (value && value.trim() ? value.trim() : null);
+
+/** `si`/`sí`/`true`/`1` → true; empty → absent; anything else is a problem named by its line. */
+function yesNo(value: string | undefined): boolean | null | 'invalid' {
+  const v = optional(value)?.toLowerCase();
+  if (v === undefined || v === null) return null;
+  if (['si', 'sí', 'true', '1'].includes(v)) return true;
+  if (['no', 'false', '0'].includes(v)) return false;
+  return 'invalid';
+}
+
+/** Rows whose signers will be identified by the certificate's name alone: worth a warning. */
+export function identifiedByName(input: ProcessInput): ('presidencia' | 'comisionado')[] {
+  const byName = (p: Person) => !p.rfc && !p.curp && !p.acceptAnySigner;
+  return [
+    ...(byName(input.president) ? (['presidencia'] as const) : []),
+    ...(byName(input.commissioner) ? (['comisionado'] as const) : []),
+  ];
+}
 
 export function parseCampaignCsv(text: string, defaults: CampaignDefaults): ParsedCampaign {
   let records: { record: Record<string, string>; info: { lines: number } }[];
@@ -70,7 +89,11 @@ export function parseCampaignCsv(text: string, defaults: CampaignDefaults): Pars
       email: optional(record.comisionado_email) ?? defaults.commissioner.email ?? '',
       rfc: (optional(record.comisionado_rfc) ?? defaults.commissioner.rfc ?? null)?.toUpperCase() ?? null,
       curp: (optional(record.comisionado_curp) ?? defaults.commissioner.curp ?? null)?.toUpperCase() ?? null,
+      ...((yesNo(record.comisionado_cualquier_firmante) ?? defaults.commissioner.acceptAnySigner) === true
+        ? { acceptAnySigner: true }
+        : {}),
     };
+    const presidentAny = yesNo(record.presidente_cualquier_firmante);
     const input: ProcessInput & { line: number } = {
       line,
       campaign: defaults.campaign,
@@ -81,6 +104,7 @@ export function parseCampaignCsv(text: string, defaults: CampaignDefaults): Pars
         email: record.presidente_email ?? '',
         rfc: optional(record.presidente_rfc)?.toUpperCase() ?? null,
         curp: optional(record.presidente_curp)?.toUpperCase() ?? null,
+        ...(presidentAny === true ? { acceptAnySigner: true } : {}),
       },
       commissioner,
       coordinator: defaults.coordinator,
@@ -88,6 +112,12 @@ export function parseCampaignCsv(text: string, defaults: CampaignDefaults): Pars
       ...(defaults.policy ? { policy: defaults.policy } : {}),
     };
     const rowProblems = inputProblems(input);
+    for (const [column, value] of [
+      ['presidente_cualquier_firmante', presidentAny],
+      ['comisionado_cualquier_firmante', yesNo(record.comisionado_cualquier_firmante)],
+    ] as const) {
+      if (value === 'invalid') rowProblems.push(`${column} debe ser «si» o «no»`);
+    }
     const earlier = seen.get(input.inegiCode);
     if (earlier !== undefined)
       rowProblems.push(`la clave INEGI ${input.inegiCode} ya aparece en la línea ${earlier}`);

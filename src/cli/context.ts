@@ -12,7 +12,7 @@ export interface CommandContext {
 export async function withProcesses<T>(fn: (context: CommandContext) => Promise<T>): Promise<T> {
   let config: TemporalConfig;
   try {
-    config = temporalConfig();
+    config = temporalConfig(process.env, 'cli');
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

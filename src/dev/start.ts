@@ -12,12 +12,21 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { EvidenceStore } from '../activities/evidence-store';
 import { createMailer } from '../activities/email';
-import { ConfigError, dataDir as dataDirOf, portalConfig, workerConfig } from '../config';
+import { dataConverter } from '../codec/data-converter';
+import { buildCodecServer } from '../codec/server';
+import {
+  codecConfig,
+  ConfigError,
+  dataDir as dataDirOf,
+  portalConfig,
+  redactUrl,
+  workerConfig,
+} from '../config';
 import { MIN_SECRET_LENGTH, SigningLinks } from '../links/tokens';
 import { buildPortal } from '../portal/server';
 import { ProcessClient, ProcessError } from '../process-client';
 import { TrustConfigurationError } from '../signatures';
-import { verificationPool } from '../worker/deps';
+import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
 import { manifiestaPlugin, workflowsPath } from '../worker/plugin';
 import { ensureDemoPki } from './demo-pki';
 import { Outbox } from './outbox';
@@ -46,6 +55,13 @@ export async function start(argv: readonly string[]): Promise<void> {
 
   try {
     const uiPort = Number(process.env.TEMPORAL_UI_PORT || 8233);
+    // The payload key (PAYLOAD_KEYS, else created once in DATA_DIR) and the codec server that
+    // lets the Web UI show staff what it encrypts.
+    const codec = codecConfig(process.env, 'development');
+    const codecServer = await buildCodecServer(codec);
+    await codecServer.listen({ port: codec.port, host: codec.host });
+    stops.push(() => codecServer.close());
+    const codecUrl = `http://localhost:${codec.port}`;
     let server: DevServer | null = null;
     if (!process.env.TEMPORAL_ADDRESS) {
       log('starting the Temporal dev server (state in DATA_DIR/temporal.db)…');
@@ -53,6 +69,7 @@ export async function start(argv: readonly string[]): Promise<void> {
         binary: await resolveTemporalBinary(log),
         port: Number(process.env.TEMPORAL_PORT || 7233),
         uiPort,
+        uiCodecEndpoint: codecUrl,
         dbFile: join(dir, 'temporal.db'),
         log,
       });
@@ -84,7 +101,11 @@ export async function start(argv: readonly string[]): Promise<void> {
     const config = workerConfig(env, 'development');
     // One pool of verification threads for the worker and the portal.
     const verifier = verificationPool(config);
-    stops.push(() => verifier.close());
+    const stopReloading = reloadTrustPeriodically(config, verifier, log);
+    stops.push(async () => {
+      stopReloading();
+      await verifier.close();
+    });
     const evidence = new EvidenceStore(config.evidenceDir);
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
     const mailer = createMailer(config.smtpUrl, config.mailFrom);
@@ -92,7 +113,11 @@ export async function start(argv: readonly string[]): Promise<void> {
     const connection = await Connection.connect({ address: config.temporal.address });
     stops.push(() => connection.close());
     await registerSearchAttributes(connection, config.temporal.namespace);
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverter(config.temporal.keyring),
+    });
     const processes = new ProcessClient(client, config.temporal.taskQueue);
 
     const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
@@ -101,7 +126,12 @@ export async function start(argv: readonly string[]): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath,
-      plugins: [manifiestaPlugin({ evidence, mailer, links, verifier, processes })],
+      plugins: [
+        manifiestaPlugin(
+          { evidence, mailer, links, verifier, processes },
+          { keyring: config.temporal.keyring },
+        ),
+      ],
     });
     const running = worker.run();
     stops.push(async () => {
@@ -126,8 +156,9 @@ export async function start(argv: readonly string[]): Promise<void> {
     log('ready:');
     log(`  Temporal Web UI    ${server?.uiUrl?.replace('127.0.0.1', 'localhost') ?? '(your cluster’s)'}`);
     log(`  Temporal frontend  ${config.temporal.address}`);
+    log(`  codec server       ${codecUrl} (payloads encrypted with key ${codec.keyring.currentKeyId})`);
     log(`  signer portal      ${config.portalBaseUrl}`);
-    log(`  outbox (mail)      ${outboxUrl ?? `(your relay: ${config.smtpUrl})`}`);
+    log(`  outbox (mail)      ${outboxUrl ?? `(your relay: ${redactUrl(config.smtpUrl)})`}`);
     log(`  data               ${dir}`);
 
     if (demoPki) {

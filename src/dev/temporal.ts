@@ -137,6 +137,8 @@ export interface DevServerOptions {
   readonly port?: number;
   /** The Web UI's port; no Web UI when absent. */
   readonly uiPort?: number;
+  /** The codec server the Web UI asks to decode payloads (`--ui-codec-endpoint`). */
+  readonly uiCodecEndpoint?: string;
   /** SQLite file for state that survives restarts; in memory when absent. */
   readonly dbFile?: string;
   readonly namespace?: string;
@@ -175,6 +177,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'error',
   ];
   args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

@@ -95,6 +95,7 @@ export interface VerifySignatureResult {
   readonly certificateSha256: string | null;
 }
 
+/** Version-1 processes stored inline minutes through this activity (see InlineMinutes). */
 export interface StoreEvidenceInput {
   readonly contentBase64: string;
   readonly fileName: string;

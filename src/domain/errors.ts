@@ -77,6 +77,10 @@ export const ERROR_CODES = {
     message:
       'La firma trae demasiados certificados, o certificados que no forman una cadena verificable con un esfuerzo razonable. Firme con su e.firma del SAT sin añadir otros certificados.',
   },
+  SIGNATURE_IN_PROGRESS: {
+    status: 409,
+    message: 'Ya se está verificando una firma para este paso. Espere el resultado antes de enviar otra.',
+  },
   VERIFICATION_TIMEOUT: {
     status: 503,
     message: 'La verificación de la firma no pudo completarse a tiempo. Intente de nuevo en unos minutos.',

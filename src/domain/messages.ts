@@ -12,7 +12,7 @@ export interface SubmitSignatureInput {
   /** The link version the signer's token carries; only the newest link works. */
   readonly linkVersion: number;
   /** The run the signer's link was issued by (LINK_SUPERSEDED when it is not this process's). */
-  readonly run?: string;
+  readonly run: string;
   /** Detected when absent. */
   readonly format?: 'cms' | 'pkcs1-sha256';
   /** Base64 of the signature bytes. */
@@ -31,7 +31,7 @@ export interface DeclineInput {
   readonly role: Role;
   readonly linkVersion: number;
   /** As in {@link SubmitSignatureInput.run}. */
-  readonly run?: string;
+  readonly run: string;
   readonly reason: string;
 }
 
@@ -41,12 +41,30 @@ export interface InstallationMemberInput {
   readonly position: string;
 }
 
+/**
+ * A file put into the evidence store first (claim check): updates carry this reference, never the
+ * bytes, so no file travels through Temporal, encrypted or not.
+ */
+export interface FileReference {
+  /** SHA-256 (hex) of the bytes, as the evidence store names them. */
+  readonly sha256: string;
+  readonly fileName: string;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
+/** How version-1 clients sent the minutes, inline; refused today, met only when replaying v1 histories. */
+export interface InlineMinutes {
+  readonly fileName: string;
+  readonly contentBase64: string;
+}
+
 export interface RecordInstallationInput {
   /** `YYYY-MM-DD`, not in the future. */
   readonly date: string;
   readonly members: readonly InstallationMemberInput[];
-  /** The signed minutes (acta de instalación). */
-  readonly minutes: { readonly fileName: string; readonly contentBase64: string };
+  /** The signed minutes (acta de instalación), stored in the evidence store beforehand. */
+  readonly minutes: FileReference | InlineMinutes;
   readonly actor?: string;
 }
 
@@ -92,6 +110,7 @@ export const resendLinkUpdate = defineUpdate<StageResult & { linkVersion: number
   'resendLink',
 );
 
-/** Largest signature, certificate or minutes accepted in an update (decoded bytes). */
+/** Largest signature or certificate accepted in an update (decoded bytes). */
 export const MAX_SIGNATURE_BYTES = 1024 * 1024;
-export const MAX_MINUTES_BYTES = 1024 * 1024;
+/** Largest minutes file (a scanned acta de instalación), checked before it is uploaded. */
+export const MAX_MINUTES_BYTES = 25 * 1024 * 1024;

@@ -4,15 +4,17 @@ import { ConfigError, portalConfig, workerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
 import { ProcessClient } from '../process-client';
 import { TrustConfigurationError } from '../signatures';
-import { verificationPool } from '../worker/deps';
+import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
 import { connectClient } from '../temporal-connection';
 import { buildPortal } from './server';
 
 export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = workerConfig(env);
   const portal = portalConfig(env);
-  const client = await connectClient(config.temporal);
+  // Every configuration check (trust anchors included) before anything connects.
   const verifier = verificationPool(config);
+  const stopReloading = reloadTrustPeriodically(config, verifier);
+  const client = await connectClient(config.temporal);
   const app = await buildPortal({
     processes: new ProcessClient(client, config.temporal.taskQueue),
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
@@ -23,6 +25,7 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
     logger: true,
   });
   const stop = async (): Promise<void> => {
+    stopReloading();
     await app.close();
     await verifier.close();
     await client.connection.close();

@@ -90,6 +90,7 @@ export async function submitSignature(
   const signer = link.state.signers[link.role];
   const report = await deps.verifier.verify({
     document,
+    documentSha256: link.state.document?.sha256,
     signature: Buffer.from(body.signature, 'base64'),
     certificate: body.certificate === undefined ? undefined : Buffer.from(body.certificate, 'base64'),
     format: body.format,

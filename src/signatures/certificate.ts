@@ -52,8 +52,11 @@ export interface Certificate {
   readonly serial: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
-  /** DER of the SubjectPublicKeyInfo: with the subject name, what identifies a CA in path building. */
-  readonly subjectPublicKeyInfo: Uint8Array;
+  /**
+   * The RSA key as PKCS #1 DER, re-encoded by OpenSSL: one form per key, however the certificate
+   * spelled it. With the subject name, what identifies a CA in path building.
+   */
+  readonly keyDer: Uint8Array;
   readonly publicKey: KeyObject;
   readonly keyBits: number;
   readonly subject: SignerIdentity;
@@ -182,7 +185,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     serial: readIntegerHex(der, fields[0]),
     notBefore,
     notAfter,
-    subjectPublicKeyInfo: elementBytes(der, spki),
+    keyDer: publicKey.export({ type: 'pkcs1', format: 'der' }),
     publicKey,
     keyBits,
     subject: readIdentity(subjectAttributes),

@@ -27,13 +27,20 @@ export const PATH_LIMITS = {
   signatureChecks: 24,
 } as const;
 
+/** What one search cost: issuer candidates examined and certificate signatures checked. */
+export interface PathWork {
+  readonly candidates: number;
+  readonly signatureChecks: number;
+}
+
 export type PathResult =
-  | { readonly ok: true; readonly path: readonly Certificate[] }
+  | { readonly ok: true; readonly path: readonly Certificate[]; readonly work: PathWork }
   | {
       readonly ok: false;
       readonly reason: string;
       /** True when a limit of {@link PATH_LIMITS} stopped the search before it found a path. */
       readonly limitReached: boolean;
+      readonly work: PathWork;
     };
 
 const MIN_ISSUER_KEY_BITS = 2048;
@@ -85,7 +92,7 @@ export function isSelfIssued(cert: Certificate): boolean {
 
 /** RFC 4158 §5.2: a path never holds the same subject name with the same public key twice. */
 function nameAndKey(cert: Certificate): string {
-  return `${bytesKey(cert.subjectName)}\u0000${bytesKey(cert.subjectPublicKeyInfo)}`;
+  return `${bytesKey(cert.subjectName)}\u0000${bytesKey(cert.keyDer)}`;
 }
 
 /** Why `issuer` may not issue the next certificate of `path` (leaf first), or null when it may. */
@@ -119,8 +126,10 @@ export function buildPath(
   intermediates: readonly Certificate[],
   anchors: AnchorSet,
 ): PathResult {
-  if (anchors.size === 0)
-    return { ok: false, reason: 'no trust anchors are configured', limitReached: false };
+  if (anchors.size === 0) {
+    const work = { candidates: 0, signatureChecks: 0 };
+    return { ok: false, reason: 'no trust anchors are configured', limitReached: false, work };
+  }
   const carried = uniqueByDer(intermediates.filter((c) => !bytesEqual(c.der, signer.der)));
   const problems = new Set<string>();
   let candidates = 0;
@@ -131,7 +140,7 @@ export function buildPath(
   const signedBy = (cert: Certificate, issuer: Certificate): boolean => {
     const byKey = verdicts.get(cert) ?? new Map<string, boolean>();
     verdicts.set(cert, byKey);
-    const key = bytesKey(issuer.subjectPublicKeyInfo);
+    const key = bytesKey(issuer.keyDer);
     let verdict = byKey.get(key);
     if (verdict === undefined) {
       if (++signatureChecks > PATH_LIMITS.signatureChecks) {
@@ -184,11 +193,17 @@ export function buildPath(
 
   try {
     const path = extend([signer], new Set([nameAndKey(signer)]));
-    if (path !== null) return { ok: true, path };
-    return { ok: false, reason: [...problems].join('; '), limitReached: false };
+    const work = { candidates, signatureChecks };
+    if (path !== null) return { ok: true, path, work };
+    return { ok: false, reason: [...problems].join('; '), limitReached: false, work };
   } catch (error) {
     if (!(error instanceof LimitReached)) throw error;
-    return { ok: false, reason: `path building stopped: ${error.message}`, limitReached: true };
+    return {
+      ok: false,
+      reason: `path building stopped: ${error.message}`,
+      limitReached: true,
+      work: { candidates, signatureChecks },
+    };
   }
 }
 

@@ -1,18 +1,18 @@
 /**
  * Verification off the event loop: a pool of worker threads (piscina), each with its own
  * {@link SignatureVerifier}. The portal and the worker ask it, so one costly signature never stops
- * them from answering everyone else; each verification has a time budget, after which its thread
- * is stopped and the answer is VERIFICATION_TIMEOUT, as it is when the queue is full.
+ * them from answering everyone else. Each verification has a time budget, after which its thread
+ * is stopped and replaced; each thread has a memory ceiling; the queue is bounded. A verification
+ * that could not be made (budget, full queue, a thread that died) answers VERIFICATION_TIMEOUT,
+ * "try again", never a verdict on the signature.
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { ERROR_CODES } from '../domain/errors';
-import { CHECKS, type VerificationReport } from './report';
+import type { VerificationReport } from './report';
 import type { TrustStore } from './trust-store';
+import { unfinishedReport, type VerifyInput } from './verify';
 import type { TrustMaterial } from './verify-thread';
-import type { VerifyInput } from './verify';
 
 /** What the portal and the activities need of a verifier. */
 export interface Verifier {
@@ -29,73 +29,74 @@ export interface VerificationPoolOptions {
 }
 
 export const DEFAULT_TIME_BUDGET_MS = 10_000;
+/** A verification holds a 1 MiB signature, a few certificates and the document: far below this. */
+const THREAD_HEAP_MB = 256;
 
 export class VerificationPool implements Verifier {
-  private readonly pool: Piscina;
+  private pool: Piscina;
   readonly timeBudgetMs: number;
+  private readonly options: VerificationPoolOptions;
+  private closing = false;
 
   constructor(trust: TrustStore, options: VerificationPoolOptions = {}) {
+    this.options = options;
     this.timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
-    const threads = options.threads ?? Math.min(4, availableParallelism());
+    this.pool = this.threadsFor(trust);
+  }
+
+  private threadsFor(trust: TrustStore): Piscina {
     const material: TrustMaterial = {
       anchors: trust.anchors.all().map((c) => c.der),
       crls: trust.crls.map((crl) => ({ der: crl.der, source: crl.source })),
     };
     // From dist/ the thread is plain JavaScript; from src/ (tests, tsx) it needs tsx's loader.
     const fromSource = __filename.endsWith('.ts');
-    this.pool = new Piscina({
+    return new Piscina({
       filename: join(__dirname, `verify-thread.${fromSource ? 'ts' : 'js'}`),
       workerData: material,
       minThreads: 1,
-      maxThreads: threads,
-      maxQueue: options.maxQueue ?? 64,
+      maxThreads: this.options.threads ?? Math.min(4, availableParallelism()),
+      maxQueue: this.options.maxQueue ?? 64,
       idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
       ...(fromSource ? { execArgv: [...process.execArgv, '--require', require.resolve('tsx/cjs')] } : {}),
     });
   }
 
   async verify(input: VerifyInput): Promise<VerificationReport> {
-    const at = input.at ?? new Date();
+    const pool = this.pool;
     try {
-      return (await this.pool.run(
-        { ...input, at },
+      return (await pool.run(
+        { ...input, at: input.at ?? new Date() },
         { signal: AbortSignal.timeout(this.timeBudgetMs) },
       )) as VerificationReport;
     } catch (error) {
+      if (this.closing) throw error; // shutting down: not a verdict, not a retry either
       const name = (error as Error | undefined)?.name;
       const message = String((error as Error | undefined)?.message ?? error);
-      if (name === 'AbortError')
-        return unfinished(input, at, `verification stopped after ${this.timeBudgetMs} ms`);
-      if (/queue is at limit/i.test(message))
-        return unfinished(input, at, 'too many verifications waiting; none started');
-      throw error;
+      const why =
+        name === 'AbortError'
+          ? `verification stopped after ${this.timeBudgetMs} ms`
+          : /queue is at limit/i.test(message)
+            ? 'too many verifications waiting; this one was not started'
+            : `the verification thread failed (${message.slice(0, 200)})`;
+      return unfinishedReport(input, 'VERIFICATION_TIMEOUT', why);
     }
+  }
+
+  /**
+   * Trusts `trust` from now on (CRLs re-read, anchors changed): new threads take the new material;
+   * verifications already running finish on the old threads.
+   */
+  async reload(trust: TrustStore): Promise<void> {
+    const old = this.pool;
+    this.pool = this.threadsFor(trust);
+    await old.close();
   }
 
   /** Stops the threads; pending verifications are refused. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.pool.destroy();
   }
-}
-
-/** The report of a verification that did not run to its end: nothing was judged. */
-function unfinished(input: VerifyInput, at: Date, why: string): VerificationReport {
-  return {
-    valid: false,
-    code: 'VERIFICATION_TIMEOUT',
-    message: ERROR_CODES.VERIFICATION_TIMEOUT.message,
-    format: input.format ?? null,
-    checks: CHECKS.map(({ check }) => ({
-      check,
-      outcome: 'skipped' as const,
-      detail: `not reached: ${why}`,
-    })),
-    signer: null,
-    certificate: null,
-    signingTime: null,
-    algorithm: null,
-    path: [],
-    documentSha256: createHash('sha256').update(input.document).digest('hex'),
-    verifiedAt: at.toISOString(),
-  };
 }

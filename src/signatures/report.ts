@@ -3,6 +3,8 @@ import type { CertificateKind } from './certificate';
 
 export type SignatureFormat = 'cms' | 'pkcs1-sha256';
 
+export type IdentityBasis = 'rfc-curp' | 'name' | 'any-signer' | 'none';
+
 /**
  * The checks, in the order they are made and in the order their failures rank: when several fail,
  * the report's `code` is the first failing one's.
@@ -60,6 +62,13 @@ export interface VerificationReport {
   readonly path: readonly string[];
   /** SHA-256 (hex) of the document the signature was checked against. */
   readonly documentSha256: string;
+  /** Whether revocation was established (a current CRL for every certificate, or a revocation found). */
+  readonly revocationChecked: boolean;
+  /**
+   * How the signer was identified: by the expected RFC and/or CURP, by the expected name (none of
+   * those given), not at all because the coordinator accepted any signer, or no one was expected.
+   */
+  readonly identityBasis: IdentityBasis;
   /** The time at which validity and revocation were judged. */
   readonly verifiedAt: string;
 }
@@ -67,20 +76,21 @@ export interface VerificationReport {
 /** What the revocation check established, in Spanish for people: said plainly when it was not made. */
 export function revocationText(report: VerificationReport): string {
   const check = report.checks.find((c) => c.check === 'revocation');
-  if (check?.outcome === 'passed') return 'comprobada con listas de revocación (CRL) vigentes: no revocado';
-  if (check?.outcome === 'failed') return 'el certificado estaba revocado';
-  return `NO comprobada (${check?.detail.replace(/^revocation not checked: /, '') ?? 'sin datos'})`;
+  if (!report.revocationChecked)
+    return `NO comprobada (${check?.detail.replace(/^revocation not checked: /, '') ?? 'sin datos'})`;
+  return check?.outcome === 'failed'
+    ? 'el certificado estaba revocado'
+    : 'comprobada con listas de revocación (CRL) vigentes: no revocado';
 }
 
-/** How the signer was identified: by RFC/CURP, by name, or not at all (the coordinator's choice). */
+/** How the signer was identified, in Spanish for people. */
 export function identityText(report: VerificationReport): string {
-  const check = report.checks.find((c) => c.check === 'identity');
-  if (check?.outcome === 'failed') return 'no corresponde a la persona esperada';
-  if (check?.outcome === 'passed')
-    return /no RFC or CURP expected/.test(check.detail)
-      ? 'comprobada por el nombre del certificado (no se indicó RFC ni CURP)'
-      : 'comprobada por RFC y/o CURP';
-  return /accepted any signer/.test(check?.detail ?? '')
-    ? 'NO comprobada: la coordinación aceptó a cualquier firmante'
-    : 'NO comprobada: no se indicó a quién se esperaba';
+  if (report.checks.find((c) => c.check === 'identity')?.outcome === 'failed')
+    return 'no corresponde a la persona esperada';
+  return {
+    'rfc-curp': 'comprobada por RFC y/o CURP',
+    name: 'comprobada por el nombre del certificado (no se indicó RFC ni CURP)',
+    'any-signer': 'NO comprobada: la coordinación aceptó a cualquier firmante',
+    none: 'NO comprobada: no se indicó a quién se esperaba',
+  }[report.identityBasis];
 }

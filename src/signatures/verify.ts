@@ -13,10 +13,12 @@ import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
 import { InputRejected, malformed } from './failure';
 import { OID, type DigestName } from './oids';
+import type { VerificationErrorCode } from '../domain/errors';
 import {
   CHECKS,
   type CheckName,
   type CheckResult,
+  type IdentityBasis,
   type SignatureFormat,
   type VerificationReport,
 } from './report';
@@ -36,6 +38,11 @@ export interface VerifyInput {
   readonly expectedSigner?: ExpectedSigner | undefined;
   /** When validity and revocation are judged; now when absent. */
   readonly at?: Date | undefined;
+  /**
+   * The document's SHA-256 (hex) when the caller knows it: a report that stops before any check
+   * (VERIFICATION_TIMEOUT) states it without hashing. The checks always hash the bytes themselves.
+   */
+  readonly documentSha256?: string | undefined;
 }
 
 /**
@@ -102,7 +109,7 @@ export class SignatureVerifier {
 
   verify(input: VerifyInput): VerificationReport {
     const at = input.at ?? new Date();
-    const report = new ReportBuilder(at, input.document);
+    const report = new ReportBuilder(at, input.document, input.documentSha256);
     let evidence: Evidence;
     try {
       evidence = readEvidence(input, report, this.certificates);
@@ -359,6 +366,7 @@ function checkIdentity(cert: Certificate, expected: ExpectedSigner | undefined, 
   const rfc = expected?.rfc ? normalise(expected.rfc) : null;
   const curp = expected?.curp ? normalise(expected.curp) : null;
   if (rfc === null && curp === null) return checkName(cert, expected, report);
+  report.identityBasis = 'rfc-curp';
   const problems: string[] = [];
   // A persona moral's e.firma names the company and its representative: either may be expected.
   if (rfc !== null && rfc !== cert.subject.rfc && rfc !== cert.subject.representativeRfc) {
@@ -378,10 +386,12 @@ function checkIdentity(cert: Certificate, expected: ExpectedSigner | undefined, 
 /** Without an RFC or CURP to compare, the name decides, unless the coordinator accepted anyone. */
 function checkName(cert: Certificate, expected: ExpectedSigner | undefined, report: ReportBuilder): void {
   if (expected?.acceptAnySigner === true) {
+    report.identityBasis = 'any-signer';
     return report.skip('identity', 'identity not checked: the coordinator accepted any signer for this step');
   }
   const name = expected?.name?.trim() ? expected.name : null;
   if (name === null) return report.skip('identity', 'identity not checked: no expected signer given');
+  report.identityBasis = 'name';
   if (comparableName(name) === comparableName(cert.subject.name)) {
     report.pass(
       'identity',
@@ -395,10 +405,29 @@ function checkName(cert: Certificate, expected: ExpectedSigner | undefined, repo
   }
 }
 
+/**
+ * The report of a verification that did not run to its end (stopped by the pool's time budget,
+ * or never started): nothing was judged, every check says why, and the code says what to do.
+ */
+export function unfinishedReport(
+  input: VerifyInput,
+  code: VerificationErrorCode,
+  why: string,
+): VerificationReport {
+  const report = new ReportBuilder(input.at ?? new Date(), input.document, input.documentSha256);
+  report.format = input.format ?? null;
+  for (const { check } of CHECKS) report.skip(check, `not reached: ${why}`);
+  report.abandonedWith = code;
+  return report.build();
+}
+
 /** Collects check outcomes; unrecorded checks are reported as skipped. */
 class ReportBuilder {
   format: SignatureFormat | null = null;
   path: readonly string[] = [];
+  identityBasis: IdentityBasis = 'none';
+  /** Set when the verification stopped before judging anything (its code, e.g. VERIFICATION_TIMEOUT). */
+  abandonedWith: VerificationErrorCode | null = null;
   private readonly results = new Map<CheckName, CheckResult & { code?: string }>();
   private evidence: Evidence | null = null;
   private readonly digests = new Map<DigestName, Buffer>();
@@ -406,6 +435,7 @@ class ReportBuilder {
   constructor(
     private readonly at: Date,
     private readonly document: Uint8Array,
+    private readonly knownSha256?: string,
   ) {}
 
   /** The document's digest, computed once per algorithm (the report always needs SHA-256). */
@@ -437,7 +467,7 @@ class ReportBuilder {
     );
     const firstFailure = CHECKS.find(({ check }) => this.results.get(check)?.outcome === 'failed');
     const failureCode = firstFailure && (this.results.get(firstFailure.check)?.code ?? firstFailure.code);
-    const code = failureCode as VerificationReport['code'];
+    const code = (this.abandonedWith ?? failureCode) as VerificationReport['code'];
     const e = this.evidence;
     const cert = e?.signer;
     return {
@@ -467,8 +497,16 @@ class ReportBuilder {
       signingTime: e?.signingTime?.toISOString() ?? null,
       algorithm: e ? `RSA-${e.digest.toUpperCase()}` : null,
       path: this.path,
-      documentSha256: this.documentDigest('sha256').toString('hex'),
+      // A digest the checks computed, else (a report that stopped early) the caller's, else now.
+      documentSha256:
+        this.digests.get('sha256')?.toString('hex') ??
+        this.knownSha256 ??
+        this.documentDigest('sha256').toString('hex'),
       verifiedAt: this.at.toISOString(),
+      revocationChecked:
+        this.results.get('revocation')?.outcome === 'passed' ||
+        this.results.get('revocation')?.outcome === 'failed',
+      identityBasis: this.identityBasis,
     };
   }
 }

@@ -9,13 +9,16 @@ import { TrustConfigurationError } from '../signatures';
 import { ProcessClient } from '../process-client';
 import { connect, connectClient, connectWorker } from '../temporal-connection';
 import type { TemporalConfig } from '../config';
-import { activityDeps } from './deps';
+import { activityDeps, reloadTrustPeriodically } from './deps';
 import { manifiestaPlugin, workflowsPath } from './plugin';
 
 export async function runWorker(): Promise<void> {
   const config = workerConfig();
+  // Every configuration check (trust anchors included) before anything connects.
+  const parts = activityDeps(config);
   const client = await connectClient(config.temporal);
-  const deps = activityDeps(config, new ProcessClient(client, config.temporal.taskQueue));
+  const deps = { ...parts, processes: new ProcessClient(client, config.temporal.taskQueue) };
+  const stopReloading = reloadTrustPeriodically(config, deps.verifier);
   const connection = await connectWorker(config.temporal);
   await ensureSearchAttributes(config.temporal);
   const worker = await Worker.create({
@@ -23,7 +26,7 @@ export async function runWorker(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath,
-    plugins: [manifiestaPlugin(deps)],
+    plugins: [manifiestaPlugin(deps, { keyring: config.temporal.keyring })],
   });
   console.log(
     `manifiesta worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})`,
@@ -31,6 +34,7 @@ export async function runWorker(): Promise<void> {
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight work is done
   } finally {
+    stopReloading();
     deps.mailer.transport.close();
     await deps.verifier.close();
     await connection.close();

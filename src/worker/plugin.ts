@@ -6,10 +6,21 @@
  */
 import { SimplePlugin } from '@temporalio/plugin';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverter } from '../codec/data-converter';
+import type { Keyring } from '../codec/keyring';
 
 /** Our workflows module, for `Worker.create({ workflowsPath })`. */
 export const workflowsPath = require.resolve('../workflows');
 
-export function manifiestaPlugin(deps: ActivityDeps): SimplePlugin {
-  return new SimplePlugin({ name: 'manifiesta', activities: createActivities(deps) });
+/**
+ * The activities, and the data converter that encrypts payloads with `keyring` (README "Private
+ * payloads"): the worker's and those of clients configured with the plugin. A host that passes no
+ * keyring must set our data converter itself, or personal data reaches Temporal in plaintext.
+ */
+export function manifiestaPlugin(deps: ActivityDeps, options: { keyring?: Keyring } = {}): SimplePlugin {
+  return new SimplePlugin({
+    name: 'manifiesta',
+    activities: createActivities(deps),
+    ...(options.keyring ? { dataConverter: dataConverter(options.keyring) } : {}),
+  });
 }

@@ -21,6 +21,7 @@ import {
   withdrawUpdate,
   type CoordinatorAction,
   type DeclineInput,
+  type FileReference,
   type RecordInstallationInput,
   type ReplaceSignerInput,
   type ResendLinkInput,
@@ -39,6 +40,7 @@ import {
   Stage,
   STAGE_LABEL,
   type AuditEvent,
+  type DocumentRecord,
   type Institution,
   type ProcessInput,
   type ProcessState,
@@ -51,6 +53,16 @@ import type { Activities } from '../activities';
 const work = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+/**
+ * Verification: a pool answers VERIFICATION_TIMEOUT (a retryable failure) when it could not judge
+ * in time; a few attempts, then the signer is told to try again, rather than an update that waits
+ * for minutes.
+ */
+const verification = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
 /**
@@ -68,7 +80,7 @@ const mail = wf.proxyActivities<Activities>({
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 1;
+export const WORKFLOW_CODE_VERSION = 2;
 
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -216,7 +228,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       stage: state.stage,
       deadline: state.deadline,
       role,
-      link: { run: state.runId, role, version, expiresAt: state.links[role].expiresAt },
+      link: linkReference(state, role),
       documentSha256: state.document?.sha256,
     });
     publish();
@@ -229,6 +241,9 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   };
 
   // ---- Updates. Validators hold the synchronous checks, so refused input never enters history. ----
+
+  /** Roles whose signature is being verified right now (see submitSignature). */
+  const verifying = new Set<Role>();
 
   const checkLink = (role: Role, linkVersion: number, run: string | undefined): void => {
     // A link issued by an earlier process with this workflow ID (withdrawn, then started again).
@@ -251,14 +266,27 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     async (request) => {
       const role = request.role;
       const receivedAt = now().toISOString();
-      const result = await work.verifySignature({
-        documentSha256: state.document!.sha256,
-        signatureBase64: request.signature,
-        certificateBase64: request.certificate,
-        format: request.format,
-        expectedSigner: expectedSignerOf(state.signers[role]),
-        at: receivedAt,
-      });
+      // One signature at a time per role: concurrent submissions are refused by the validator, so
+      // they cost neither a verification nor a stored signature nor history.
+      verifying.add(role);
+      let result;
+      try {
+        result = await verification.verifySignature({
+          documentSha256: state.document!.sha256,
+          signatureBase64: request.signature,
+          certificateBase64: request.certificate,
+          format: request.format,
+          expectedSigner: expectedSignerOf(state.signers[role]),
+          at: receivedAt,
+        });
+      } catch (error) {
+        const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
+        if (cause instanceof wf.ApplicationFailure && cause.type === 'VERIFICATION_TIMEOUT')
+          throw refusal('VERIFICATION_TIMEOUT');
+        throw error;
+      } finally {
+        verifying.delete(role);
+      }
       // The world may have moved while the signature was verified (another submission, a new
       // link, a withdrawal): judge the request again against the state as it is now.
       checkLink(role, request.linkVersion, request.run);
@@ -298,7 +326,12 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       }
       return { status: 'accepted' as const, stage: state.stage, report: result.report };
     },
-    { validator: (request) => validateSignature(request, checkLink) },
+    {
+      validator: (request) => {
+        validateSignature(request, checkLink);
+        if (verifying.has(request.role)) throw refusal('SIGNATURE_IN_PROGRESS');
+      },
+    },
   );
 
   wf.setHandler(
@@ -325,6 +358,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     {
       validator: (request: DeclineInput) => {
         if (!ROLES.includes(request?.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        requireRun(request.run);
         requireText(request.reason, 'el motivo');
         checkLink(request.role, request.linkVersion, request.run);
       },
@@ -334,11 +368,17 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   wf.setHandler(
     recordInstallationUpdate,
     async (request) => {
-      const minutes = await work.storeEvidence({
-        contentBase64: request.minutes.contentBase64,
-        fileName: request.minutes.fileName,
-        mediaType: 'application/pdf',
-      });
+      // Version 2: the minutes arrive by reference to the evidence store, which must hold them.
+      // Version 1 sent them inline (its validator no longer accepts that form; only replays of
+      // version-1 histories reach this branch, and they must schedule what they scheduled then).
+      const minutes =
+        'contentBase64' in request.minutes
+          ? await work.storeEvidence({
+              contentBase64: request.minutes.contentBase64,
+              fileName: request.minutes.fileName,
+              mediaType: 'application/pdf',
+            })
+          : await confirmStored(request.minutes);
       if (state.stage !== Stage.AwaitingSecretariatInstallation) throw refusal('WRONG_STAGE');
       const actor = request.actor ?? 'coordinator';
       state.installation = {
@@ -372,6 +412,18 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     },
     { validator: (request) => validateInstallation(request, state.stage, now()) },
   );
+
+  /** The stored file a reference names, or a refusal when the store does not hold it. */
+  const confirmStored = async (reference: FileReference): Promise<DocumentRecord> => {
+    try {
+      return await work.checkEvidence(reference);
+    } catch (error) {
+      const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === 'EVIDENCE_MISSING')
+        throw refusal('EVIDENCE_MISSING', `${reference.fileName} (SHA-256 ${reference.sha256})`);
+      throw error;
+    }
+  };
 
   wf.setHandler(
     withdrawUpdate,
@@ -680,6 +732,7 @@ function validateSignature(
   checkLink: (role: Role, version: number, run: string | undefined) => void,
 ): void {
   if (!request || !ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+  requireRun(request.run);
   checkLink(request.role, request.linkVersion, request.run);
   if (request.format !== undefined && request.format !== 'cms' && request.format !== 'pkcs1-sha256') {
     throw refusal('MALFORMED_INPUT', 'formato desconocido');
@@ -689,6 +742,15 @@ function validateSignature(
   if (request.format === 'pkcs1-sha256' && request.certificate === undefined) {
     throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 necesita el certificado');
   }
+}
+
+/**
+ * A signer's update names the run its link was issued by (version 2). Version-1 updates did not;
+ * handlers tolerate that for their replays, validators refuse it for new requests.
+ */
+function requireRun(run: unknown): void {
+  if (typeof run !== 'string' || run.length === 0 || run.length > 100)
+    throw refusal('MALFORMED_INPUT', 'falta la ejecución del proceso a la que pertenece el enlace');
 }
 
 function validateCoordinatorAction(request: CoordinatorAction, stage: Stage): void {
@@ -722,6 +784,18 @@ function validateInstallation(request: RecordInstallationInput, stage: Stage, no
       );
     }
   }
-  requireText(request.minutes?.fileName, 'el nombre del acta', 255);
-  checkBase64(request.minutes?.contentBase64, 'el acta', MAX_MINUTES_BYTES);
+  const minutes = request.minutes as Partial<FileReference> & { contentBase64?: unknown };
+  if (minutes?.contentBase64 !== undefined)
+    throw refusal(
+      'MALFORMED_INPUT',
+      'el acta se envía por referencia al almacén de evidencias, no dentro del mensaje',
+    );
+  requireText(minutes?.fileName, 'el nombre del acta', 255);
+  if (typeof minutes.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(minutes.sha256))
+    throw refusal('MALFORMED_INPUT', 'la huella SHA-256 del acta no es válida');
+  if (minutes.mediaType !== 'application/pdf') throw refusal('MALFORMED_INPUT', 'el acta debe ser un PDF');
+  if (typeof minutes.size !== 'number' || !Number.isInteger(minutes.size) || minutes.size < 1)
+    throw refusal('MALFORMED_INPUT', 'el tamaño del acta no es válido');
+  if (minutes.size > MAX_MINUTES_BYTES)
+    throw refusal('PAYLOAD_TOO_LARGE', `el acta excede ${MAX_MINUTES_BYTES / 1024 / 1024} MiB`);
 }

@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ConfigError, portalConfig, redactUrl, workerConfig } from '../../src/config';
+import { signingFixtures } from '../support/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 const SECRET = 'k9-Zz-very-secret-password';
@@ -33,30 +37,53 @@ const LINK_SECRET = 'x'.repeat(64);
 describe('production defaults fail closed', function () {
   this.timeout(60_000);
 
+  const emptyDir = mkdtempSync(join(tmpdir(), 'sin-certificados-'));
+  const anchor = signingFixtures().root.certPath;
+  const complete = {
+    LINK_SECRET,
+    PORTAL_BASE_URL: 'https://firma.example.mx',
+    TRUST_ANCHORS: anchor,
+    PAYLOAD_KEYS: JSON.stringify({ k: randomBytes(32).toString('base64') }),
+    // Nothing listens here: a part that passed its checks would fail to connect, not to configure.
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  };
   for (const entry of ['worker/main.js', 'portal/main.js']) {
-    it(`${entry} refuses to start without TRUST_ANCHORS, then without PORTAL_BASE_URL, naming the variable`, async function () {
-      const noAnchors = await runPart(entry, { LINK_SECRET, PORTAL_BASE_URL: 'https://firma.example.mx' });
-      assert.equal(noAnchors.status, 2, noAnchors.stderr);
-      assert.match(noAnchors.stderr, /^configuration error: TRUST_ANCHORS must be set/m);
-      const noBaseUrl = await runPart(entry, { LINK_SECRET, TRUST_ANCHORS: __filename });
-      assert.equal(noBaseUrl.status, 2, noBaseUrl.stderr);
-      assert.match(noBaseUrl.stderr, /^configuration error: PORTAL_BASE_URL must be set/m);
+    it(`${entry} refuses to start without trust anchors, PORTAL_BASE_URL or PAYLOAD_KEYS, naming the variable`, async function () {
+      for (const [change, message] of [
+        [{ TRUST_ANCHORS: '' }, /^configuration error: TRUST_ANCHORS must be set/m],
+        [{ TRUST_ANCHORS: ',' }, /^configuration error: TRUST_ANCHORS must be set/m],
+        [{ TRUST_ANCHORS: emptyDir }, /^configuration error: TRUST_ANCHORS \(.*\) names no certificate/m],
+        [{ PORTAL_BASE_URL: '' }, /^configuration error: PORTAL_BASE_URL must be set/m],
+        [{ PAYLOAD_KEYS: '' }, /^configuration error: PAYLOAD_KEYS must be set/m],
+      ] as const) {
+        const run = await runPart(entry, { ...complete, ...change });
+        assert.equal(run.status, 2, `${JSON.stringify(change)}: ${run.stderr}`);
+        assert.match(run.stderr, message);
+      }
     });
   }
 
   it('never echoes a password or a secret in a configuration error', async function () {
-    const smtp = await runPart('worker/main.js', {
-      LINK_SECRET,
-      PORTAL_BASE_URL: 'https://firma.example.mx',
-      TRUST_ANCHORS: __filename,
-      SMTP_URL: `smtpx://notificaciones:${SECRET}@relay.example.mx:587`,
-    });
-    assert.equal(smtp.status, 2);
-    assert.match(smtp.stderr, /SMTP_URL must be/);
-    assert.ok(!smtp.stderr.includes(SECRET), smtp.stderr);
-    const shortSecret = await runPart('portal/main.js', { LINK_SECRET: SECRET.slice(0, 10) });
+    for (const smtpUrl of [
+      `smtpx://notificaciones:${SECRET}@relay.example.mx:587`,
+      `notificaciones:${SECRET}@relay.example.mx:587`,
+      `smtp:notificaciones:${SECRET}@relay:587`,
+    ]) {
+      const smtp = await runPart('worker/main.js', { ...complete, SMTP_URL: smtpUrl });
+      assert.equal(smtp.status, 2);
+      assert.match(smtp.stderr, /SMTP_URL must be/);
+      assert.ok(!smtp.stderr.includes(SECRET), smtp.stderr);
+    }
+    const shortSecret = await runPart('portal/main.js', { ...complete, LINK_SECRET: SECRET.slice(0, 10) });
     assert.equal(shortSecret.status, 2);
+    assert.match(shortSecret.stderr, /LINK_SECRET must be set/);
     assert.ok(!shortSecret.stderr.includes(SECRET.slice(0, 10)), shortSecret.stderr);
+    for (const value of [
+      `notificaciones:${SECRET}@relay:587`,
+      `smtp:u:${SECRET}@relay`,
+      `https://a:${SECRET}@x.mx/${SECRET}`,
+    ])
+      assert.ok(!redactUrl(value).includes(SECRET), redactUrl(value));
     assert.throws(
       () =>
         workerConfig({
@@ -73,7 +100,8 @@ describe('production defaults fail closed', function () {
   });
 
   it('development (npm start) fills in the portal address and may run without anchors', function () {
-    const config = workerConfig({ LINK_SECRET, PORTAL_PORT: '8181' }, 'development');
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'datos-')), 'nuevo');
+    const config = workerConfig({ LINK_SECRET, PORTAL_PORT: '8181', DATA_DIR: dataDir }, 'development');
     assert.equal(config.portalBaseUrl, 'http://localhost:8181');
     assert.equal(config.trustAnchors, undefined);
   });
@@ -85,7 +113,7 @@ describe('production defaults fail closed', function () {
       '::1',
     ]);
     assert.deepEqual(portalConfig({}).trustProxy, []);
-    for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.mx'])
+    for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.mx', '0.0.0.0/0', '::/0'])
       assert.throws(() => portalConfig({ TRUST_PROXY: bad }), /TRUST_PROXY must list/);
   });
 });

@@ -30,6 +30,7 @@ describe('npm start', function () {
       SMTP_PORT: await freePort(),
       OUTBOX_PORT: await freePort(),
       PORTAL_PORT: await freePort(),
+      CODEC_PORT: await freePort(),
     };
     const inherited = { ...process.env };
     for (const name of [
@@ -39,6 +40,8 @@ describe('npm start', function () {
       'EVIDENCE_DIR',
       'TRUST_ANCHORS',
       'PORTAL_BASE_URL',
+      'PAYLOAD_KEYS',
+      'PAYLOAD_KEY_ID',
     ])
       delete inherited[name];
     env = {
@@ -136,8 +139,11 @@ describe('npm start', function () {
     // Started again, without --demo: the process and its mail are still there.
     const second = await launch([]);
     try {
+      // The CLI finds the payload key npm start keeps in DATA_DIR.
       const status = await runCliAsync(['status', '15037', '--campaign', 'demo', '--json'], {
         TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}`,
+        DATA_DIR: dataDir,
+        PAYLOAD_KEYS: '',
       });
       assert.equal(status.status, 0, status.stderr);
       assert.equal(JSON.parse(status.stdout).stage, 'AwaitingInstituteCountersignature');

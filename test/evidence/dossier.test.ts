@@ -11,7 +11,7 @@ import { recordInstallationUpdate } from '../../src/domain/messages';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { signBoth, testInput } from '../support/process-helpers';
+import { signBoth, storedFile, testInput } from '../support/process-helpers';
 
 describe('the evidence dossier, checked without trusting us', function () {
   this.timeout(180_000);
@@ -35,7 +35,7 @@ describe('the evidence dossier, checked without trusting us', function () {
     await env.processes.update(workflowId, recordInstallationUpdate, {
       date: '2026-11-20',
       members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
-      minutes: { fileName: 'acta.pdf', contentBase64: Buffer.from('%PDF-1.4\nActa\n').toString('base64') },
+      minutes: await storedFile(env, Buffer.from('%PDF-1.4\nActa\n')),
     });
 
     dir = mkdtempSync(join(tmpdir(), 'expediente-'));
@@ -90,20 +90,32 @@ describe('the evidence dossier, checked without trusting us', function () {
 
   it('judges the certificates at the signing time (-attime), so the commands still pass after they expire', async function () {
     const state = await env.processes.status(workflowId);
-    const receivedAt = Math.floor(Date.parse(state.signatures.municipal!.receivedAt) / 1000);
-    const cms = commands.find((c) => c.startsWith('openssl cms -verify'))!;
-    assert.ok(cms.includes(`-attime ${receivedAt}`), cms);
+    const epoch = (role: 'municipal' | 'institute') =>
+      Math.floor(Date.parse(state.signatures[role]!.receivedAt) / 1000);
+    const leeme = readFileSync(join(dir, 'LEEME.txt'), 'utf8');
+    // Each signature's commands, at that signature's own time.
+    const cms = commands.find((c) => c.startsWith('openssl cms -verify') && c.includes('firma-municipal'))!;
+    const chain = commands.find(
+      (c) => c.startsWith('openssl verify') && c.includes('certificado-institucional'),
+    )!;
+    assert.ok(cms.includes(`-attime ${epoch('municipal')} `), cms);
+    assert.ok(chain.includes(`-attime ${epoch('institute')} `), chain);
     assert.match(
-      readFileSync(join(dir, 'LEEME.txt'), 'utf8'),
-      new RegExp(`firma-municipal: ${receivedAt} = `),
+      leeme,
+      new RegExp(`firma-municipal: ${epoch('municipal')} = ${state.signatures.municipal!.receivedAt}`),
     );
-    // Years later, with the president's certificate expired: the same command, judged at another
-    // time, shows what -attime guards against.
-    const afterExpiry = Math.floor(f.president.notAfter.getTime() / 1000) + 86_400;
-    assert.notEqual(run(cms.replace(/-attime \d+/, `-attime ${afterExpiry}`), dir), 0);
-    for (const command of commands.filter((c) => c.includes('-attime'))) {
-      const at = Number(/-attime (\d+)/.exec(command)![1]);
-      assert.ok(Math.abs(at - receivedAt) < 3600, `${command} judges at a signing time`);
+    assert.match(
+      leeme,
+      new RegExp(`firma-institucional: ${epoch('institute')} = ${state.signatures.institute!.receivedAt}`),
+    );
+    // Years later, with the certificates expired: the same commands, judged then, fail. That is
+    // what -attime guards against.
+    for (const [command, party] of [
+      [cms, f.president],
+      [chain, f.commissioner],
+    ] as const) {
+      const afterExpiry = Math.floor(party.notAfter.getTime() / 1000) + 86_400;
+      assert.notEqual(run(command.replace(/-attime \d+/, `-attime ${afterExpiry}`), dir), 0, command);
     }
   });
 

@@ -207,6 +207,7 @@ describe('the signer portal over HTTP', function () {
       env.processes.update({ workflowId, run: claims.run }, declineUpdate, {
         role: 'municipal',
         linkVersion: 1,
+        run: claims.run,
         reason: 'no',
       }),
       (error: ProcessError) => error.code === 'LINK_SUPERSEDED',

@@ -4,7 +4,7 @@
  * clients that the proxy names, while nobody else can choose their address by sending the header.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -44,8 +44,9 @@ describe('the portal for operators', function () {
   it('/readyz is 200 when Temporal and the evidence store answer, 503 naming what does not', async function () {
     const up = await portalWith({});
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const missingDir = mkdtempSync(join(tmpdir(), 'evidencia-'));
-    rmSync(missingDir, { recursive: true });
+    // A store that cannot even be created (below a file).
+    const missingDir = join(mkdtempSync(join(tmpdir(), 'evidencia-')), 'archivo', 'evidencia');
+    writeFileSync(join(missingDir, '..', '..', 'archivo'), 'no es una carpeta');
     const down = await portalWith({
       processes: new ProcessClient(deadTemporal, env.taskQueue),
       evidence: new EvidenceStore(missingDir),

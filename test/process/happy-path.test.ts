@@ -7,6 +7,7 @@ import {
   documentOf,
   replayAndRecord,
   signingLink,
+  storedFile,
   testInput,
   waitForState,
 } from '../support/process-helpers';
@@ -57,6 +58,7 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
     const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'municipal',
       linkVersion: request.claims.version,
+      run: request.claims.run,
       signature: cms.toString('base64'),
     });
     assert.equal(signed.status, 'accepted');
@@ -71,6 +73,7 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
     const countersigned = await env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'institute',
       linkVersion: counter.claims.version,
+      run: counter.claims.run,
       format: 'pkcs1-sha256',
       signature: pkcs1.toString('base64'),
       certificate: f.commissioner.certDer.toString('base64'),
@@ -100,7 +103,7 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
         { name: 'Ana Sociedad', sector: 'sociedad-civil', position: 'Integrante' },
         { name: 'José Martínez', sector: 'organo-garante', position: 'Comisionado' },
       ],
-      minutes: { fileName: 'acta.pdf', contentBase64: minutes.toString('base64') },
+      minutes: await storedFile(env, minutes),
       actor: 'coordinacion@example.mx',
     });
     assert.equal(completed.stage, 'Completed');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
+import { dataConverter } from '../../src/codec/data-converter';
 import { startDevServer } from '../../src/dev/temporal';
 import { submitSignatureUpdate } from '../../src/domain/messages';
 import { ProcessClient } from '../../src/process-client';
@@ -59,7 +60,7 @@ describe('hosting the process', function () {
       connection,
       taskQueue,
       workflowsPath: require.resolve('../host/workflows'),
-      plugins: [manifiestaPlugin(deps())],
+      plugins: [manifiestaPlugin(deps(), { keyring: env.keyring })],
     });
     await worker.runUntil(async () => {
       const greeting = await env.client.workflow.execute('hostGreeting', {
@@ -93,11 +94,14 @@ describe('hosting the process', function () {
       connection: nativeConnection,
       taskQueue,
       workflowsPath,
-      plugins: [manifiestaPlugin(deps())],
+      plugins: [manifiestaPlugin(deps(), { keyring: env.keyring })],
     });
     try {
       await worker.runUntil(async () => {
-        const processes = new ProcessClient(new Client({ connection }), taskQueue);
+        const processes = new ProcessClient(
+          new Client({ connection, dataConverter: dataConverter(env.keyring) }),
+          taskQueue,
+        );
         const input = testInput({
           policy: {
             municipalSignature: {
@@ -132,6 +136,7 @@ describe('hosting the process', function () {
         const signed = await processes.update(workflowId, submitSignatureUpdate, {
           role: 'municipal',
           linkVersion: link.version,
+          run: state.runId,
           signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
         });
         assert.equal(signed.stage, 'AwaitingInstituteCountersignature');

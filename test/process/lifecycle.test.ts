@@ -84,6 +84,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     const result = await env.processes.update(workflowId, declineUpdate, {
       role: 'municipal',
       linkVersion: claims.version,
+      run: claims.run,
       reason: 'El Cabildo no aprobó la adhesión.',
     });
     assert.equal(result.stage, 'Declined');
@@ -113,6 +114,7 @@ describe('the adhesion process over time and under coordinator actions', functio
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: claims.version,
+        run: claims.run,
         signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
       }),
       (error: ProcessError) => error.code === 'WRONG_STAGE',
@@ -176,6 +178,7 @@ describe('the adhesion process over time and under coordinator actions', functio
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: first.claims.version,
+        run: first.claims.run,
         signature,
       }),
       (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
@@ -183,6 +186,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'municipal',
       linkVersion: second.claims.version,
+      run: second.claims.run,
       signature,
     });
     assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
@@ -209,6 +213,7 @@ describe('the adhesion process over time and under coordinator actions', functio
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: old.claims.version,
+        run: old.claims.run,
         signature: byOld,
       }),
       (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
@@ -218,6 +223,7 @@ describe('the adhesion process over time and under coordinator actions', functio
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: fresh.claims.version,
+        run: fresh.claims.run,
         signature: byOld,
       }),
       (error: ProcessError) =>
@@ -227,6 +233,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'municipal',
       linkVersion: fresh.claims.version,
+      run: fresh.claims.run,
       signature: byNew,
     });
     assert.equal(signed.report.signer?.rfc, f.signer4096.identity.rfc);

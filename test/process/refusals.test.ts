@@ -10,6 +10,7 @@ import {
   replaceSignerUpdate,
   submitSignatureUpdate,
   withdrawUpdate,
+  type SubmitSignatureInput,
 } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
 import { type ProcessError } from '../../src/process-client';
@@ -27,13 +28,14 @@ describe('refused updates leave the process unchanged', function () {
   let workflowId: string;
   let letter: Buffer;
   let linkVersion: number;
+  let run: string;
   const f = signingFixtures();
 
   before(async function () {
     env = await processEnv();
     const input = testInput();
     ({ workflowId } = await env.processes.start(input));
-    linkVersion = (await signingLink(env, input.president.email)).claims.version;
+    ({ version: linkVersion, run } = (await signingLink(env, input.president.email)).claims);
     // Let the outbox settle: the email-sent audit entry lands after the mail.
     const state = await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
     letter = await documentOf(env, state);
@@ -54,6 +56,7 @@ describe('refused updates leave the process unchanged', function () {
     env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'municipal',
       linkVersion,
+      run,
       signature: signature.toString('base64'),
       ...extra,
     });
@@ -64,6 +67,7 @@ describe('refused updates leave the process unchanged', function () {
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'institute',
         linkVersion: 1,
+        run,
         signature: counter.toString('base64'),
       }),
     );
@@ -76,15 +80,24 @@ describe('refused updates leave the process unchanged', function () {
       env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion,
+        run,
         signature: 'no es base64!',
       }),
+    );
+    // A signer's update without the run of its link (version 1's form) is refused for new requests.
+    await refusedByValidator('MALFORMED_INPUT', () =>
+      env.processes.update(workflowId, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion,
+        signature: cms.toString('base64'),
+      } as unknown as SubmitSignatureInput),
     );
     await refusedByValidator('MALFORMED_INPUT', () =>
       sign(opensslPkcs1(letter, f.president), { format: 'pkcs1-sha256' }),
     );
     await refusedByValidator('PAYLOAD_TOO_LARGE', () => sign(Buffer.alloc(1_100_000, 1)));
     await refusedByValidator('MALFORMED_INPUT', () =>
-      env.processes.update(workflowId, declineUpdate, { role: 'municipal', linkVersion, reason: '   ' }),
+      env.processes.update(workflowId, declineUpdate, { role: 'municipal', linkVersion, run, reason: '   ' }),
     );
   });
 
@@ -106,7 +119,7 @@ describe('refused updates leave the process unchanged', function () {
       env.processes.update(workflowId, recordInstallationUpdate, {
         date: '2026-01-01',
         members: [{ name: 'A', sector: 'gobierno', position: 'B' }],
-        minutes: { fileName: 'a.pdf', contentBase64: 'JVBERg==' },
+        minutes: { sha256: '0'.repeat(64), fileName: 'a.pdf', mediaType: 'application/pdf', size: 5 },
       }),
     );
   });
@@ -152,6 +165,7 @@ describe('refused updates leave the process unchanged', function () {
         env.processes.update(id, submitSignatureUpdate, {
           role: 'municipal',
           linkVersion: claims.version,
+          run: claims.run,
           signature: opensslCms(document, party, { carry: [f.intermediate] }).toString('base64'),
         });
       if (!acceptAnySigner) {
@@ -173,6 +187,32 @@ describe('refused updates leave the process unchanged', function () {
         assert.match(identity.detail, /the coordinator accepted any signer/);
       }
     }
+  });
+
+  it('two signatures sent at once: one is verified and accepted, the other refused without a verification of its own', async function () {
+    const input = testInput();
+    const { workflowId: id } = await env.processes.start(input);
+    const { claims } = await signingLink(env, input.president.email);
+    const document = await documentOf(env, await waitForState(env, id, (s) => s.document !== null));
+    const submit = () =>
+      env.processes.update(id, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion: claims.version,
+        run: claims.run,
+        signature: opensslCms(document, f.president, { carry: [f.intermediate] }).toString('base64'),
+      });
+    const outcomes = await Promise.allSettled([submit(), submit(), submit()]);
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, 'one accepted');
+    for (const o of outcomes.filter((o) => o.status === 'rejected'))
+      assert.ok(
+        ['SIGNATURE_IN_PROGRESS', 'ALREADY_SIGNED'].includes((o.reason as ProcessError).code),
+        (o.reason as ProcessError).message,
+      );
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    const verifications = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifySignature',
+    );
+    assert.equal(verifications.length, 1, 'one verification for three submissions');
   });
 
   it('after completion of the step: ALREADY_SIGNED; after the process ends: WRONG_STAGE', async function () {

@@ -15,6 +15,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/plugin';
 import { WORKFLOW_CODE_VERSION } from '../../src/workflows/adhesion-process';
+import { dataConverter } from '../../src/codec/data-converter';
+import { EncryptionCodec } from '../../src/codec/encryption-codec';
+import { parseKeyring } from '../../src/codec/keyring';
+import { TEST_KEYRING_FILE } from '../support/process-env';
 import { HISTORIES_DIR } from '../support/process-helpers';
 
 interface JsonPayload {
@@ -28,12 +32,27 @@ interface JsonEvent {
   };
 }
 
-/** The process state a history ends with (its workflow result), as JSON. */
-function finalState(json: { events: JsonEvent[] }): { codeVersion?: number } {
+/**
+ * Histories are recorded with the tests' fixed keyring (test/support/payload-keys.json), so their
+ * payloads are encrypted; those recorded before encryption are plain, and the codec passes plain
+ * payloads through: both replay with the same data converter.
+ */
+const keyring = parseKeyring(TEST_KEYRING_FILE);
+
+/** The process state a history ends with (its workflow result), decrypted. */
+async function finalState(json: { events: JsonEvent[] }): Promise<{ codeVersion?: number }> {
   const completed = json.events.find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
   const payload = completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
   assert.ok(payload?.data, 'the history ends with the process completing, with its state');
-  return JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as { codeVersion?: number };
+  const [plain] = await new EncryptionCodec(keyring).decode([
+    {
+      metadata: Object.fromEntries(
+        Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+      ),
+      data: Buffer.from(payload.data, 'base64'),
+    },
+  ]);
+  return JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as { codeVersion?: number };
 }
 
 describe('replay of recorded histories', function () {
@@ -57,10 +76,18 @@ describe('replay of recorded histories', function () {
       const json = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as { events: JsonEvent[] };
       const named = versionOf(file);
       assert.ok(named <= WORKFLOW_CODE_VERSION, `${file} names a version newer than the code`);
-      assert.equal(finalState(json).codeVersion, named, `${file} was recorded by another code version`);
+      assert.equal(
+        (await finalState(json)).codeVersion,
+        named,
+        `${file} was recorded by another code version`,
+      );
       const history = historyFromJSON(json);
       assert.ok((history.events?.length ?? 0) > 10);
-      await Worker.runReplayHistory({ workflowsPath }, history, file.replace(/\.json$/, ''));
+      await Worker.runReplayHistory(
+        { workflowsPath, dataConverter: dataConverter(keyring) },
+        history,
+        file.replace(/\.json$/, ''),
+      );
     });
   }
 });

@@ -103,14 +103,14 @@ describe('the process survives failing parts', function () {
       const { claims } = await signingLink(env, input.president.email);
       const before = await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
 
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
       // The reminder falls due while no worker runs: its timer fires on the server alone.
       const timersFired = async () =>
         ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
           (e) => e.timerFiredEventAttributes,
         ).length;
       const firedBefore = await timersFired();
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
       await until('the reminder timer to fire with no worker', async () =>
         (await timersFired()) > firedBefore ? true : undefined,
       );
@@ -128,6 +128,7 @@ describe('the process survives failing parts', function () {
       const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
         role: 'municipal',
         linkVersion: claims.version,
+        run: claims.run,
         signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
       });
       assert.equal(signed.stage, 'AwaitingInstituteCountersignature');

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ProcessClient } from '../../src/process-client';
 import { buildPortal } from '../../src/portal/server';
+import type { Verifier } from '../../src/signatures';
 import { testVerifier } from './fixtures';
 import type { ProcessEnv } from './process-env';
 
@@ -16,6 +17,7 @@ export interface TestPortal {
 export async function startPortal(
   env: ProcessEnv,
   rateLimit?: { reads: number; writes: number },
+  verifier: Verifier = testVerifier(),
 ): Promise<TestPortal> {
   let logs = '';
   const stream = new PassThrough();
@@ -26,7 +28,7 @@ export async function startPortal(
     processes: new ProcessClient(env.client, env.taskQueue),
     links: env.links,
     evidence: env.evidence,
-    verifier: testVerifier(),
+    verifier,
     get baseUrl() {
       return url;
     },

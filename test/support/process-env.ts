@@ -4,12 +4,15 @@
  * process through the plugin, trusting the test PKI's root.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
+import { dataConverter } from '../../src/codec/data-converter';
+import { parseKeyring, type Keyring } from '../../src/codec/keyring';
+import { buildCodecServer } from '../../src/codec/server';
 import { EvidenceStore } from '../../src/activities/evidence-store';
 import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
 import { Outbox } from '../../src/dev/outbox';
@@ -29,12 +32,22 @@ export interface ProcessEnv {
   readonly taskQueue: string;
   readonly evidenceDir: string;
   readonly temporalBinary: string;
+  /** The payload keyring of the run (test/support/payload-keys.json). */
+  readonly keyring: Keyring;
+  /** The codec server the Web UI decodes with. */
+  readonly codecUrl: string;
   /** Environment for a separate worker or CLI process pointing at the same parts. */
   readonly childEnv: NodeJS.ProcessEnv;
   /** Stops the in-process worker (to test a worker in another process); resolves when it is down. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
 }
+
+/**
+ * The tests' payload keyring: a fixed, test-only key, so that the histories they record (and
+ * commit) can be replayed by later runs. Never used outside tests.
+ */
+export const TEST_KEYRING_FILE = join(__dirname, 'payload-keys.json');
 
 let started: Promise<ProcessEnv> | undefined;
 let teardown: (() => Promise<void>) | undefined;
@@ -47,8 +60,19 @@ export function processEnv(): Promise<ProcessEnv> {
 async function start(): Promise<ProcessEnv> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const temporalBinary = await resolveTemporalBinary((line) => console.log(`      [temporal] ${line}`));
-  // With its Web UI, which the staff tests browse.
-  const server = await startDevServer({ binary: temporalBinary, uiPort: await freePort() });
+  // Payloads encrypted as in production, with the test run's fixed keyring (so that recorded
+  // histories stay replayable), and a codec server for the Web UI and `temporal --codec-endpoint`.
+  const keyring = parseKeyring(TEST_KEYRING_FILE);
+  const uiPort = await freePort();
+  const codecServer = await buildCodecServer({
+    keyring,
+    allowedOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+  });
+  await codecServer.listen({ port: 0, host: '127.0.0.1' });
+  const codecAddress = codecServer.server.address();
+  const codecUrl = `http://127.0.0.1:${typeof codecAddress === 'object' && codecAddress ? codecAddress.port : 0}`;
+  // With its Web UI, which the staff tests browse, decoding through the codec server.
+  const server = await startDevServer({ binary: temporalBinary, uiPort, uiCodecEndpoint: codecUrl });
   const outbox = new Outbox();
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
@@ -59,7 +83,11 @@ async function start(): Promise<ProcessEnv> {
   const taskQueue = `manifiesta-test-${randomBytes(4).toString('hex')}`;
   const fixtures = signingFixtures();
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  const client = new Client({
+    connection,
+    namespace: server.namespace,
+    dataConverter: dataConverter(keyring),
+  });
   const deps = {
     processes: new ProcessClient(client, taskQueue),
     evidence,
@@ -79,7 +107,7 @@ async function start(): Promise<ProcessEnv> {
       namespace: server.namespace,
       taskQueue,
       workflowsPath,
-      plugins: [manifiestaPlugin(deps)],
+      plugins: [manifiestaPlugin(deps, { keyring })],
     });
     running = worker.run();
   };
@@ -98,6 +126,7 @@ async function start(): Promise<ProcessEnv> {
     await connection.close();
     await outbox.stop();
     await server.stop();
+    await codecServer.close();
   };
 
   return {
@@ -111,7 +140,10 @@ async function start(): Promise<ProcessEnv> {
     taskQueue,
     evidenceDir,
     temporalBinary,
+    keyring,
+    codecUrl,
     childEnv: {
+      PAYLOAD_KEYS: readFileSync(TEST_KEYRING_FILE, 'utf8'),
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,

@@ -6,13 +6,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { dataConverter } from '../../src/codec/data-converter';
 import { workflowsPath } from '../../src/worker/plugin';
 import { WORKFLOW_CODE_VERSION } from '../../src/workflows/adhesion-process';
 import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
 import type { ProcessEnv } from './process-env';
-import { submitSignatureUpdate } from '../../src/domain/messages';
+import { submitSignatureUpdate, type FileReference } from '../../src/domain/messages';
 import { signingFixtures } from './fixtures';
 import { opensslCms, opensslPkcs1 } from './sign';
 
@@ -55,6 +56,7 @@ export async function signingLink(
   email: string,
   minVersion = 1,
   run?: string,
+  timeoutMs = 30_000,
 ): Promise<{ token: string; claims: LinkClaims; message: OutboxMessage }> {
   const message = await env.outbox.waitFor(
     (m) =>
@@ -62,7 +64,7 @@ export async function signingLink(
       /\/firmar\//.test(m.mail.text ?? '') &&
       (readClaims(env, m)?.version ?? 0) >= minVersion &&
       (run === undefined || readClaims(env, m)?.run === run),
-    30_000,
+    timeoutMs,
     `a signing link v${minVersion}+ to ${email}${run ? ` from run ${run}` : ''}`,
   );
   const token = linkIn(message);
@@ -140,7 +142,11 @@ export async function replayAndRecord(env: ProcessEnv, workflowId: string, scena
     ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
-  await Worker.runReplayHistory({ workflowsPath }, historyFromJSON(JSON.parse(json)), workflowId);
+  await Worker.runReplayHistory(
+    { workflowsPath, dataConverter: dataConverter(env.keyring) },
+    historyFromJSON(JSON.parse(json)),
+    workflowId,
+  );
   if (process.env.MANIFIESTA_RECORD_HISTORIES === '1') {
     const file = join(HISTORIES_DIR, `adhesion-process-v${WORKFLOW_CODE_VERSION}-${scenario}.json`);
     if (existsSync(file)) {
@@ -169,15 +175,27 @@ export async function signBoth(
   await env.processes.update(workflowId, submitSignatureUpdate, {
     role: 'municipal',
     linkVersion: municipal.claims.version,
+    run: municipal.claims.run,
     signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
   });
   const institute = await signingLink(env, emails.institute);
   await env.processes.update(workflowId, submitSignatureUpdate, {
     role: 'institute',
     linkVersion: institute.claims.version,
+    run: institute.claims.run,
     format: 'pkcs1-sha256',
     signature: opensslPkcs1(letter, f.commissioner).toString('base64'),
     certificate: f.commissioner.certDer.toString('base64'),
   });
   return letter;
+}
+
+/** A file put into the run's evidence store, as the CLI does before it records an installation. */
+export async function storedFile(
+  env: ProcessEnv,
+  bytes: Buffer,
+  fileName = 'acta.pdf',
+  mediaType = 'application/pdf',
+): Promise<FileReference> {
+  return { sha256: await env.evidence.put(bytes), fileName, mediaType, size: bytes.length };
 }

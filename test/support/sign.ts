@@ -64,12 +64,22 @@ export function opensslPkcs1(
   return execFileSync('openssl', ['dgst', `-${md}`, '-sign', signer.keyPath, writeDocument(document)]);
 }
 
-/** node-forge's PKCS #7 signer (detached, with signed attributes), as a browser would run it. */
-export function forgeCms(document: Uint8Array, signer: Party, carry: readonly Party[] = []): Buffer {
+/** A key and certificate node-forge can sign with: a test party, or hand-made certificates. */
+export type ForgeSigner = Pick<Party, 'forgeKey' | 'forgeCert'>;
+
+/**
+ * node-forge's PKCS #7 signer (detached, with signed attributes), as a browser would run it.
+ * `carry` adds certificates to the SignedData (a chain, or whatever a hostile signer chooses).
+ */
+export function forgeCms(
+  document: Uint8Array,
+  signer: ForgeSigner,
+  carry: readonly (ForgeSigner | forge.pki.Certificate)[] = [],
+): Buffer {
   const p7 = forge.pkcs7.createSignedData();
   p7.content = forge.util.createBuffer(Buffer.from(document).toString('binary'));
   p7.addCertificate(signer.forgeCert);
-  for (const party of carry) p7.addCertificate(party.forgeCert);
+  for (const item of carry) p7.addCertificate('forgeCert' in item ? item.forgeCert : item);
   p7.addSigner({
     key: signer.forgeKey,
     certificate: signer.forgeCert,

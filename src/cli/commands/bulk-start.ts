@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { type Command } from 'commander';
-import { parseCampaignCsv } from '../../campaigns/csv';
+import { identifiedByName, parseCampaignCsv } from '../../campaigns/csv';
 import { pool } from '../../pool';
 import { ProcessError } from '../../process-client';
 import { RefusedError, UsageError } from '../errors';
@@ -20,6 +20,7 @@ interface BulkStartOptions {
   commissionerEmail?: string;
   commissionerRfc?: string;
   commissionerCurp?: string;
+  commissionerAnySigner?: boolean;
   coordinatorName?: string;
   coordinatorEmail?: string;
   letterDate?: string;
@@ -38,6 +39,10 @@ export function registerBulkStart(program: Command): void {
     .option('--commissioner-email <correo>', 'su correo (columna comisionado_email)')
     .option('--commissioner-rfc <rfc>', 'su RFC (columna comisionado_rfc)')
     .option('--commissioner-curp <curp>', 'su CURP (columna comisionado_curp)')
+    .option(
+      '--commissioner-any-signer',
+      'sin RFC ni CURP, acepta la e.firma de cualquier persona (columna comisionado_cualquier_firmante)',
+    )
     .option('--coordinator-name <nombre>', 'quién recibe las escalaciones')
     .option('--coordinator-email <correo>', 'correo para las escalaciones')
     .option('--letter-date <AAAA-MM-DD>', 'fecha de las cartas')
@@ -64,6 +69,7 @@ export function registerBulkStart(program: Command): void {
           email: options.commissionerEmail,
           rfc: options.commissionerRfc ?? null,
           curp: options.commissionerCurp ?? null,
+          ...(options.commissionerAnySigner ? { acceptAnySigner: true } : {}),
         },
         coordinator: defaultCoordinator(options),
         letterDate: options.letterDate,
@@ -78,6 +84,15 @@ export function registerBulkStart(program: Command): void {
         );
       }
 
+      // Without RFC or CURP the certificate's name must match exactly (accents and case aside): a
+      // "Lic." or a missing surname would be refused at signing time, after the mail went out.
+      for (const input of inputs) {
+        const roles = identifiedByName(input);
+        if (roles.length > 0)
+          process.stderr.write(
+            `${file}:${input.line}: aviso: sin RFC ni CURP (${roles.join(', ')}); se exigirá que el certificado lleve exactamente el nombre indicado\n`,
+          );
+      }
       await withProcesses(async ({ processes }) => {
         const started: string[] = [];
         const running: string[] = [];

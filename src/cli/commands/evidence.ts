@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command } from 'commander';
 import { EvidenceStore } from '../../activities/evidence-store';
-import { dataDir } from '../../config';
+import { evidenceDir } from '../../config';
 import { buildDossier, verificationCommands } from '../../evidence/dossier';
 import { resolveWorkflowId } from '../../process-client';
 import { ERROR_CODES } from '../../domain/errors';
@@ -19,7 +19,7 @@ export function registerEvidence(program: Command): void {
     .requiredOption('--out <carpeta>', 'carpeta de destino')
     .option('--campaign <campaña>', 'campaña, cuando <id> es una clave INEGI', 'cga')
     .action(async (id: string, options: { out: string; campaign: string }) => {
-      const evidence = new EvidenceStore(process.env.EVIDENCE_DIR || join(dataDir(), 'evidence'));
+      const evidence = new EvidenceStore(evidenceDir(process.env));
       await withProcesses(async ({ processes }) => {
         const state = await processes.status(resolveWorkflowId(id, options.campaign));
         let files;

@@ -1,15 +1,19 @@
 /** `manifiesta record-installation`: the installed secretariat and its minutes; completes the process. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command } from 'commander';
+import { EvidenceStore } from '../../activities/evidence-store';
+import { evidenceDir } from '../../config';
+import { ERROR_CODES } from '../../domain/errors';
 import {
   MAX_MINUTES_BYTES,
   recordInstallationUpdate,
+  type FileReference,
   type InstallationMemberInput,
 } from '../../domain/messages';
 import { SECTORS, type Sector } from '../../domain/process';
 import { resolveWorkflowId } from '../../process-client';
-import { UsageError } from '../errors';
+import { RefusedError, UsageError } from '../errors';
 import { actor, withProcesses } from '../context';
 
 /** "Nombre|Sector|Cargo" */
@@ -45,28 +49,59 @@ export function registerRecordInstallation(program: Command): void {
         id: string,
         options: { date: string; minutes: string; member: InstallationMemberInput[]; campaign: string },
       ) => {
-        let minutes: Buffer;
-        try {
-          minutes = readFileSync(options.minutes);
-        } catch (error) {
-          throw new UsageError(
-            `no se pudo leer el acta ${options.minutes}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-          );
-        }
-        if (minutes.length > MAX_MINUTES_BYTES)
-          throw new UsageError(`el acta excede ${MAX_MINUTES_BYTES} bytes`);
         if (options.member.length === 0)
           throw new UsageError('indique al menos un --member "Nombre|Sector|Cargo"');
+        const minutes = readMinutes(options.minutes);
         await withProcesses(async ({ processes }) => {
           const workflowId = resolveWorkflowId(id, options.campaign);
+          // Claim check: the file goes to the evidence store, the update carries its reference.
+          const reference = await storeFile(minutes, basename(options.minutes), 'application/pdf');
           const result = await processes.update(workflowId, recordInstallationUpdate, {
             date: options.date,
             members: options.member,
-            minutes: { fileName: basename(options.minutes), contentBase64: minutes.toString('base64') },
+            minutes: reference,
             actor: actor(),
           });
           process.stdout.write(`${workflowId}: ${result.stage}\n`);
         });
       },
     );
+}
+
+/** The minutes file, refused before anything is stored when it is too large or not a PDF. */
+function readMinutes(path: string): Buffer {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (error) {
+    throw new UsageError(
+      `no se pudo leer el acta ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  if (size > MAX_MINUTES_BYTES) {
+    throw new RefusedError(
+      'PAYLOAD_TOO_LARGE',
+      `${ERROR_CODES.PAYLOAD_TOO_LARGE.message} El acta pesa ${(size / 1024 / 1024).toFixed(1)} MiB; el máximo es ${MAX_MINUTES_BYTES / 1024 / 1024} MiB.`,
+    );
+  }
+  const bytes = readFileSync(path);
+  if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-')
+    throw new RefusedError(
+      'MALFORMED_INPUT',
+      `${ERROR_CODES.MALFORMED_INPUT.message} El acta debe ser un PDF.`,
+    );
+  return bytes;
+}
+
+/** Puts a file into the evidence store and returns the reference an update carries. */
+async function storeFile(bytes: Buffer, fileName: string, mediaType: string): Promise<FileReference> {
+  const store = new EvidenceStore(evidenceDir(process.env));
+  try {
+    return { sha256: await store.put(bytes), fileName, mediaType, size: bytes.length };
+  } catch (error) {
+    throw new RefusedError(
+      'EVIDENCE_MISSING',
+      `no se pudo guardar el acta en el almacén de evidencias: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
 }

@@ -1,0 +1,81 @@
+/**
+ * The payload keyring (`PAYLOAD_KEYS`, `PAYLOAD_KEY_ID`): key id → 256-bit AES key. One key
+ * encrypts; every key decrypts, so a new key can encrypt from today while payloads written under
+ * older ones (in running processes' histories) still read. Keys are never logged or echoed.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface Keyring {
+  /** The key that encrypts new payloads. */
+  readonly currentKeyId: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+export class KeyringError extends Error {
+  override readonly name = 'KeyringError';
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Reads a keyring from `PAYLOAD_KEYS`'s forms: JSON (`{"2026-11": "<base64 of 32 bytes>"}`) or the
+ * path of a file holding that JSON. `currentKeyId` may be omitted when there is one key.
+ */
+export function parseKeyring(value: string, currentKeyId?: string): Keyring {
+  const text = value.trim().startsWith('{') ? value : readKeyFile(value.trim());
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new KeyringError(
+      'PAYLOAD_KEYS must be JSON {"key id": "base64 of 32 bytes", …} or the path of such a file',
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new KeyringError('PAYLOAD_KEYS must be a JSON object of key id → base64 key');
+  const keys = new Map<string, Buffer>();
+  for (const [id, encoded] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!KEY_ID.test(id))
+      throw new KeyringError(
+        `PAYLOAD_KEYS: key id "${id.slice(0, 64)}" must be 1–64 letters, digits, ".", "_" or "-"`,
+      );
+    const key = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
+    if (key.length !== 32 || typeof encoded !== 'string' || key.toString('base64') !== encoded.trim())
+      throw new KeyringError(
+        `PAYLOAD_KEYS: key "${id}" must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`,
+      );
+    keys.set(id, key);
+  }
+  if (keys.size === 0) throw new KeyringError('PAYLOAD_KEYS holds no key');
+  const current = currentKeyId?.trim() || (keys.size === 1 ? [...keys.keys()][0]! : undefined);
+  if (current === undefined)
+    throw new KeyringError('PAYLOAD_KEY_ID must name the key that encrypts: PAYLOAD_KEYS holds several');
+  if (!keys.has(current)) throw new KeyringError(`PAYLOAD_KEY_ID "${current}" is not in PAYLOAD_KEYS`);
+  return { currentKeyId: current, keys };
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new KeyringError(`PAYLOAD_KEYS: cannot read the key file ${path}`);
+  }
+}
+
+/**
+ * The local keyring `npm start` keeps in DATA_DIR: created once with one random key (file mode
+ * 0600), then reused, as the link secret is.
+ */
+export function localKeyring(file: string, today: Date = new Date()): Keyring {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    const id = `local-${today.toISOString().slice(0, 10)}`;
+    writeFileSync(file, `${JSON.stringify({ [id]: randomBytes(32).toString('base64') }, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+  return parseKeyring(file);
+}
