@@ -1,4 +1,4 @@
-# The manifiesta worker image (docker-compose.yml). Node 20 on Debian, as in development.
+# The manifiesta image (docker-compose.yml runs its worker, portal and codec server). Node 20 on Debian, as in development.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./

@@ -15,7 +15,6 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { EvidenceStore } from '../src/activities/evidence-store';
 import { dataConverter } from '../src/codec/data-converter';
 import { parseKeyring } from '../src/codec/keyring';
 import { Outbox } from '../src/dev/outbox';
@@ -24,6 +23,7 @@ import { recordInstallationUpdate, submitSignatureUpdate } from '../src/domain/m
 import type { ProcessInput } from '../src/domain/process';
 import { pool } from '../src/pool';
 import { ProcessClient } from '../src/process-client';
+import { openStores } from '../src/storage';
 import { TestPki } from '../test/support/pki';
 import { finishUpdate, noopUpdate } from './noop-workflow';
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: dataConverter(keyring) });
   const processes = new ProcessClient(client, taskQueue);
-  const evidence = new EvidenceStore(evidenceDir);
+  const { evidence } = openStores({ kind: 'folder', dir: evidenceDir }, keyring);
   const campaign = `bench${randomBytes(2).toString('hex')}`;
   const inputs: ProcessInput[] = Array.from({ length: total }, (_, i) => {
     const code = `${String(1 + Math.floor(i / 999)).padStart(2, '0')}${String(1 + (i % 999)).padStart(3, '0')}`;

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { KeyringError, localKeyring, parseKeyring, type Keyring } from './codec/keyring';
 import { MIN_SECRET_LENGTH } from './links/tokens';
+import type { StoreLocation } from './storage';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -87,7 +88,12 @@ export interface WorkerConfig {
   readonly linkSecret: string;
   readonly trustAnchors: string | undefined;
   readonly crls: string | undefined;
-  readonly evidenceDir: string;
+  /** `EVIDENCE_DIR` or `EVIDENCE_URL` (with the S3 variables). */
+  readonly store: StoreLocation;
+  /** `WORKER_HEALTH_PORT`: where the worker answers /healthz and /readyz (none when absent). */
+  readonly healthPort?: number;
+  /** `WORKER_HEALTH_HOST` (default 127.0.0.1). */
+  readonly healthHost: string;
   /** `VERIFICATION_THREADS`, `VERIFICATION_TIME_BUDGET_MS`; the pool's defaults when absent. */
   readonly verification: { readonly threads?: number; readonly timeBudgetMs?: number };
 }
@@ -96,9 +102,28 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DATA_DIR || '.data');
 }
 
-/** `EVIDENCE_DIR`, else `$DATA_DIR/evidence`. */
-export function evidenceDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.EVIDENCE_DIR || join(dataDir(env), 'evidence'));
+/**
+ * Where evidence and the mail ledger are kept: `EVIDENCE_URL=s3://bucket/prefix` (an S3-compatible
+ * store: `S3_ENDPOINT` for one that is not AWS, `AWS_REGION`, credentials from the AWS SDK's chain,
+ * e.g. `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`), else the folder `EVIDENCE_DIR` (default
+ * `$DATA_DIR/evidence`).
+ */
+export function storeLocation(env: NodeJS.ProcessEnv = process.env): StoreLocation {
+  const url = env.EVIDENCE_URL?.trim();
+  if (!url) return { kind: 'folder', dir: resolve(env.EVIDENCE_DIR || join(dataDir(env), 'evidence')) };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9/._-]*))?$/.exec(url);
+  if (!match) throw new ConfigError(`EVIDENCE_URL must be s3://bucket/prefix (got "${redactUrl(url)}")`);
+  const endpoint = env.S3_ENDPOINT?.trim() || undefined;
+  if (endpoint !== undefined && redactUrl(endpoint) === '(not shown)')
+    throw new ConfigError("S3_ENDPOINT must be the store's URL, e.g. http://127.0.0.1:7070");
+  return {
+    kind: 's3',
+    bucket: match[1]!,
+    prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, ''),
+    endpoint,
+    region: env.AWS_REGION || 'us-east-1',
+    forcePathStyle: (env.S3_FORCE_PATH_STYLE ?? (endpoint ? 'true' : 'false')) === 'true',
+  };
 }
 
 /**
@@ -171,7 +196,9 @@ export function workerConfig(
     linkSecret,
     trustAnchors,
     crls: env.CRLS || undefined,
-    evidenceDir: evidenceDir(env),
+    store: storeLocation(env),
+    ...(env.WORKER_HEALTH_PORT ? { healthPort: portNumber(env, 'WORKER_HEALTH_PORT') } : {}),
+    healthHost: env.WORKER_HEALTH_HOST || '127.0.0.1',
     verification: verificationConfig(env),
   };
 }
@@ -259,4 +286,11 @@ export function codecConfig(env: NodeJS.ProcessEnv, keys: KeySource): CodecConfi
     allowedOrigins: origins,
     auth,
   };
+}
+
+function portNumber(env: NodeJS.ProcessEnv, name: string): number {
+  const port = Number(env[name]);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new ConfigError(`${name} must be a port number (got "${env[name]}")`);
+  return port;
 }

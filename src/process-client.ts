@@ -4,6 +4,7 @@
  * mapped to one of our error codes in one place.
  */
 import {
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -76,29 +77,43 @@ export function resolveWorkflowId(id: string, campaign = 'cga'): string {
 }
 
 export class ProcessClient {
+  /**
+   * @param callTimeoutMs when set, each call to Temporal gives up after this long with
+   *   TEMPORAL_UNAVAILABLE (the CLI's `--timeout`), rather than waiting for a server that is down.
+   */
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    readonly callTimeoutMs?: number,
   ) {}
+
+  /** Runs one call to Temporal within the call timeout, if any. */
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return this.callTimeoutMs === undefined
+      ? call()
+      : this.client.withDeadline(Date.now() + this.callTimeoutMs, call);
+  }
 
   async start(input: ProcessInput): Promise<{ workflowId: string; runId: string }> {
     const problems = inputProblems(input);
     if (problems.length > 0) throw new ProcessError('MALFORMED_INPUT', problems.join('; '));
     const workflowId = workflowIdFor(input.campaign, input.inegiCode);
     try {
-      const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        staticSummary: `Adhesión de ${input.municipality} (clave INEGI ${input.inegiCode}) a Gobierno Abierto — campaña ${input.campaign}`,
-        staticDetails: `Presidencia municipal: ${input.president.name} <${input.president.email}>\n\nComisionado(a): ${input.commissioner.name} <${input.commissioner.email}>\n\nCoordinación: ${input.coordinator.email}`,
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: SearchAttributes.municipality, value: input.municipality },
-          { key: SearchAttributes.inegiCode, value: input.inegiCode },
-          { key: SearchAttributes.campaign, value: input.campaign },
-          { key: SearchAttributes.stage, value: 'AwaitingMunicipalSignature' },
-        ]),
-      });
+      const handle = await this.bounded(() =>
+        this.client.workflow.start(WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [input],
+          staticSummary: `Adhesión de ${input.municipality} (clave INEGI ${input.inegiCode}) a Gobierno Abierto — campaña ${input.campaign}`,
+          staticDetails: `Presidencia municipal: ${input.president.name} <${input.president.email}>\n\nComisionado(a): ${input.commissioner.name} <${input.commissioner.email}>\n\nCoordinación: ${input.coordinator.email}`,
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: SearchAttributes.municipality, value: input.municipality },
+            { key: SearchAttributes.inegiCode, value: input.inegiCode },
+            { key: SearchAttributes.campaign, value: input.campaign },
+            { key: SearchAttributes.stage, value: 'AwaitingMunicipalSignature' },
+          ]),
+        }),
+      );
       return { workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -107,7 +122,7 @@ export class ProcessClient {
           `${ERROR_CODES.PROCESS_ALREADY_RUNNING.message} En curso: ${workflowId}`,
         );
       }
-      throw error;
+      throw mapFailure(error, workflowId);
     }
   }
 
@@ -124,7 +139,7 @@ export class ProcessClient {
 
   async status(workflowId: string): Promise<ProcessState> {
     try {
-      return await this.handle(workflowId).query(statusQuery);
+      return await this.bounded(() => this.handle(workflowId).query(statusQuery));
     } catch (error) {
       throw mapFailure(error, workflowId);
     }
@@ -145,7 +160,7 @@ export class ProcessClient {
         ? this.handle(workflowId)
         : this.client.workflow.getHandle(workflowId, undefined, { firstExecutionRunId: target.run });
     try {
-      return await handle.executeUpdate(update, { args });
+      return await this.bounded(() => handle.executeUpdate(update, { args }));
     } catch (error) {
       const mapped = mapFailure(error, workflowId);
       if (mapped instanceof ProcessError && mapped.code === 'PROCESS_NOT_FOUND') {
@@ -182,6 +197,12 @@ export class ProcessClient {
 
 /** Temporal failures to our codes: the one place that does it. */
 export function mapFailure(error: unknown, workflowId: string): unknown {
+  if (unavailable(error)) {
+    return new ProcessError(
+      'TEMPORAL_UNAVAILABLE',
+      `${ERROR_CODES.TEMPORAL_UNAVAILABLE.message} (Temporal no respondió: ${(error as Error).message})`,
+    );
+  }
   if (
     error instanceof WorkflowNotFoundError ||
     (error as { name?: string })?.name === 'WorkflowNotFoundError'
@@ -194,4 +215,17 @@ export function mapFailure(error: unknown, workflowId: string): unknown {
     return new ProcessError(cause.type, cause.message, report);
   }
   return error;
+}
+
+/** gRPC status codes (a stable part of the gRPC specification). */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/** Temporal down, unreachable or too slow: gRPC UNAVAILABLE or DEADLINE_EXCEEDED, on the error or its cause. */
+export function unavailable(error: unknown): boolean {
+  for (let e = error as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED))
+      return true;
+  }
+  return false;
 }

@@ -10,18 +10,26 @@ function tlsOption(config: TemporalConfig) {
   return { tls: { clientCertPair: { crt: config.tls.crt, key: config.tls.key } } };
 }
 
-export async function connect(config: TemporalConfig): Promise<Connection> {
+/**
+ * gRPC backs off reconnecting to an unreachable server up to two minutes by default: a server
+ * back after a restart would then wait that long for its clients. A few seconds at most.
+ */
+const RECONNECT = { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 3_000 };
+
+export async function connect(config: TemporalConfig, connectTimeoutMs?: number): Promise<Connection> {
   return Connection.connect({
     address: config.address,
+    channelArgs: RECONNECT,
+    ...(connectTimeoutMs !== undefined ? { connectTimeout: connectTimeoutMs } : {}),
     ...tlsOption(config),
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
   });
 }
 
 /** A client whose payloads are encrypted with the configured keyring (src/codec). */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
+export async function connectClient(config: TemporalConfig, connectTimeoutMs?: number): Promise<Client> {
   return new Client({
-    connection: await connect(config),
+    connection: await connect(config, connectTimeoutMs),
     namespace: config.namespace,
     dataConverter: dataConverter(config.keyring),
   });

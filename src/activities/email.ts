@@ -8,6 +8,7 @@ import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
 import { escapeHtml } from '../html';
+import type { MailLedger } from '../storage';
 
 export interface RenderedEmail {
   readonly subject: string;
@@ -148,10 +149,12 @@ export function isPermanentSmtpError(error: unknown): boolean {
 export interface Mailer {
   readonly from: string;
   readonly transport: Transporter;
+  /** What the relay accepted, by Message-ID: consulted before sending, written after its 250. */
+  readonly ledger?: MailLedger;
 }
 
-export function createMailer(smtpUrl: string, from: string): Mailer {
-  return { from, transport: nodemailer.createTransport(smtpUrl) };
+export function createMailer(smtpUrl: string, from: string, ledger?: MailLedger): Mailer {
+  return { from, transport: nodemailer.createTransport(smtpUrl), ...(ledger ? { ledger } : {}) };
 }
 
 /**
@@ -174,7 +177,12 @@ export async function sendEmail(
     rendered.text +=
       '\n\nLos anexos exceden el tamaño que el correo admite; pida el expediente a la coordinación (manifiesta evidence).';
   }
-  const messageId = messageIdFor(mailer, `${input.workflowId}.${input.messageKey}`);
+  const messageId = messageIdFor(
+    mailer,
+    input.run
+      ? `${input.workflowId}.${input.run}.${input.messageKey}`
+      : `${input.workflowId}.${input.messageKey}`,
+  );
   const accepted = await deliver(
     mailer,
     {
@@ -209,14 +217,19 @@ export function messageIdFor(mailer: Mailer, local: string): string {
  */
 export async function deliver(
   mailer: Mailer,
-  message: Omit<SendMailOptions, 'from'>,
+  message: Omit<SendMailOptions, 'from'> & { messageId: string },
   what: string,
 ): Promise<string[]> {
+  // A retry of a delivery the relay already accepted (the worker died, or Temporal lost the
+  // activity's completion, after the 250): answer as then, send nothing.
+  const earlier = await mailer.ledger?.delivered(message.messageId);
+  if (earlier) return [...earlier.accepted];
+  let accepted: string[];
   try {
     const info = (await mailer.transport.sendMail({ ...message, from: mailer.from })) as {
       accepted: (string | { address: string })[];
     };
-    return info.accepted.map((a) => (typeof a === 'string' ? a : a.address));
+    accepted = info.accepted.map((a) => (typeof a === 'string' ? a : a.address));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     if (isPermanentSmtpError(error)) {
@@ -228,4 +241,6 @@ export async function deliver(
     }
     throw new Error(`SMTP unavailable for ${what}: ${detail}`, { cause: error }); // transient: retried with backoff
   }
+  await mailer.ledger?.record({ messageId: message.messageId, accepted, at: new Date().toISOString() });
+  return accepted;
 }

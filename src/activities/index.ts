@@ -25,7 +25,7 @@ import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
 import type { ProcessClient } from '../process-client';
 import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
-import type { EvidenceStore } from './evidence-store';
+import { EvidenceAlteredError, type EvidenceStore } from '../storage';
 import { renderLetterPdf } from './letter';
 
 export interface ActivityDeps {
@@ -39,6 +39,22 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  /**
+   * Stored bytes, verified. Missing or altered is for good (EVIDENCE_MISSING); a store that does
+   * not answer throws a plain error, and Temporal retries the activity until it is back.
+   */
+  const stored = async (sha256: string, what: string): Promise<Buffer> => {
+    let bytes: Buffer | null;
+    try {
+      bytes = await deps.evidence.get(sha256);
+    } catch (error) {
+      if (error instanceof EvidenceAlteredError) throw evidenceMissing(`${what}: ${error.message}`);
+      throw error;
+    }
+    if (bytes === null) throw evidenceMissing(`${what} (SHA-256 ${sha256}) is not in the evidence store`);
+    return bytes;
+  };
+
   return {
     /** Renders the letter, stores it under its SHA-256, and returns only the digest and metadata. */
     async renderLetter(input: RenderLetterInput): Promise<DocumentRecord> {
@@ -57,14 +73,7 @@ export function createActivities(deps: ActivityDeps) {
       const url = input.link ? deps.links.url({ workflowId: input.workflowId, ...input.link }) : null;
       const attachments = [];
       for (const attachment of input.attachments ?? []) {
-        const content = await deps.evidence.get(attachment.sha256);
-        if (content === null) {
-          throw ApplicationFailure.create({
-            type: ActivityFailure.EvidenceMissing,
-            message: `attachment ${attachment.fileName} is not in EVIDENCE_DIR`,
-            nonRetryable: true,
-          });
-        }
+        const content = await stored(attachment.sha256, `attachment ${attachment.fileName}`);
         attachments.push({ filename: attachment.fileName, content, contentType: attachment.mediaType });
       }
       return sendEmail(deps.mailer, input, url, attachments);
@@ -86,14 +95,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Verifies against the stored document and the expected signer; keeps the signature as evidence. */
     async verifySignature(input: VerifySignatureInput): Promise<VerifySignatureResult> {
-      const document = await deps.evidence.get(input.documentSha256);
-      if (document === null) {
-        throw ApplicationFailure.create({
-          type: ActivityFailure.EvidenceMissing,
-          message: `document ${input.documentSha256} is not in EVIDENCE_DIR`,
-          nonRetryable: true,
-        });
-      }
+      const document = await stored(input.documentSha256, 'the letter');
       const signature = Buffer.from(input.signatureBase64, 'base64');
       const certificate =
         input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
@@ -157,14 +159,8 @@ export function createActivities(deps: ActivityDeps) {
      * that SHA-256 and size. Read whole, so the digest is verified, not just the name looked up.
      */
     async checkEvidence(input: FileReference): Promise<DocumentRecord> {
-      const bytes = await deps.evidence.get(input.sha256);
-      if (bytes === null || bytes.length !== input.size) {
-        throw ApplicationFailure.create({
-          type: ActivityFailure.EvidenceMissing,
-          message: `the evidence store holds no ${input.size}-byte file with SHA-256 ${input.sha256}`,
-          nonRetryable: true,
-        });
-      }
+      const bytes = await stored(input.sha256, input.fileName);
+      if (bytes.length !== input.size) throw evidenceMissing(`${input.fileName} is not ${input.size} bytes`);
       return { sha256: input.sha256, size: input.size, mediaType: input.mediaType, fileName: input.fileName };
     },
 
@@ -178,6 +174,10 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+function evidenceMissing(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ActivityFailure.EvidenceMissing, message, nonRetryable: true });
+}
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

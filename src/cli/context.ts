@@ -7,6 +7,21 @@ import { RefusedError, UsageError } from './errors';
 export interface CommandContext {
   readonly processes: ProcessClient;
   readonly config: TemporalConfig;
+  /** How long a call may wait for Temporal (`--timeout`), in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+/** `--timeout` (seconds), default 60: how long any call waits for an unavailable Temporal. */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+let timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000;
+
+/** Set by the program from the global `--timeout` option before a command runs. */
+export function setTimeoutSeconds(value: string | undefined): void {
+  if (value === undefined) return;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new UsageError(`--timeout debe ser un número de segundos entre 1 y 3600 (recibido: ${value})`);
+  timeoutMs = seconds * 1000;
 }
 
 export async function withProcesses<T>(fn: (context: CommandContext) => Promise<T>): Promise<T> {
@@ -19,15 +34,15 @@ export async function withProcesses<T>(fn: (context: CommandContext) => Promise<
   }
   let client;
   try {
-    client = await connectClient(config);
+    client = await connectClient(config, timeoutMs);
   } catch (error) {
     throw new RefusedError(
       'TEMPORAL_UNAVAILABLE',
-      `no se pudo conectar con Temporal en ${config.address}: ${(error as Error).message}`,
+      `no se pudo conectar con Temporal en ${config.address} en ${timeoutMs / 1000} s: ${(error as Error).message}`,
     );
   }
   try {
-    return await fn({ processes: new ProcessClient(client, config.taskQueue), config });
+    return await fn({ processes: new ProcessClient(client, config.taskQueue, timeoutMs), config, timeoutMs });
   } catch (error) {
     if (error instanceof ProcessError) throw new RefusedError(error.code, error.message);
     throw error;

@@ -10,6 +10,7 @@ import { registerReport } from './commands/report';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
+import { DEFAULT_TIMEOUT_SECONDS, setTimeoutSeconds } from './context';
 import { ExitCode, RefusedError, UsageError } from './errors';
 import { packageVersion } from '../version';
 
@@ -18,6 +19,13 @@ export function buildProgram(): Command {
     .description('Seguimiento durable de firmas para la adhesión municipal a Gobierno Abierto.')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(use --help para ver las opciones)')
+    .option(
+      '--timeout <segundos>',
+      `cuánto esperar a un Temporal que no responde antes de rendirse con TEMPORAL_UNAVAILABLE (por omisión ${DEFAULT_TIMEOUT_SECONDS})`,
+    )
+    .hook('preAction', (_program, command) =>
+      setTimeoutSeconds(command.optsWithGlobals<{ timeout?: string }>().timeout),
+    )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerStart(program);

@@ -80,6 +80,9 @@ export class Outbox {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
+    // A client that vanishes mid-conversation (a worker killed while sending) is its own
+    // problem, not the outbox's: without a listener the error would end the whole process.
+    server.on('error', () => {});
     this.server = server;
     const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
     this.port = address.port;
@@ -87,6 +90,14 @@ export class Outbox {
 
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Settles when the SMTP server stops listening (asked to, or not). */
+  closed(): Promise<string> {
+    const server = (
+      this.server as unknown as { server?: { once(event: 'close', fn: () => void): void } } | null
+    )?.server;
+    return new Promise((resolve) => server?.once('close', () => resolve('its SMTP server closed')));
   }
 
   async stop(): Promise<void> {

@@ -1,16 +1,17 @@
 /**
  * `npm start`: the whole system on one machine (DESIGN §3 "Processes"): a Temporal dev server with
  * its Web UI (unless TEMPORAL_ADDRESS is set), a local SMTP server with a readable outbox (unless
- * SMTP_URL is set), the worker and the portal. Prints every URL; Ctrl-C stops everything; state
- * persists in DATA_DIR. `--demo` also creates demo e.firma signers and starts a process for
- * Huixquilucan they can sign.
+ * SMTP_URL is set), the codec server, the worker and the portal. Prints every URL; Ctrl-C stops
+ * everything; state persists in DATA_DIR. A part that stops on its own is started again (see
+ * supervisor.ts). `--demo` also creates demo e.firma signers and starts a process for Huixquilucan
+ * they can sign.
  */
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { EvidenceStore } from '../activities/evidence-store';
 import { createMailer } from '../activities/email';
 import { dataConverter } from '../codec/data-converter';
 import { buildCodecServer } from '../codec/server';
@@ -25,13 +26,15 @@ import {
 import { MIN_SECRET_LENGTH, SigningLinks } from '../links/tokens';
 import { buildPortal } from '../portal/server';
 import { ProcessClient, ProcessError } from '../process-client';
+import { openStores } from '../storage';
 import { TrustConfigurationError } from '../signatures';
 import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
 import { manifiestaPlugin, workflowsPath } from '../worker/plugin';
-import { ensureDemoPki } from './demo-pki';
+import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { Outbox } from './outbox';
 import { startOutboxPage } from './outbox-page';
-import { registerSearchAttributes, resolveTemporalBinary, startDevServer, type DevServer } from './temporal';
+import { Supervisor, type RunningPart } from './supervisor';
+import { registerSearchAttributes, resolveTemporalBinary, startDevServer } from './temporal';
 
 const log = (line: string): void => console.log(`[manifiesta] ${line}`);
 
@@ -43,13 +46,25 @@ function localLinkSecret(dir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** An in-process HTTP server as a supervised part: it stops when its socket closes. */
+function serving(app: { server: Server; close(): Promise<unknown> }): RunningPart {
+  return {
+    stopped: new Promise((resolve) => app.server.once('close', () => resolve('its server closed'))),
+    stop: async () => {
+      await app.close();
+    },
+  };
+}
+
 export async function start(argv: readonly string[]): Promise<void> {
   const demo = argv.includes('--demo');
   const dir = dataDirOf();
   mkdirSync(dir, { recursive: true });
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  const parts = new Supervisor(log);
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async (): Promise<void> => {
+    await parts.stopAll();
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
 
@@ -58,42 +73,58 @@ export async function start(argv: readonly string[]): Promise<void> {
     // The payload key (PAYLOAD_KEYS, else created once in DATA_DIR) and the codec server that
     // lets the Web UI show staff what it encrypts.
     const codec = codecConfig(process.env, 'development');
-    const codecServer = await buildCodecServer(codec);
-    await codecServer.listen({ port: codec.port, host: codec.host });
-    stops.push(() => codecServer.close());
+    await parts.keep('the codec server', async () => {
+      const app = await buildCodecServer(codec);
+      await app.listen({ port: codec.port, host: codec.host });
+      return serving(app);
+    });
     const codecUrl = `http://localhost:${codec.port}`;
-    let server: DevServer | null = null;
-    if (!process.env.TEMPORAL_ADDRESS) {
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let uiUrl: string | null = null;
+    if (!temporalAddress) {
       log('starting the Temporal dev server (state in DATA_DIR/temporal.db)…');
-      server = await startDevServer({
-        binary: await resolveTemporalBinary(log),
-        port: Number(process.env.TEMPORAL_PORT || 7233),
-        uiPort,
-        uiCodecEndpoint: codecUrl,
-        dbFile: join(dir, 'temporal.db'),
-        log,
+      const binary = await resolveTemporalBinary(log);
+      await parts.keep('the Temporal dev server', async () => {
+        const server = await startDevServer({
+          binary,
+          port: Number(process.env.TEMPORAL_PORT || 7233),
+          uiPort,
+          uiCodecEndpoint: codecUrl,
+          dbFile: join(dir, 'temporal.db'),
+          log,
+        });
+        temporalAddress = server.address;
+        uiUrl = server.uiUrl;
+        return {
+          stopped: new Promise((resolve) =>
+            server.process.once('exit', (code, signal) =>
+              resolve(signal ? `killed by ${signal}` : `exit ${code}`),
+            ),
+          ),
+          stop: () => server.stop(),
+        };
       });
-      stops.push(() => server!.stop());
     }
-    let outbox: Outbox | null = null;
+    let smtpUrl = process.env.SMTP_URL;
     let outboxUrl: string | null = null;
-    if (!process.env.SMTP_URL) {
-      outbox = new Outbox(join(dir, 'outbox'));
+    if (!smtpUrl) {
+      const outbox = new Outbox(join(dir, 'outbox'));
       await outbox.load();
-      await outbox.start(Number(process.env.SMTP_PORT || 1025));
+      await parts.keep('the SMTP outbox', async () => {
+        await outbox.start(Number(process.env.SMTP_PORT || 1025));
+        return { stopped: outbox.closed(), stop: () => outbox.stop() };
+      });
       const page = await startOutboxPage(outbox, Number(process.env.OUTBOX_PORT || 8025));
       outboxUrl = `http://localhost:${Number(process.env.OUTBOX_PORT || 8025)}`;
-      stops.push(
-        () => outbox!.stop(),
-        () => new Promise((resolve) => page.close(resolve)),
-      );
+      smtpUrl = outbox.url;
+      stops.push(() => new Promise((resolve) => page.close(resolve)));
     }
 
     const demoPki = demo ? ensureDemoPki(join(dir, 'demo-firmantes')) : null;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS || server!.address,
-      SMTP_URL: process.env.SMTP_URL || outbox!.url,
+      TEMPORAL_ADDRESS: temporalAddress,
+      SMTP_URL: smtpUrl,
       LINK_SECRET: localLinkSecret(dir),
       EVIDENCE_DIR: process.env.EVIDENCE_DIR || join(dir, 'evidence'),
       TRUST_ANCHORS: [process.env.TRUST_ANCHORS, demoPki?.caPath].filter(Boolean).join(','),
@@ -106,9 +137,10 @@ export async function start(argv: readonly string[]): Promise<void> {
       stopReloading();
       await verifier.close();
     });
-    const evidence = new EvidenceStore(config.evidenceDir);
+    const { evidence, ledger } = openStores(config.store, config.temporal.keyring);
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
-    const mailer = createMailer(config.smtpUrl, config.mailFrom);
+    const mailer = createMailer(config.smtpUrl, config.mailFrom, ledger);
+    stops.push(async () => mailer.transport.close());
 
     const connection = await Connection.connect({ address: config.temporal.address });
     stops.push(() => connection.close());
@@ -120,91 +152,109 @@ export async function start(argv: readonly string[]): Promise<void> {
     });
     const processes = new ProcessClient(client, config.temporal.taskQueue);
 
-    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowsPath,
-      plugins: [
-        manifiestaPlugin(
-          { evidence, mailer, links, verifier, processes },
-          { keyring: config.temporal.keyring },
+    await parts.keep('the worker', async () => {
+      const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+      const worker = await Worker.create({
+        connection: nativeConnection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        workflowsPath,
+        plugins: [
+          manifiestaPlugin(
+            { evidence, mailer, links, verifier, processes },
+            { keyring: config.temporal.keyring },
+          ),
+        ],
+      });
+      const running = worker.run();
+      return {
+        stopped: running.then(
+          () => 'it shut down',
+          (error: unknown) => `it failed: ${(error as Error)?.message ?? String(error)}`,
         ),
-      ],
-    });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
-      mailer.transport.close();
+        stop: async () => {
+          worker.shutdown();
+          await running.catch(() => {});
+          await nativeConnection.close();
+        },
+      };
     });
 
     const portalSettings = portalConfig(env, '127.0.0.1');
-    const portal = await buildPortal({
-      processes,
-      links,
-      evidence,
-      verifier,
-      baseUrl: config.portalBaseUrl,
-      trustProxy: portalSettings.trustProxy,
+    await parts.keep('the signer portal', async () => {
+      const portal = await buildPortal({
+        processes,
+        links,
+        evidence,
+        verifier,
+        baseUrl: config.portalBaseUrl,
+        trustProxy: portalSettings.trustProxy,
+      });
+      await portal.listen({ port: portalSettings.port, host: portalSettings.host });
+      return serving(portal);
     });
-    await portal.listen({ port: portalSettings.port, host: portalSettings.host });
-    stops.push(() => portal.close());
 
     log('ready:');
-    log(`  Temporal Web UI    ${server?.uiUrl?.replace('127.0.0.1', 'localhost') ?? '(your cluster’s)'}`);
+    log(
+      `  Temporal Web UI    ${(uiUrl as string | null)?.replace('127.0.0.1', 'localhost') ?? '(your cluster’s)'}`,
+    );
     log(`  Temporal frontend  ${config.temporal.address}`);
     log(`  codec server       ${codecUrl} (payloads encrypted with key ${codec.keyring.currentKeyId})`);
     log(`  signer portal      ${config.portalBaseUrl}`);
     log(`  outbox (mail)      ${outboxUrl ?? `(your relay: ${redactUrl(config.smtpUrl)})`}`);
     log(`  data               ${dir}`);
 
-    if (demoPki) {
-      try {
-        const { workflowId } = await processes.start({
-          campaign: 'demo',
-          inegiCode: '15037',
-          municipality: 'Huixquilucan',
-          president: {
-            name: demoPki.president.name,
-            email: 'presidencia@huixquilucan.example',
-            rfc: demoPki.president.rfc,
-          },
-          commissioner: {
-            name: demoPki.commissioner.name,
-            email: 'presidencia@infoem.example',
-            rfc: demoPki.commissioner.rfc,
-          },
-          coordinator: { name: 'Coordinación del STL', email: 'coordinacion@stl.example' },
-          letterDate: new Date().toISOString().slice(0, 10),
-          institution: { presidentTitle: 'Presidenta Municipal' },
-        });
-        log(`demo: started ${workflowId}`);
-      } catch (error) {
-        if (!(error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING')) throw error;
-        log('demo: the Huixquilucan process is already running');
-      }
-      log(`demo: e.firma files (.cer, .key, contraseña ${demoPki.password}):`);
-      log(`  presidenta municipal  ${demoPki.president.dir}`);
-      log(`  comisionado           ${demoPki.commissioner.dir}`);
-      log(`demo: open the outbox, click the signing link, and sign with the presidenta's files`);
-    }
+    if (demoPki) await startDemo(processes, demoPki);
     log('Ctrl-C stops everything');
   } catch (error) {
     await stopAll();
     throw error;
   }
 
-  await new Promise<void>((resolve) => {
+  const reason = await new Promise<string | null>((resolve) => {
     const stop = (): void => {
       log('stopping…');
-      void stopAll().then(resolve);
+      resolve(null);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    void parts.gaveUp.then(resolve);
   });
+  if (reason !== null) log(reason);
+  await stopAll();
+  if (reason !== null) throw new Error(reason);
+}
+
+/** The demo's process for Huixquilucan, signed by the demo e.firma (started once). */
+async function startDemo(processes: ProcessClient, demoPki: DemoPki): Promise<void> {
+  try {
+    const { workflowId } = await processes.start({
+      campaign: 'demo',
+      inegiCode: '15037',
+      municipality: 'Huixquilucan',
+      president: {
+        name: demoPki.president.name,
+        email: 'presidencia@huixquilucan.example',
+        rfc: demoPki.president.rfc,
+      },
+      commissioner: {
+        name: demoPki.commissioner.name,
+        email: 'presidencia@infoem.example',
+        rfc: demoPki.commissioner.rfc,
+      },
+      coordinator: { name: 'Coordinación del STL', email: 'coordinacion@stl.example' },
+      letterDate: new Date().toISOString().slice(0, 10),
+      institution: { presidentTitle: 'Presidenta Municipal' },
+    });
+    log(`demo: started ${workflowId}`);
+  } catch (error) {
+    if (!(error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING')) throw error;
+    log('demo: the Huixquilucan process is already running');
+  }
+  log(`demo: e.firma files (.cer, .key, contraseña ${demoPki.password}):`);
+  log(`  presidenta municipal  ${demoPki.president.dir}`);
+  log(`  comisionado           ${demoPki.commissioner.dir}`);
+  log(`demo: open the outbox, click the signing link, and sign with the presidenta's files`);
 }
 
 if (require.main === module) {

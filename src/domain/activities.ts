@@ -49,6 +49,11 @@ export interface LinkReference {
 
 export interface SendEmailInput {
   readonly workflowId: string;
+  /**
+   * The process run (its first run ID), so that a process started again with the same workflow ID
+   * sends messages of its own Message-IDs. Absent in mail of processes started before it existed.
+   */
+  readonly run?: string;
   /** Unique per message of the process: the Message-ID derives from it, so a retry that sends twice is recognisable. */
   readonly messageKey: string;
   readonly kind: EmailKind;

@@ -103,7 +103,12 @@ export const ERROR_CODES = {
   },
   EVIDENCE_MISSING: {
     status: 500,
-    message: 'Falta evidencia del proceso en la carpeta de evidencias (EVIDENCE_DIR).',
+    message: 'Falta en el almacén de evidencias un archivo del proceso.',
+  },
+  EVIDENCE_UNAVAILABLE: {
+    status: 503,
+    message:
+      'El almacén de documentos no está disponible en este momento. Intente de nuevo en unos minutos; lo enviado no se pierde.',
   },
   RATE_LIMITED: {
     status: 429,

@@ -5,7 +5,7 @@
  * `sha256sum -c` checks. Every file is named in Spanish for the people who will read it.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import type { EvidenceStore } from '../activities/evidence-store';
+import type { EvidenceStore } from '../storage';
 import type { ProcessState, Role } from '../domain/process';
 import { renderConstancia } from './constancia';
 
@@ -50,7 +50,7 @@ export function verificationCommands(state: ProcessState): string[] {
 
 async function stored(evidence: EvidenceStore, sha256: string, what: string): Promise<Buffer> {
   const bytes = await evidence.get(sha256);
-  if (bytes === null) throw new Error(`${what} (${sha256}) is missing from EVIDENCE_DIR`);
+  if (bytes === null) throw new Error(`${what} (${sha256}) is missing from the evidence store`);
   return bytes;
 }
 

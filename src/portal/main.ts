@@ -1,8 +1,8 @@
 /** `npm run portal`: the signer portal alone, configured by the environment (DESIGN §3). */
-import { EvidenceStore } from '../activities/evidence-store';
 import { ConfigError, portalConfig, workerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
 import { ProcessClient } from '../process-client';
+import { openStores } from '../storage';
 import { TrustConfigurationError } from '../signatures';
 import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
 import { connectClient } from '../temporal-connection';
@@ -16,9 +16,10 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
   const stopReloading = reloadTrustPeriodically(config, verifier);
   const client = await connectClient(config.temporal);
   const app = await buildPortal({
-    processes: new ProcessClient(client, config.temporal.taskQueue),
+    // A signer waits at most this long for Temporal, then reads "try again" (503), never a hung page.
+    processes: new ProcessClient(client, config.temporal.taskQueue, 30_000),
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
-    evidence: new EvidenceStore(config.evidenceDir),
+    evidence: openStores(config.store, config.temporal.keyring).evidence,
     verifier,
     baseUrl: config.portalBaseUrl,
     trustProxy: portal.trustProxy,

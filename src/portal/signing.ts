@@ -3,7 +3,7 @@
  * (does it exist, is this link the newest, is this step still open). Every refusal carries its
  * DESIGN code.
  */
-import type { EvidenceStore } from '../activities/evidence-store';
+import { StoreUnavailableError, type EvidenceStore } from '../storage';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { declineUpdate, submitSignatureUpdate, type SubmitSignatureResult } from '../domain/messages';
 import { expectedSignerOf, isTerminal, roleAwaited, type ProcessState, type Role } from '../domain/process';
@@ -64,9 +64,16 @@ function runOf(link: OpenLink): { workflowId: string; run: string } {
   return { workflowId: link.claims.workflowId, run: link.claims.run };
 }
 
+/** The letter's exact bytes; when the store does not answer, the signer is told to try again (503). */
 export async function documentBytes(deps: PortalDeps, link: OpenLink): Promise<Buffer> {
-  const bytes = link.state.document ? await deps.evidence.get(link.state.document.sha256) : null;
-  if (bytes === null) throw new PortalError('TEMPORAL_UNAVAILABLE');
+  let bytes: Buffer | null;
+  try {
+    bytes = link.state.document ? await deps.evidence.get(link.state.document.sha256) : null;
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new PortalError('EVIDENCE_UNAVAILABLE');
+    throw error;
+  }
+  if (bytes === null) throw new PortalError('EVIDENCE_MISSING');
   return bytes;
 }
 

@@ -1,9 +1,9 @@
 /** The real parts the activities need, built from configuration. */
-import { EvidenceStore } from '../activities/evidence-store';
 import { createMailer } from '../activities/email';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
+import { openStores } from '../storage';
 import type { ProcessClient } from '../process-client';
 import { loadTrustStore, TrustConfigurationError, VerificationPool, type TrustStore } from '../signatures';
 
@@ -61,10 +61,11 @@ export function activityDeps(
   config: WorkerConfig,
   processes?: ProcessClient,
 ): ActivityDeps & { readonly verifier: VerificationPool } {
+  const { evidence, ledger } = openStores(config.store, config.temporal.keyring);
   return {
     ...(processes ? { processes } : {}),
-    evidence: new EvidenceStore(config.evidenceDir),
-    mailer: createMailer(config.smtpUrl, config.mailFrom),
+    evidence,
+    mailer: createMailer(config.smtpUrl, config.mailFrom, ledger),
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
     verifier: verificationPool(config),
   };

@@ -10,6 +10,7 @@ import { ProcessClient } from '../process-client';
 import { connect, connectClient, connectWorker } from '../temporal-connection';
 import type { TemporalConfig } from '../config';
 import { activityDeps, reloadTrustPeriodically } from './deps';
+import { startHealthServer } from './health';
 import { manifiestaPlugin, workflowsPath } from './plugin';
 
 export async function runWorker(): Promise<void> {
@@ -28,12 +29,24 @@ export async function runWorker(): Promise<void> {
     workflowsPath,
     plugins: [manifiestaPlugin(deps, { keyring: config.temporal.keyring })],
   });
+  const health =
+    config.healthPort === undefined
+      ? null
+      : await startHealthServer(config.healthPort, config.healthHost, {
+          ready: async () => {
+            if (worker.getState() !== 'RUNNING') throw new Error(`worker ${worker.getState().toLowerCase()}`);
+            await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+          },
+        });
   console.log(
-    `manifiesta worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})`,
+    `manifiesta worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})${
+      health ? `; health on ${config.healthHost}:${config.healthPort}` : ''
+    }`,
   );
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight work is done
   } finally {
+    health?.close();
     stopReloading();
     deps.mailer.transport.close();
     await deps.verifier.close();

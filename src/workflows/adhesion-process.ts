@@ -61,7 +61,8 @@ const work = wf.proxyActivities<Activities>({
  * for minutes.
  */
 const verification = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  // The pool's own budget is 10 s: an attempt lost with a crashed worker is retried soon.
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
@@ -70,7 +71,9 @@ const verification = wf.proxyActivities<Activities>({
  * a permanent SMTP refusal (EMAIL_REJECTED) stops the retries.
  */
 const mail = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  // A delivery takes seconds; one lost with a crashed worker is retried after this (the mail
+  // ledger keeps the retry from sending what the relay already accepted).
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -111,11 +114,12 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   };
 
   const sendEmail = (
-    message: Omit<SendEmailInput, 'workflowId' | 'municipality' | 'inegiCode' | 'institution'>,
+    message: Omit<SendEmailInput, 'workflowId' | 'run' | 'municipality' | 'inegiCode' | 'institution'>,
   ): void => {
     const full: SendEmailInput = {
       ...message,
       workflowId: state.workflowId,
+      run: state.runId,
       municipality: input.municipality,
       inegiCode: input.inegiCode,
       institution,
@@ -142,7 +146,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
    */
   const sendConfirmation = (
     label: 'signed' | 'completed',
-    message: Omit<SendEmailInput, 'workflowId' | 'municipality' | 'inegiCode' | 'institution'>,
+    message: Omit<SendEmailInput, 'workflowId' | 'run' | 'municipality' | 'inegiCode' | 'institution'>,
   ): void => {
     const snapshot = JSON.parse(JSON.stringify(state)) as ProcessState;
     outbox.push(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { createMailer, MAX_ATTACHMENT_BYTES, sendEmail } from '../../src/activit
 import { letterText, renderLetterPdf, spanishDate } from '../../src/activities/letter';
 import type { RenderLetterInput, SendEmailInput } from '../../src/domain/activities';
 import { DEFAULT_INSTITUTION } from '../../src/domain/process';
+import { parseKeyring } from '../../src/codec/keyring';
+import { openStores } from '../../src/storage';
 
 const SEED = readFileSync(
   join(__dirname, '..', '..', '..', 'shared', 'seed', 'manifestacion-huixquilucan-2022.txt'),
@@ -196,5 +199,44 @@ describe('email over SMTP, with failures classified', function () {
     const sent = await sendEmail(mailer, message, null);
     assert.equal(sent.messageId, '<adhesion-cga-15037.reminder-x@manifiesta.test>');
     assert.deepEqual(sent.accepted, ['presidencia@example.mx']);
+  });
+
+  it('a delivery retried after the relay accepted it is not sent again: the mail ledger answers', async function () {
+    reply = null;
+    let received = 0;
+    const counting = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        received++;
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    const countingPort = (counting as unknown as { server: { address(): { port: number } } }).server.address()
+      .port;
+    try {
+      const store = mkdtempSync(join(tmpdir(), 'libro-de-correo-'));
+      const keyring = parseKeyring(JSON.stringify({ k: randomBytes(32).toString('base64') }));
+      // Two workers sharing one store: the second is the retry after the first died past the 250.
+      const [first, second] = [1, 2].map(() =>
+        createMailer(
+          `smtp://127.0.0.1:${countingPort}`,
+          'manifiesta <no-responder@manifiesta.test>',
+          openStores({ kind: 'folder', dir: store }, keyring).ledger,
+        ),
+      );
+      const once = await sendEmail(first!, { ...message, run: 'run-1' }, null);
+      const again = await sendEmail(second!, { ...message, run: 'run-1' }, null);
+      assert.equal(received, 1, 'the relay got the message once');
+      assert.deepEqual(again, once, 'the retry answers with what the relay accepted then');
+      // Another run of the same workflow ID has Message-IDs of its own, and is sent.
+      await sendEmail(second!, { ...message, run: 'run-2' }, null);
+      assert.equal(received, 2);
+    } finally {
+      await new Promise<void>((resolve) => counting.close(() => resolve()));
+    }
   });
 });

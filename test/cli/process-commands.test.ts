@@ -211,10 +211,20 @@ describe('coordinator CLI on a real Temporal server', function () {
     );
   });
 
-  it('an unreachable Temporal server: exit 1 with TEMPORAL_UNAVAILABLE; bad TEMPORAL_ADDRESS: exit 2', async function () {
-    const down = await runCliAsync(['status', '15037'], { ...env.childEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  it('an unreachable Temporal server: exit 1 with TEMPORAL_UNAVAILABLE after --timeout; bad TEMPORAL_ADDRESS: exit 2', async function () {
+    const started = Date.now();
+    const down = await runCliAsync(['status', '15037', '--timeout', '2'], {
+      ...env.childEnv,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
     assert.equal(down.status, 1);
-    assert.match(down.stderr, /^TEMPORAL_UNAVAILABLE: /);
+    assert.match(down.stderr, /^TEMPORAL_UNAVAILABLE: .* en 2 s/);
+    assert.ok(Date.now() - started < 8_000, `gave up after ${Date.now() - started} ms`);
+    assert.equal(
+      (await runCliAsync(['status', '15037', '--timeout', 'pronto'], env.childEnv)).status,
+      2,
+      'a --timeout that is not a number is a usage error',
+    );
     const bad = await runCliAsync(['status', '15037'], {
       ...env.childEnv,
       TEMPORAL_ADDRESS: 'not an address',

@@ -4,7 +4,7 @@
  * there on the next start.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +151,65 @@ describe('npm start', function () {
       assert.match(outbox, /Firma requerida/);
     } finally {
       assert.equal(await stop(second.child), 0);
+    }
+  });
+
+  it('starts a part again when it dies on its own, and gives up with the reason when it keeps dying', async function () {
+    const running = await launch([]);
+    const devServerPid = (): number => {
+      const found = execFileSync(
+        'pgrep',
+        ['-f', `temporal server start-dev .*--port ${ports.TEMPORAL_PORT} `],
+        {
+          encoding: 'utf8',
+        },
+      );
+      return Number(found.trim().split('\n')[0]);
+    };
+    const until = async (what: string, predicate: () => boolean, ms = 60_000): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${running.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    try {
+      process.kill(devServerPid(), 'SIGKILL');
+      await until('the restart', () => /the Temporal dev server is running again/.test(running.output()));
+      assert.match(
+        running.output(),
+        /the Temporal dev server stopped \(killed by SIGKILL\); starting it again \(1\/3\)/,
+      );
+      // Still one system: the CLI reaches the restarted server (state kept in DATA_DIR).
+      const status = await runCliAsync(['status', '15037', '--campaign', 'demo', '--json'], {
+        TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}`,
+        DATA_DIR: dataDir,
+        PAYLOAD_KEYS: '',
+      });
+      assert.equal(status.status, 0, status.stderr);
+
+      // Killed again and again within the minute: after three restarts npm start gives up.
+      for (let restart = 2; restart <= 4; restart++) {
+        const exited = running.child.exitCode !== null;
+        if (exited) break;
+        process.kill(devServerPid(), 'SIGKILL');
+        if (restart <= 3)
+          await until(`restart ${restart}`, () =>
+            new RegExp(`starting it again \\(${restart}/3\\)[\\s\\S]*running again`).test(running.output()),
+          );
+      }
+      const code = await new Promise<number | null>((resolve) =>
+        running.child.exitCode !== null
+          ? resolve(running.child.exitCode)
+          : running.child.once('exit', resolve),
+      );
+      assert.equal(code, 1);
+      assert.match(
+        running.output(),
+        /the Temporal dev server stopped \(killed by SIGKILL\) 4 times in a row; giving up/,
+      );
+    } finally {
+      if (running.child.exitCode === null) await stop(running.child);
     }
   });
 });

@@ -8,9 +8,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { EvidenceStore } from '../../src/activities/evidence-store';
 import { buildPortal } from '../../src/portal/server';
 import { ProcessClient } from '../../src/process-client';
+import { openStores } from '../../src/storage';
 import { testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 
@@ -49,7 +49,7 @@ describe('the portal for operators', function () {
     writeFileSync(join(missingDir, '..', '..', 'archivo'), 'no es una carpeta');
     const down = await portalWith({
       processes: new ProcessClient(deadTemporal, env.taskQueue),
-      evidence: new EvidenceStore(missingDir),
+      evidence: openStores({ kind: 'folder', dir: missingDir }, env.keyring).evidence,
     });
     try {
       const ready = await fetch(`${up.url}/readyz`);

@@ -38,7 +38,7 @@ describe('the adhesion process, end to end on a real Temporal server and SMTP', 
     );
     assert.match(
       request.message.mail.messageId ?? '',
-      new RegExp(`^<${workflowId}\\.signature-request-municipal-v1@`),
+      new RegExp(`^<${workflowId}\\.[0-9a-f-]{36}\\.signature-request-municipal-v1@`),
     );
     let state = await waitForState(
       env,

@@ -61,7 +61,7 @@ describe('the process survives failing parts', function () {
     );
     assert.equal(after.audit.filter((e) => e.type === 'email-failed').length, 0);
     const copies = env.outbox.messages.filter((m) =>
-      m.mail.messageId?.startsWith(`<${workflowId}.signature-request-municipal-v1@`),
+      m.mail.messageId?.startsWith(`<${workflowId}.${after.runId}.signature-request-municipal-v1@`),
     );
     assert.ok(copies.length >= 1, 'delivered');
   });

@@ -13,10 +13,10 @@ import { createMailer } from '../../src/activities/email';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring, type Keyring } from '../../src/codec/keyring';
 import { buildCodecServer } from '../../src/codec/server';
-import { EvidenceStore } from '../../src/activities/evidence-store';
 import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
 import { Outbox } from '../../src/dev/outbox';
 import { SigningLinks } from '../../src/links/tokens';
+import { openStores, type EvidenceStore } from '../../src/storage';
 import { ProcessClient } from '../../src/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { signingFixtures, testVerifier } from './fixtures';
@@ -76,7 +76,7 @@ async function start(): Promise<ProcessEnv> {
   const outbox = new Outbox();
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
-  const evidence = new EvidenceStore(evidenceDir);
+  const { evidence, ledger } = openStores({ kind: 'folder', dir: evidenceDir }, keyring);
   const linkSecret = randomBytes(32).toString('hex');
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
   const links = new SigningLinks(linkSecret, portalBaseUrl);
@@ -91,7 +91,7 @@ async function start(): Promise<ProcessEnv> {
   const deps = {
     processes: new ProcessClient(client, taskQueue),
     evidence,
-    mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>'),
+    mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>', ledger),
     links,
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
     verifier: testVerifier(),
@@ -158,10 +158,18 @@ async function start(): Promise<ProcessEnv> {
   };
 }
 
+const teardowns: (() => Promise<void>)[] = [];
+
+/** Registers something else to stop after all tests (another topology, say). */
+export function onTeardown(stop: () => Promise<void>): void {
+  teardowns.push(stop);
+}
+
 /** Mocha root hooks: stop whatever was started, once, after all tests. */
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
-    this.timeout(60_000);
+    this.timeout(120_000);
+    for (const stop of teardowns.splice(0).reverse()) await stop().catch(() => {});
     await teardown?.();
   },
 };

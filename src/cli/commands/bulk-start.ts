@@ -93,11 +93,27 @@ export function registerBulkStart(program: Command): void {
             `${file}:${input.line}: aviso: sin RFC ni CURP (${roles.join(', ')}); se exigirá que el certificado lleve exactamente el nombre indicado\n`,
           );
       }
-      await withProcesses(async ({ processes }) => {
+      await withProcesses(async ({ processes, timeoutMs }) => {
         const started: string[] = [];
         const running: string[] = [];
         const wouldStart: string[] = [];
         const failed: { workflowId: string; line: number; code: string; reason: string }[] = [];
+        const notAttempted: string[] = [];
+        // Temporal unavailable: each call waits up to --timeout; once it has been unavailable
+        // that long, the rows left are not attempted (a re-run starts them), and the coordinator
+        // is told at once, not after the wait.
+        let unavailableSince: number | null = null;
+        const temporalAnswered = (): void => {
+          if (unavailableSince !== null) process.stderr.write('Temporal responde de nuevo; se continúa.\n');
+          unavailableSince = null;
+        };
+        const temporalFailed = (): void => {
+          if (unavailableSince === null)
+            process.stderr.write(
+              `Temporal no responde; se reintenta hasta ${timeoutMs / 1000} s antes de dejar de iniciar.\n`,
+            );
+          unavailableSince ??= Date.now();
+        };
         const bar =
           process.stderr.isTTY && !options.json
             ? new SingleBar({ format: 'Iniciando {bar} {value}/{total} procesos', hideCursor: true })
@@ -105,6 +121,11 @@ export function registerBulkStart(program: Command): void {
         bar?.start(inputs.length, 0);
         await pool(inputs, concurrency, async (input) => {
           const workflowId = `adhesion-${input.campaign}-${input.inegiCode}`;
+          if (unavailableSince !== null && Date.now() - unavailableSince > timeoutMs) {
+            notAttempted.push(workflowId);
+            bar?.increment();
+            return;
+          }
           try {
             if (options.dryRun) {
               const description = await processes
@@ -117,24 +138,34 @@ export function registerBulkStart(program: Command): void {
               await processes.start(processInput);
               started.push(workflowId);
             }
+            temporalAnswered();
           } catch (error) {
-            if (error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING')
+            if (error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING') {
+              temporalAnswered();
               running.push(workflowId);
-            else
+            } else {
+              if (error instanceof ProcessError && error.code === 'TEMPORAL_UNAVAILABLE') temporalFailed();
               failed.push({
                 workflowId,
                 line: input.line,
                 code: error instanceof ProcessError ? error.code : 'TEMPORAL_UNAVAILABLE',
                 reason: error instanceof Error ? error.message : String(error),
               });
+            }
           } finally {
             bar?.increment();
           }
         });
         bar?.stop();
         const summary = options.dryRun
-          ? { dryRun: true, wouldStart: wouldStart.sort(), alreadyRunning: running.sort(), failed }
-          : { started: started.sort(), alreadyRunning: running.sort(), failed };
+          ? {
+              dryRun: true,
+              wouldStart: wouldStart.sort(),
+              alreadyRunning: running.sort(),
+              failed,
+              notAttempted,
+            }
+          : { started: started.sort(), alreadyRunning: running.sort(), failed, notAttempted };
         if (options.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         } else {
@@ -144,9 +175,18 @@ export function registerBulkStart(program: Command): void {
                 `iniciados:   ${started.length}`,
                 `ya en curso: ${running.length}`,
                 `fallidos:    ${failed.length}`,
+                ...(notAttempted.length > 0
+                  ? [`sin intentar: ${notAttempted.length} (Temporal no respondió)`]
+                  : []),
               ];
           for (const f of failed) lines.push(`  ${file}:${f.line} ${f.workflowId}: ${f.code}: ${f.reason}`);
           process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        if (notAttempted.length > 0 || failed.some((f) => f.code === 'TEMPORAL_UNAVAILABLE')) {
+          throw new RefusedError(
+            'TEMPORAL_UNAVAILABLE',
+            `Temporal no respondió durante ${timeoutMs / 1000} s; vuelva a ejecutar el mismo comando cuando esté disponible: inicia solo lo que falta`,
+          );
         }
         if (failed.length > 0) process.exitCode = 1;
       });

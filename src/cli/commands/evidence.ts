@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command } from 'commander';
-import { EvidenceStore } from '../../activities/evidence-store';
-import { evidenceDir } from '../../config';
+import { storeLocation } from '../../config';
+import { openStores } from '../../storage';
 import { buildDossier, verificationCommands } from '../../evidence/dossier';
 import { resolveWorkflowId } from '../../process-client';
 import { ERROR_CODES } from '../../domain/errors';
@@ -19,8 +19,8 @@ export function registerEvidence(program: Command): void {
     .requiredOption('--out <carpeta>', 'carpeta de destino')
     .option('--campaign <campaña>', 'campaña, cuando <id> es una clave INEGI', 'cga')
     .action(async (id: string, options: { out: string; campaign: string }) => {
-      const evidence = new EvidenceStore(evidenceDir(process.env));
-      await withProcesses(async ({ processes }) => {
+      await withProcesses(async ({ processes, config }) => {
+        const { evidence } = openStores(storeLocation(process.env), config.keyring);
         const state = await processes.status(resolveWorkflowId(id, options.campaign));
         let files;
         try {

@@ -2,8 +2,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command } from 'commander';
-import { EvidenceStore } from '../../activities/evidence-store';
-import { evidenceDir } from '../../config';
+import type { Keyring } from '../../codec/keyring';
+import { storeLocation } from '../../config';
+import { openStores } from '../../storage';
 import { ERROR_CODES } from '../../domain/errors';
 import {
   MAX_MINUTES_BYTES,
@@ -52,10 +53,15 @@ export function registerRecordInstallation(program: Command): void {
         if (options.member.length === 0)
           throw new UsageError('indique al menos un --member "Nombre|Sector|Cargo"');
         const minutes = readMinutes(options.minutes);
-        await withProcesses(async ({ processes }) => {
+        await withProcesses(async ({ processes, config }) => {
           const workflowId = resolveWorkflowId(id, options.campaign);
           // Claim check: the file goes to the evidence store, the update carries its reference.
-          const reference = await storeFile(minutes, basename(options.minutes), 'application/pdf');
+          const reference = await storeFile(
+            config.keyring,
+            minutes,
+            basename(options.minutes),
+            'application/pdf',
+          );
           const result = await processes.update(workflowId, recordInstallationUpdate, {
             date: options.date,
             members: options.member,
@@ -94,14 +100,19 @@ function readMinutes(path: string): Buffer {
 }
 
 /** Puts a file into the evidence store and returns the reference an update carries. */
-async function storeFile(bytes: Buffer, fileName: string, mediaType: string): Promise<FileReference> {
-  const store = new EvidenceStore(evidenceDir(process.env));
+async function storeFile(
+  keyring: Keyring,
+  bytes: Buffer,
+  fileName: string,
+  mediaType: string,
+): Promise<FileReference> {
+  const { evidence } = openStores(storeLocation(process.env), keyring);
   try {
-    return { sha256: await store.put(bytes), fileName, mediaType, size: bytes.length };
+    return { sha256: await evidence.put(bytes), fileName, mediaType, size: bytes.length };
   } catch (error) {
     throw new RefusedError(
-      'EVIDENCE_MISSING',
-      `no se pudo guardar el acta en el almacén de evidencias: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      'EVIDENCE_UNAVAILABLE',
+      `${ERROR_CODES.EVIDENCE_UNAVAILABLE.message} (${(error as Error).message})`,
     );
   }
 }

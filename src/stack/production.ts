@@ -1,0 +1,260 @@
+/**
+ * The production topology on one machine (`npm run stack:production`), for people who want to try
+ * it and for the fault tests: the real Temporal server on PostgreSQL, an S3-compatible object
+ * store for the evidence, the Web UI wired to the codec server, and two workers and two portals as
+ * separate processes against them, the way docker-compose.yml lays the same parts out on hosts.
+ * It honours `npm start`'s environment; its state lives in `$DATA_DIR/produccion`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LOCAL_KEYRING_FILE } from '../config';
+import { localKeyring } from '../codec/keyring';
+import { ensureDemoPki } from '../dev/demo-pki';
+import { Outbox } from '../dev/outbox';
+import { startOutboxPage } from '../dev/outbox-page';
+import { MIN_SECRET_LENGTH } from '../links/tokens';
+import { resolveStackBinary, STACK_BINARIES, temporalSchemaDir } from './binaries';
+import { ManagedProcess } from './managed-process';
+import { ObjectStoreServer } from './object-store-server';
+import { Postgres } from './postgres';
+import { TemporalServer } from './temporal-server';
+import { UiServer } from './ui-server';
+
+export interface StackOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface ProductionStack {
+  readonly postgres: Postgres;
+  readonly temporal: TemporalServer;
+  readonly objectStore: ObjectStoreServer;
+  readonly codec: ManagedProcess;
+  readonly workers: readonly ManagedProcess[];
+  readonly portals: readonly ManagedProcess[];
+  readonly ui: UiServer | null;
+  /** The local SMTP outbox, when SMTP_URL was not given. */
+  readonly outbox: Outbox | null;
+  /** What a CLI (or another part) needs to reach this stack. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly urls: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** The built entry points (`npm run build`), also when this module runs from src/ (tests). */
+const DIST = __filename.endsWith('.ts')
+  ? resolve(__dirname, '..', '..', 'dist', 'src')
+  : resolve(__dirname, '..');
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name] || fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535)
+    throw new Error(`${name} must be a port number`);
+  return value;
+}
+
+/** The link secret: LINK_SECRET, else one generated once in DATA_DIR (as `npm start` keeps it). */
+function linkSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if ((env.LINK_SECRET ?? '').length >= MIN_SECRET_LENGTH) return env.LINK_SECRET!;
+  const file = join(dataDir, 'link-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function startProductionStack(options: StackOptions = {}): Promise<ProductionStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(`[stack] ${line}`));
+  const dataDir = resolve(env.DATA_DIR || '.data');
+  const dir = join(dataDir, 'produccion');
+  mkdirSync(dir, { recursive: true });
+  // PostgreSQL runs as its own account when we are root: it must be able to reach its folder.
+  if (process.getuid?.() === 0) for (const d of [dataDir, dir]) chmodSync(d, 0o755);
+
+  const ports = {
+    temporal: port(env, 'TEMPORAL_PORT', 7233),
+    ui: port(env, 'TEMPORAL_UI_PORT', 8233),
+    portal: port(env, 'PORTAL_PORT', 8080),
+    codec: port(env, 'CODEC_PORT', 8234),
+    postgres: port(env, 'POSTGRES_PORT', 55432),
+    objectStore: port(env, 'OBJECT_STORE_PORT', 7070),
+    smtp: port(env, 'SMTP_PORT', 1025),
+    outbox: port(env, 'OUTBOX_PORT', 8025),
+    workerHealth: port(env, 'WORKER_HEALTH_PORT', 8091),
+  };
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const part of stops.splice(0).reverse()) await part().catch(() => {});
+  };
+
+  try {
+    const binaries = {
+      server: resolveStackBinary(STACK_BINARIES.server, log),
+      sqlTool: resolveStackBinary(STACK_BINARIES.sqlTool, log),
+      objectStore: resolveStackBinary(STACK_BINARIES.objectStore, log),
+    };
+    let uiBinary: string | null = null;
+    try {
+      uiBinary = resolveStackBinary(STACK_BINARIES.ui, log);
+    } catch (error) {
+      log(`the Web UI server could not be built, the stack runs without it: ${(error as Error).message}`);
+    }
+
+    const postgres = new Postgres({ dir: join(dir, 'postgres'), port: ports.postgres, log });
+    await postgres.start();
+    stops.push(() => postgres.process.stop());
+    log(`PostgreSQL on ${postgres.address}`);
+
+    const temporal = new TemporalServer({
+      dir: join(dir, 'temporal'),
+      port: ports.temporal,
+      server: binaries.server,
+      sqlTool: binaries.sqlTool,
+      schemaDir: temporalSchemaDir(log),
+      postgres,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      log,
+    });
+    temporal.setupSchema();
+    await temporal.start();
+    stops.push(() => temporal.process.stop());
+    log(`Temporal server on ${temporal.address} (PostgreSQL)`);
+
+    const objectStore = new ObjectStoreServer({
+      dir: join(dir, 'objetos'),
+      port: ports.objectStore,
+      binary: binaries.objectStore,
+      bucket: 'manifiesta',
+    });
+    await objectStore.start();
+    stops.push(() => objectStore.process.stop());
+
+    let outbox: Outbox | null = null;
+    let outboxUrl: string | null = null;
+    if (!env.SMTP_URL) {
+      outbox = new Outbox(join(dir, 'correo'));
+      await outbox.load();
+      await outbox.start(ports.smtp);
+      const page = await startOutboxPage(outbox, ports.outbox);
+      outboxUrl = `http://localhost:${ports.outbox}`;
+      stops.push(
+        () => outbox!.stop(),
+        () => new Promise((done) => page.close(done)),
+      );
+    }
+
+    if (!env.PAYLOAD_KEYS) localKeyring(join(dataDir, LOCAL_KEYRING_FILE)); // created once, as npm start keeps it
+    let trustAnchors = env.TRUST_ANCHORS;
+    if (!trustAnchors) {
+      const demo = ensureDemoPki(join(dataDir, 'demo-firmantes'));
+      trustAnchors = demo.caPath;
+      log(`TRUST_ANCHORS is not set: trusting the demo CA only (${demo.caPath}); set it for real e.firma`);
+    }
+    const portalUrl = env.PORTAL_BASE_URL || `http://localhost:${ports.portal}`;
+    const shared: NodeJS.ProcessEnv = {
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE || 'default',
+      ...(env.TEMPORAL_TASK_QUEUE ? { TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE } : {}),
+      PAYLOAD_KEYS: env.PAYLOAD_KEYS || join(dataDir, LOCAL_KEYRING_FILE),
+      ...(env.PAYLOAD_KEY_ID ? { PAYLOAD_KEY_ID: env.PAYLOAD_KEY_ID } : {}),
+      ...objectStore.env,
+      SMTP_URL: env.SMTP_URL || outbox!.url,
+      ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
+      LINK_SECRET: linkSecret(env, dataDir),
+      TRUST_ANCHORS: trustAnchors,
+      ...(env.CRLS ? { CRLS: env.CRLS } : {}),
+      PORTAL_BASE_URL: portalUrl,
+      TEMPORAL_UI_URL: `http://localhost:${ports.ui},http://127.0.0.1:${ports.ui}`,
+      DATA_DIR: dataDir,
+    };
+    const node = (name: string, entry: string, extra: NodeJS.ProcessEnv, ready: () => Promise<unknown>) =>
+      new ManagedProcess({
+        name,
+        command: process.execPath,
+        args: [join(DIST, entry)],
+        env: { ...shared, ...extra },
+        logFile: join(dir, 'registros', `${name.replace(/\s+/g, '-')}.log`),
+        ready,
+        stopGraceMs: 30_000,
+      });
+    const answers = (url: string) => async () => {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    };
+
+    const codec = node(
+      'codec server',
+      'codec/main.js',
+      { CODEC_PORT: String(ports.codec) },
+      answers(`http://127.0.0.1:${ports.codec}/healthz`),
+    );
+    await codec.start();
+    stops.push(() => codec.stop());
+
+    const workers = [1, 2].map((n) =>
+      node(
+        `worker ${n}`,
+        'worker/main.js',
+        { WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1) },
+        answers(`http://127.0.0.1:${ports.workerHealth + n - 1}/readyz`),
+      ),
+    );
+    const portals = [0, 1].map((n) =>
+      node(
+        `portal ${n + 1}`,
+        'portal/main.js',
+        {
+          PORTAL_PORT: String(ports.portal + n),
+          PORTAL_HOST: '127.0.0.1',
+          ...(env.TRUST_PROXY ? { TRUST_PROXY: env.TRUST_PROXY } : {}),
+        },
+        answers(`http://127.0.0.1:${ports.portal + n}/readyz`),
+      ),
+    );
+    for (const part of [...workers, ...portals]) {
+      await part.start();
+      stops.push(() => part.stop());
+    }
+
+    let ui: UiServer | null = null;
+    if (uiBinary) {
+      ui = new UiServer({
+        dir: join(dir, 'web-ui'),
+        port: ports.ui,
+        binary: uiBinary,
+        temporalAddress: temporal.address,
+        codecEndpoint: `http://localhost:${ports.codec}`,
+      });
+      await ui.process.start();
+      stops.push(() => ui!.process.stop());
+    }
+
+    const urls = {
+      'Temporal Web UI': ui?.url ?? '(not built)',
+      'Temporal frontend': temporal.address,
+      'signer portals': `${portalUrl} and http://localhost:${ports.portal + 1}`,
+      'codec server': `http://localhost:${ports.codec}`,
+      'object store (S3)': `${objectStore.endpoint} (bucket manifiesta)`,
+      PostgreSQL: postgres.address,
+      'outbox (mail)': outboxUrl ?? '(your relay)',
+      'worker health': workers.map((_, n) => `http://127.0.0.1:${ports.workerHealth + n}/readyz`).join(', '),
+      data: dir,
+    };
+    return {
+      postgres,
+      temporal,
+      objectStore,
+      codec,
+      workers,
+      portals,
+      ui,
+      outbox,
+      env: shared,
+      urls,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

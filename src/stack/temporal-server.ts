@@ -1,0 +1,187 @@
+/**
+ * The real Temporal server (go.temporal.io/server, all four services in one process) on the
+ * stack's PostgreSQL: its schema applied with Temporal's own SQL tool (idempotent), its config
+ * written from the ports chosen, the `default` namespace registered (the server does not create
+ * it) and our search attributes added.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { registerSearchAttributes, TemporalSetupError } from '../dev/temporal';
+import { ManagedProcess } from './managed-process';
+import type { Postgres } from './postgres';
+
+export interface TemporalServerOptions {
+  readonly dir: string;
+  /**
+   * The frontend's gRPC port; the other services take the next ports (+1 … +8), which must stay
+   * below 32768 (Temporal keeps membership ports in a PostgreSQL smallint).
+   */
+  readonly port: number;
+  readonly server: string;
+  readonly sqlTool: string;
+  readonly schemaDir: string;
+  readonly postgres: Postgres;
+  readonly namespace: string;
+  readonly log: (line: string) => void;
+}
+
+export class TemporalServer {
+  readonly process: ManagedProcess;
+
+  constructor(private readonly options: TemporalServerOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    const configFile = join(options.dir, 'temporal-postgres.yaml');
+    writeFileSync(configFile, serverConfig(options), { mode: 0o600 }); // it holds the database password
+    writeFileSync(
+      join(options.dir, 'dynamicconfig.yaml'),
+      "# Dynamic configuration of the stack's Temporal server (re-read every 10 s); none needed so far.\n",
+    );
+    this.process = new ManagedProcess({
+      name: 'Temporal server',
+      command: options.server,
+      args: ['--config-file', configFile, '--allow-no-auth', 'start'],
+      logFile: join(options.dir, 'temporal.log'),
+      ready: () => this.answers(),
+      stopGraceMs: 15_000,
+    });
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.options.port}`;
+  }
+
+  /** Applies (or confirms) the schema of both databases; safe on an existing database. */
+  setupSchema(): void {
+    const pg = this.options.postgres;
+    const [host, port] = pg.address.split(':') as [string, string];
+    const env = {
+      ...process.env,
+      SQL_PLUGIN: 'postgres12',
+      SQL_HOST: host,
+      SQL_PORT: port,
+      SQL_USER: 'temporal',
+      SQL_PASSWORD: pg.password,
+    };
+    for (const [db, schema] of [
+      ['temporal', 'temporal'],
+      ['temporal_visibility', 'visibility'],
+    ] as const) {
+      for (const args of [
+        ['create-database'],
+        ['setup-schema', '-v', '0.0'],
+        ['update-schema', '-d', join(this.options.schemaDir, schema, 'versioned')],
+      ]) {
+        const result = spawnSync(this.options.sqlTool, ['--db', db, ...args], { env, encoding: 'utf8' });
+        if (result.status !== 0)
+          throw new TemporalSetupError(`temporal-sql-tool --db ${db} ${args.join(' ')}: ${result.stderr}`);
+      }
+    }
+  }
+
+  private async answers(): Promise<void> {
+    const connection = await Connection.connect({ address: this.address, connectTimeout: 2_000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** Starts the server, then registers the namespace (once) and our search attributes. */
+  async start(): Promise<void> {
+    await this.process.start();
+    const connection = await Connection.connect({ address: this.address });
+    try {
+      const { namespace } = this.options;
+      try {
+        await connection.workflowService.registerNamespace({
+          namespace,
+          workflowExecutionRetentionPeriod: msToTs('30 days'),
+        });
+        this.options.log(`Temporal namespace ${namespace} registered`);
+      } catch (error) {
+        if (!/already exists/i.test(String(error))) throw error;
+      }
+      // The server caches "not found" for a second: wait until the namespace answers.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      await registerSearchAttributes(connection, namespace);
+    } finally {
+      await connection.close();
+    }
+  }
+}
+
+function serverConfig(options: TemporalServerOptions): string {
+  const p = options.port;
+  const [host, port] = options.postgres.address.split(':') as [string, string];
+  const store = (database: string, maxConns: number): string => `      sql:
+        pluginName: "postgres12"
+        databaseName: "${database}"
+        connectAddr: "${host}:${port}"
+        connectProtocol: "tcp"
+        user: "temporal"
+        password: ${JSON.stringify(options.postgres.password)}
+        maxConns: ${maxConns}
+        maxIdleConns: ${maxConns}
+        maxConnLifetime: "1h"`;
+  const service = (grpc: number, membership: number, http?: number) =>
+    `    rpc:\n      grpcPort: ${grpc}\n      membershipPort: ${membership}\n      bindOnLocalHost: true${
+      http ? `\n      httpPort: ${http}` : ''
+    }`;
+  return `# Written by manifiesta's production-like stack (npm run stack:production); rewritten at each start.
+log:
+  stdout: true
+  level: warn
+persistence:
+  defaultStore: postgres-default
+  visibilityStore: postgres-visibility
+  numHistoryShards: 4
+  datastores:
+    postgres-default:
+${store('temporal', 20)}
+    postgres-visibility:
+${store('temporal_visibility', 10)}
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: "127.0.0.1"
+services:
+  frontend:
+${service(p, p + 5, p + 4)}
+  history:
+${service(p + 1, p + 6)}
+  matching:
+${service(p + 2, p + 7)}
+  worker:
+${service(p + 3, p + 8)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: "active"
+  currentClusterName: "active"
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: "frontend"
+      rpcAddress: "127.0.0.1:${p}"
+      httpAddress: "127.0.0.1:${p + 4}"
+dcRedirectionPolicy:
+  policy: "noop"
+dynamicConfigClient:
+  filepath: ${JSON.stringify(join(options.dir, 'dynamicconfig.yaml'))}
+  pollInterval: "10s"
+`;
+}

@@ -1,0 +1,58 @@
+/**
+ * The Temporal Web UI server for the stack, pointed at its frontend and at the codec server (the
+ * staff's browsers call the codec server themselves, so it is its address as they reach it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManagedProcess } from './managed-process';
+
+export interface UiServerOptions {
+  readonly dir: string;
+  readonly port: number;
+  readonly binary: string;
+  readonly temporalAddress: string;
+  readonly codecEndpoint: string;
+}
+
+export class UiServer {
+  readonly process: ManagedProcess;
+
+  constructor(readonly options: UiServerOptions) {
+    const configDir = join(options.dir, 'config');
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(
+      join(configDir, 'stack.yaml'),
+      [
+        "# Written by manifiesta's production-like stack; rewritten at each start.",
+        `temporalGrpcAddress: ${options.temporalAddress}`,
+        'host: 127.0.0.1',
+        `port: ${options.port}`,
+        'enableUi: true',
+        'defaultNamespace: default',
+        'disableNewsFetch: true',
+        'notifyOnNewVersion: false',
+        'cors:',
+        '  cookieInsecure: true',
+        'codec:',
+        `  endpoint: ${options.codecEndpoint}`,
+        'auth:',
+        '  enabled: false',
+        '',
+      ].join('\n'),
+    );
+    this.process = new ManagedProcess({
+      name: 'Temporal Web UI',
+      command: options.binary,
+      args: ['--root', options.dir, '--config', 'config', '--env', 'stack', 'start'],
+      logFile: join(options.dir, 'ui-server.log'),
+      ready: async () => {
+        const response = await fetch(`${this.url}/healthz`);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+    });
+  }
+
+  get url(): string {
+    return `http://localhost:${this.options.port}`;
+  }
+}
