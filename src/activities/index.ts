@@ -17,7 +17,7 @@ import type {
 } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import type { FileReference } from '../domain/messages';
-import type { DocumentRecord } from '../domain/process';
+import { SIGNATURE_FIELD, type DocumentRecord } from '../domain/process';
 import type { SigningLinks } from '../links/tokens';
 import type { Verifier } from '../signatures';
 import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
@@ -27,6 +27,7 @@ import type { ProcessClient } from '../process-client';
 import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
 import { EvidenceAlteredError, type EvidenceStore } from '../storage';
 import { renderLetterPdf } from './letter';
+import { padesActivities } from './pades';
 
 export interface ActivityDeps {
   readonly evidence: EvidenceStore;
@@ -56,7 +57,16 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    /** Renders the letter, stores it under its SHA-256, and returns only the digest and metadata. */
+    ...padesActivities({
+      evidence: deps.evidence,
+      verifier: deps.verifier,
+      stored,
+    }),
+
+    /**
+     * Renders the letter with its empty signature fields (it can be signed in the PDF), stores it
+     * under its SHA-256, and returns only the digest and metadata.
+     */
     async renderLetter(input: RenderLetterInput): Promise<DocumentRecord> {
       const pdf = await renderLetterPdf(input);
       const sha256 = await deps.evidence.put(pdf);
@@ -65,6 +75,7 @@ export function createActivities(deps: ActivityDeps) {
         size: pdf.length,
         mediaType: 'application/pdf',
         fileName: `manifestacion-${input.inegiCode}.pdf`,
+        signatureFields: [SIGNATURE_FIELD.municipal, SIGNATURE_FIELD.institute],
       };
     },
 

@@ -7,8 +7,10 @@
  * retried activity stores the same bytes under the same SHA-256.
  */
 import PDFDocument from 'pdfkit';
-import { pdfBytes } from '../pdf';
+import { addSignatureFields, type FieldPlacement } from '../pdf/signature-fields';
+import { pdfBytes } from '../pdf/pdfkit';
 import type { RenderLetterInput } from '../domain/activities';
+import { SIGNATURE_FIELD } from '../domain/process';
 
 const MONTHS = [
   'enero',
@@ -71,7 +73,20 @@ export function letterText(input: RenderLetterInput): {
   };
 }
 
+/** Height of a signature's visible box (name, RFC, role, date and the e.firma line). */
+const SIGNATURE_BOX_HEIGHT = 78;
+
+/**
+ * The letter with its two empty signature fields, over the signature blocks: revision 1 of the
+ * signed PDF (carta-firmada.pdf), whose SHA-256 identifies the document. Each e.firma signature
+ * later fills its field in an incremental update (src/pdf).
+ */
 export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer> {
+  const { pdf, fields } = await drawLetter(input);
+  return addSignatureFields(pdf, fields);
+}
+
+async function drawLetter(input: RenderLetterInput): Promise<{ pdf: Buffer; fields: FieldPlacement[] }> {
   const text = letterText(input);
   const date = new Date(`${input.letterDate}T12:00:00Z`);
   const doc = new PDFDocument({
@@ -106,11 +121,20 @@ export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer>
   for (const item of text.recognitions)
     doc.text(item, 84, undefined, { align: 'justify', width: width - 12 }).moveDown(0.4);
   doc.moveDown(1);
-  if (doc.y > doc.page.height - 200) doc.addPage();
-  doc.font('Helvetica-Bold').text(text.closing, 72, undefined, { width, align: 'center' }).moveDown(4);
+  // Room for the closing, the signatures' boxes and the blocks under them on one page.
+  if (doc.y > doc.page.height - SIGNATURE_BOX_HEIGHT - 150) doc.addPage();
+  doc.font('Helvetica-Bold').text(text.closing, 72, undefined, { width, align: 'center' });
 
-  const top = doc.y;
+  const top = doc.y + SIGNATURE_BOX_HEIGHT + 12;
   const column = (width - 24) / 2;
+  // Each signature's box sits just above its block's line (PDF coordinates count from the bottom).
+  const page = doc.bufferedPageRange().count - 1;
+  const box = (x: number, name: string): FieldPlacement => ({
+    name,
+    pageIndex: page,
+    rect: [x, doc.page.height - top + 4, x + column, doc.page.height - top + 4 + SIGNATURE_BOX_HEIGHT],
+  });
+  const fields = [box(72, SIGNATURE_FIELD.municipal), box(72 + column + 24, SIGNATURE_FIELD.institute)];
   const block = (x: number, name: string, title: string): void => {
     doc
       .moveTo(x + 10, top)
@@ -139,5 +163,5 @@ export async function renderLetterPdf(input: RenderLetterInput): Promise<Buffer>
     doc.page.margins.bottom = bottom;
   }
   doc.end();
-  return done;
+  return { pdf: await done, fields };
 }

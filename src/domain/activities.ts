@@ -123,3 +123,46 @@ export interface DossierRecord {
   readonly manifestSha256: string;
   readonly constanciaSha256: string;
 }
+
+/** Judges the certificate, prepares the signer's revision of the PDF, and stores it. */
+export interface PreparePadesInput {
+  /** The PDF to extend: the letter, or the letter with the signatures embedded so far. */
+  readonly baseSha256: string;
+  readonly field: string;
+  readonly certificateBase64: string;
+  /** As the appearance shows it: name, RFC and role in Spanish. */
+  readonly signer: { readonly name: string; readonly rfc: string | null; readonly role: string };
+  readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
+  /** The signing time, written to /M and judged at. */
+  readonly at: string;
+  /** The original letter's SHA-256, for the report. */
+  readonly documentSha256: string;
+}
+
+export interface PreparePadesResult {
+  /** The certificate's verification report; when invalid, nothing was prepared. */
+  readonly report: VerificationReport;
+  readonly preparation: {
+    readonly sha256: string;
+    readonly toBeSignedBase64: string;
+    readonly certificateSha256: string;
+  } | null;
+}
+
+/** Embeds the signer's PKCS #1 signature in the prepared revision, and verifies the result. */
+export interface EmbedPadesInput {
+  readonly preparationSha256: string;
+  readonly signatureBase64: string;
+  readonly certificateBase64: string;
+  readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
+  readonly at: string;
+}
+
+export interface EmbedPadesResult {
+  readonly report: VerificationReport;
+  /** The letter with this signature embedded; null when refused (nothing stored). */
+  readonly signedDocument: DocumentRecord | null;
+  /** SHA-256 of the embedded CMS (stored) and of the certificate. */
+  readonly signatureSha256: string;
+  readonly certificateSha256: string;
+}

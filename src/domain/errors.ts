@@ -72,6 +72,11 @@ export const ERROR_CODES = {
     message:
       'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits con SHA-256, SHA-384 o SHA-512.',
   },
+  DOCUMENT_MODIFIED_AFTER_SIGNING: {
+    status: 422,
+    message:
+      'El documento fue modificado después de firmarse con algo más que otra firma. La firma ya no ampara lo que hoy se ve en el documento.',
+  },
   VERIFICATION_LIMIT_EXCEEDED: {
     status: 422,
     message:
@@ -132,6 +137,7 @@ export type VerificationErrorCode = Extract<
   | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_REVOKED'
   | 'SIGNER_MISMATCH'
+  | 'DOCUMENT_MODIFIED_AFTER_SIGNING'
   | 'VERIFICATION_LIMIT_EXCEEDED'
   | 'VERIFICATION_TIMEOUT'
 >;

@@ -13,12 +13,34 @@ export interface SubmitSignatureInput {
   readonly linkVersion: number;
   /** The run the signer's link was issued by (LINK_SUPERSEDED when it is not this process's). */
   readonly run: string;
-  /** Detected when absent. */
-  readonly format?: 'cms' | 'pkcs1-sha256';
+  /**
+   * Detected when absent (`cms` or `pkcs1-sha256`). `pades`: the PKCS #1 v1.5 RSA-SHA256
+   * signature over the `toBeSigned` bytes `prepareSignature` answered, with the same certificate.
+   */
+  readonly format?: 'cms' | 'pkcs1-sha256' | 'pades';
   /** Base64 of the signature bytes. */
   readonly signature: string;
-  /** Base64 of the signer's certificate (required for PKCS#1). */
+  /** Base64 of the signer's certificate (required for PKCS#1 and PAdES). */
   readonly certificate?: string;
+}
+
+/**
+ * The first step of a PAdES signature: the signer's certificate. The process judges it (the same
+ * refusals as a signature), prepares that signer's revision of the PDF, and answers the bytes to
+ * sign; the private key never leaves the browser.
+ */
+export interface PrepareSignatureInput {
+  readonly role: Role;
+  readonly linkVersion: number;
+  readonly run: string;
+  /** Base64 of the signer's certificate (DER). */
+  readonly certificate: string;
+}
+
+export interface PrepareSignatureResult {
+  /** Base64 of the DER of the CMS signed attributes: sign them with RSA PKCS #1 v1.5 and SHA-256. */
+  readonly toBeSigned: string;
+  readonly digestAlgorithm: 'SHA-256';
 }
 
 export interface SubmitSignatureResult {
@@ -96,6 +118,9 @@ export interface StageResult {
 export const statusQuery = defineQuery<ProcessState>('status');
 export const submitSignatureUpdate = defineUpdate<SubmitSignatureResult, [SubmitSignatureInput]>(
   'submitSignature',
+);
+export const prepareSignatureUpdate = defineUpdate<PrepareSignatureResult, [PrepareSignatureInput]>(
+  'prepareSignature',
 );
 export const declineUpdate = defineUpdate<StageResult, [DeclineInput]>('decline');
 export const recordInstallationUpdate = defineUpdate<StageResult, [RecordInstallationInput]>(

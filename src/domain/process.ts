@@ -4,7 +4,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { VerificationReport } from '../signatures/report';
+import type { SignatureFormat, VerificationReport } from '../signatures/report';
 import type { DossierRecord } from './activities';
 
 export const Stage = {
@@ -31,6 +31,12 @@ export function isTerminal(stage: Stage): boolean {
 /** Who signs: the municipal president, or the institute's presiding commissioner. */
 export type Role = 'municipal' | 'institute';
 export const ROLES: readonly Role[] = ['municipal', 'institute'];
+
+/** The letter's PDF signature field of each role (its /T name): where a PAdES signature goes. */
+export const SIGNATURE_FIELD: Readonly<Record<Role, string>> = {
+  municipal: 'FirmaMunicipal',
+  institute: 'FirmaInstitucional',
+};
 
 /** The role whose signature a stage awaits, if any. */
 export function roleAwaited(stage: Stage): Role | null {
@@ -222,11 +228,22 @@ export interface DocumentRecord {
   readonly size: number;
   readonly mediaType: string;
   readonly fileName: string;
+  /** The PDF's empty signature fields, by name: a letter that can be signed in the PDF (PAdES). */
+  readonly signatureFields?: readonly string[];
+}
+
+/** A PAdES revision prepared for a signer's certificate, waiting for their signature. */
+export interface PreparationRecord {
+  /** The preparation (prepared PDF, byte range, the bytes to sign), stored by its SHA-256. */
+  readonly sha256: string;
+  readonly certificateSha256: string;
+  readonly linkVersion: number;
+  readonly preparedAt: string;
 }
 
 export interface SignatureRecord {
   readonly role: Role;
-  readonly format: 'cms' | 'pkcs1-sha256';
+  readonly format: SignatureFormat;
   readonly receivedAt: string;
   /** SHA-256 of the signature bytes as they arrived (stored in EVIDENCE_DIR). */
   readonly signatureSha256: string;
@@ -297,6 +314,10 @@ export interface ProcessState {
   generation: number;
   /** Evidence dossiers assembled (when both signatures are in, and at completion). */
   dossiers?: DossierRecord[];
+  /** The letter with the PAdES signatures embedded so far (carta-firmada.pdf), when any. */
+  signedDocument?: DocumentRecord | null;
+  /** PAdES revisions prepared and not yet signed, by role. */
+  preparations?: Partial<Record<Role, PreparationRecord>>;
 }
 
 /** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */

@@ -3,7 +3,7 @@
  * the certificate details, the verification outcome, and the exact commands to check it by hand.
  */
 import PDFDocument from 'pdfkit';
-import { pdfBytes } from '../pdf';
+import { pdfBytes } from '../pdf/pdfkit';
 import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
 import { identityText, revocationText } from '../signatures/report';
 
@@ -57,6 +57,12 @@ export async function renderConstancia(state: ProcessState, commands: readonly s
     'Documento firmado',
     `${state.document?.fileName ?? 'carta.pdf'}, SHA-256 ${state.document?.sha256 ?? '—'}`,
   );
+  if (state.signedDocument) {
+    field(
+      'Carta con las firmas en el PDF (PAdES)',
+      `carta-firmada.pdf, SHA-256 ${state.signedDocument.sha256}; sus primeros ${state.document?.size ?? '—'} bytes son el documento firmado`,
+    );
+  }
   doc.moveDown(0.8);
 
   for (const role of ['municipal', 'institute'] as const) {
@@ -80,7 +86,12 @@ export async function renderConstancia(state: ProcessState, commands: readonly s
     field('Recibida', signature.receivedAt);
     field('Hora de firma declarada', r.signingTime ?? 'no declarada');
     field('Formato y algoritmo', `${signature.format}, ${r.algorithm ?? '—'}`);
-    field('SHA-256 del documento verificado', r.documentSha256);
+    field(
+      signature.format === 'pades'
+        ? 'SHA-256 de los bytes firmados (ByteRange de su revisión)'
+        : 'SHA-256 del documento verificado',
+      r.documentSha256,
+    );
     field(
       'Resultado',
       r.valid

@@ -26,12 +26,30 @@ export function signingEpoch(state: ProcessState, role: Role): number {
   return Math.floor(Date.parse(state.signatures[role]!.receivedAt) / 1000);
 }
 
+/** The signatures made inside the PDF (carta-firmada.pdf), by role. */
+function padesRoles(state: ProcessState): Role[] {
+  return (['municipal', 'institute'] as const).filter((role) => state.signatures[role]?.format === 'pades');
+}
+
 /** The commands a third party runs, per signature (also printed in the constancia and LEEME.txt). */
 export function verificationCommands(state: ProcessState): string[] {
   const commands = ['sha256sum -c SHA256SUMS'];
+  const inPdf = padesRoles(state);
+  if (inPdf.length > 0) {
+    // Judged when the later of them was received (see signingEpoch): any PDF validator also works.
+    const at = inPdf
+      .map((role) => state.signatures[role]!.receivedAt)
+      .sort()
+      .at(-1)!;
+    commands.push(
+      `manifiesta verify --document carta-firmada.pdf --trust-anchors ac-confianza.pem --at ${at}`,
+    );
+    commands.push('pdfsig carta-firmada.pdf');
+    commands.push(`cmp -n ${state.document!.size} carta.pdf carta-firmada.pdf`);
+  }
   for (const role of ['municipal', 'institute'] as const) {
     const signature = state.signatures[role];
-    if (!signature) continue;
+    if (!signature || signature.format === 'pades') continue;
     const r = ROLE_FILE[role];
     const attime = `-attime ${signingEpoch(state, role)}`;
     if (signature.format === 'cms') {
@@ -61,15 +79,28 @@ export async function buildDossier(state: ProcessState, evidence: EvidenceStore)
   const files: DossierFile[] = [
     { name: 'carta.pdf', bytes: await stored(evidence, state.document.sha256, 'the letter') },
   ];
+  if (state.signedDocument) {
+    files.push({
+      name: 'carta-firmada.pdf',
+      bytes: await stored(evidence, state.signedDocument.sha256, 'the signed letter'),
+    });
+  }
   for (const role of ['municipal', 'institute'] as const) {
     const signature = state.signatures[role];
     if (!signature) continue;
     const r = ROLE_FILE[role];
-    const bytes = await stored(evidence, signature.signatureSha256, `the ${role} signature`);
     if (signature.format === 'cms') {
-      files.push({ name: `firma-${r}.p7s`, bytes });
+      files.push({
+        name: `firma-${r}.p7s`,
+        bytes: await stored(evidence, signature.signatureSha256, `the ${role} signature`),
+      });
     } else {
-      files.push({ name: `firma-${r}.sig`, bytes });
+      // PAdES: the signature is inside carta-firmada.pdf; the certificate, for reading.
+      if (signature.format === 'pkcs1-sha256')
+        files.push({
+          name: `firma-${r}.sig`,
+          bytes: await stored(evidence, signature.signatureSha256, `the ${role} signature`),
+        });
       const certificate = await stored(evidence, signature.certificateSha256!, `the ${role} certificate`);
       const pem = `-----BEGIN CERTIFICATE-----\n${certificate
         .toString('base64')
@@ -120,6 +151,13 @@ function readme(state: ProcessState): string {
     ...verificationCommands(state).map((c) => `  ${c}`),
     '',
     'SHA256SUMS lista la huella SHA-256 de cada archivo; carta.pdf es exactamente lo que se firmó.',
+    ...(state.signedDocument
+      ? [
+          'carta-firmada.pdf es la misma carta con las firmas dentro del PDF (PAdES): sus primeros',
+          `${state.document!.size} bytes son carta.pdf (lo comprueba cmp) y cada firma se agregó después sin`,
+          'tocarlos. Ábralo en Adobe Acrobat Reader o compruébelo con pdfsig (poppler) o pyHanko.',
+        ]
+      : []),
     '',
     'El número tras -attime es el momento en que el proceso recibió y verificó cada firma, en',
     'segundos desde el 1 de enero de 1970 (UTC):',

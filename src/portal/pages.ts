@@ -7,7 +7,7 @@ import { letterText } from '../activities/letter';
 import { spanishDeadline } from '../activities/email';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
-import type { OpenLink } from './signing';
+import { signsInPdf, type OpenLink } from './signing';
 import { escapeHtml } from '../html';
 
 const ROLE_TITLE: Record<Role, string> = {
@@ -59,6 +59,11 @@ export function signingPage(link: OpenLink, token: string): string {
   const signer = state.signers[role];
   const letter = letterOf(state);
   const documentUrl = `/api/v1/signing/${token}/document`;
+  const pades = signsInPdf(link);
+  // The institute countersigns the letter as the municipality signed it (PAdES): show that PDF.
+  const signedSoFar = state.signedDocument
+    ? `<p><a href="/api/v1/signing/${token}/signed-document" download="carta-firmada.pdf">Descargar la carta con la firma de la presidencia municipal</a> (su firma se agregará a este PDF).</p>`
+    : '';
   const deadline = state.deadline ? spanishDeadline(state.deadline) : '—';
   return layout(
     `Firma de la manifestación — ${state.input.municipality}`,
@@ -79,7 +84,8 @@ export function signingPage(link: OpenLink, token: string): string {
 
 <section class="card" aria-labelledby="carta">
   <h2 id="carta">La carta que va a firmar</h2>
-  <p><a href="${documentUrl}" download="${escapeHtml(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a> (es exactamente lo que se firma).</p>
+  <p><a href="${documentUrl}" download="${escapeHtml(state.document?.fileName ?? 'carta.pdf')}">Descargar la carta en PDF</a>${pades ? ' (su firma quedará dentro de este PDF, visible en su recuadro de firma).' : ' (es exactamente lo que se firma).'}</p>
+  ${signedSoFar}
   <article class="letter" aria-label="Texto de la carta" tabindex="0">
     <p class="right">${escapeHtml(letter.placeAndDate)}</p>
     <p class="subject"><strong>${escapeHtml(letter.subject)}</strong></p>
@@ -96,7 +102,7 @@ export function signingPage(link: OpenLink, token: string): string {
 <section class="card" aria-labelledby="efirma" id="seccion-efirma"
   data-token="${escapeHtml(token)}" data-expected-rfc="${escapeHtml(signer.rfc ?? '')}" data-expected-name="${escapeHtml(signer.name)}"
   data-identity="${signer.rfc || signer.curp ? 'rfc' : signer.acceptAnySigner ? 'any' : 'name'}"
-  data-sha256="${escapeHtml(state.document?.sha256 ?? '')}">
+  data-sha256="${escapeHtml(state.document?.sha256 ?? '')}" data-pades="${pades ? 'true' : 'false'}">
   <h2 id="efirma">Firmar con su e.firma en este navegador</h2>
   <form id="form-efirma" novalidate>
     <div class="field"><label for="cer">Certificado (.cer)</label><input id="cer" name="cer" type="file" accept=".cer,.crt,.pem" required></div>

@@ -20,6 +20,9 @@ import {
   documentBytes,
   openLink,
   PortalError,
+  prepareSignature,
+  signedDocumentBytes,
+  signsInPdf,
   submitSignature,
   type PortalDeps,
   type SignatureSubmission,
@@ -192,8 +195,10 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   });
 
   app.get<{ Params: { token: string } }>('/api/v1/signing/:token', async (request) => {
-    const { state, role, claims } = await openLink(options, request.params.token);
+    const link = await openLink(options, request.params.token);
+    const { state, role, claims } = link;
     const signer = state.signers[role];
+    const pades = signsInPdf(link);
     return {
       workflowId: claims.workflowId,
       role,
@@ -204,6 +209,9 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       deadline: state.deadline,
       document: { sha256: state.document?.sha256, mediaType: state.document?.mediaType ?? 'application/pdf' },
       expiresAt: claims.expiresAt,
+      // The formats this link accepts, the preferred first: `pades` signs inside the PDF.
+      formats: pades ? ['pades', 'pkcs1-sha256', 'cms'] : ['pkcs1-sha256', 'cms'],
+      signedDocument: state.signedDocument ? { sha256: state.signedDocument.sha256 } : null,
     };
   });
 
@@ -216,7 +224,40 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       .send(bytes);
   });
 
+  app.get<{ Params: { token: string } }>('/api/v1/signing/:token/signed-document', async (request, reply) => {
+    const link = await openLink(options, request.params.token);
+    const bytes = await signedDocumentBytes(options, link);
+    return reply
+      .type('application/pdf')
+      .header('Content-Disposition', 'inline; filename="carta-firmada.pdf"')
+      .send(bytes);
+  });
+
   const writeLimit = { rateLimit: { max: options.rateLimit?.writes ?? 20, timeWindow: '1 minute' } };
+  // Base64 with line breaks allowed; a signature is bounded by the body limit.
+  const base64 = (maxLength?: number) => ({
+    type: 'string',
+    minLength: 4,
+    ...(maxLength === undefined ? {} : { maxLength }),
+    pattern: '^[A-Za-z0-9+/=\\s]+$',
+  });
+
+  app.post<{ Params: { token: string }; Body: { certificate: string } }>(
+    '/api/v1/signing/:token/prepare',
+    {
+      config: writeLimit,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['certificate'],
+          additionalProperties: false,
+          properties: { certificate: base64(100_000) },
+        },
+      },
+    },
+    async (request) =>
+      prepareSignature(options, request.params.token, request.body.certificate.replace(/\s+/g, '')),
+  );
 
   app.post<{ Params: { token: string }; Body: SignatureSubmission }>(
     '/api/v1/signing/:token/signature',
@@ -228,14 +269,9 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
           required: ['signature'],
           additionalProperties: false,
           properties: {
-            format: { type: 'string', enum: ['cms', 'pkcs1-sha256'] },
-            signature: { type: 'string', minLength: 4, pattern: '^[A-Za-z0-9+/=\\s]+$' },
-            certificate: {
-              type: 'string',
-              minLength: 4,
-              maxLength: 100_000,
-              pattern: '^[A-Za-z0-9+/=\\s]+$',
-            },
+            format: { type: 'string', enum: ['cms', 'pkcs1-sha256', 'pades'] },
+            signature: base64(),
+            certificate: base64(100_000),
           },
         },
       },
@@ -243,7 +279,8 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     async (request) => {
       const body = { ...request.body, signature: request.body.signature.replace(/\s+/g, '') };
       if (body.certificate) body.certificate = body.certificate.replace(/\s+/g, '');
-      if (body.format === 'pkcs1-sha256' && !body.certificate) throw new PortalError('MALFORMED_INPUT');
+      if ((body.format === 'pkcs1-sha256' || body.format === 'pades') && !body.certificate)
+        throw new PortalError('MALFORMED_INPUT');
       const result = await submitSignature(options, request.params.token, body);
       return {
         status: 'accepted',

@@ -5,8 +5,23 @@
  */
 import { StoreUnavailableError, type EvidenceStore } from '../storage';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
-import { declineUpdate, submitSignatureUpdate, type SubmitSignatureResult } from '../domain/messages';
-import { expectedSignerOf, isTerminal, roleAwaited, type ProcessState, type Role } from '../domain/process';
+import { createHash } from 'node:crypto';
+import { parsePreparation } from '../activities/pades';
+import {
+  declineUpdate,
+  prepareSignatureUpdate,
+  submitSignatureUpdate,
+  type PrepareSignatureResult,
+  type SubmitSignatureResult,
+} from '../domain/messages';
+import {
+  expectedSignerOf,
+  isTerminal,
+  roleAwaited,
+  SIGNATURE_FIELD,
+  type ProcessState,
+  type Role,
+} from '../domain/process';
 import type { LinkClaims, SigningLinks } from '../links/tokens';
 import { ProcessError, type ProcessClient } from '../process-client';
 import type { VerificationReport, Verifier } from '../signatures';
@@ -64,11 +79,11 @@ function runOf(link: OpenLink): { workflowId: string; run: string } {
   return { workflowId: link.claims.workflowId, run: link.claims.run };
 }
 
-/** The letter's exact bytes; when the store does not answer, the signer is told to try again (503). */
-export async function documentBytes(deps: PortalDeps, link: OpenLink): Promise<Buffer> {
+/** Stored bytes; when the store does not answer, the signer is told to try again (503). */
+async function storedBytes(deps: PortalDeps, sha256: string | undefined): Promise<Buffer> {
   let bytes: Buffer | null;
   try {
-    bytes = link.state.document ? await deps.evidence.get(link.state.document.sha256) : null;
+    bytes = sha256 ? await deps.evidence.get(sha256) : null;
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw new PortalError('EVIDENCE_UNAVAILABLE');
     throw error;
@@ -77,8 +92,54 @@ export async function documentBytes(deps: PortalDeps, link: OpenLink): Promise<B
   return bytes;
 }
 
+/** The letter's exact bytes: what a detached signature (`cms`, `pkcs1-sha256`) signs. */
+export function documentBytes(deps: PortalDeps, link: OpenLink): Promise<Buffer> {
+  return storedBytes(deps, link.state.document?.sha256);
+}
+
+/** The letter with the PAdES signatures embedded so far (the letter itself before the first). */
+export function signedDocumentBytes(deps: PortalDeps, link: OpenLink): Promise<Buffer> {
+  return storedBytes(deps, (link.state.signedDocument ?? link.state.document)?.sha256);
+}
+
+/** Whether this link's signer can sign inside the PDF: the letter has their empty field. */
+export function signsInPdf(link: OpenLink): boolean {
+  return link.state.document?.signatureFields?.includes(SIGNATURE_FIELD[link.role]) ?? false;
+}
+
+/**
+ * The first step of a PAdES signature. The certificate is judged here first (the refusals of a
+ * signature: a CSD, someone else's RFC, expired, untrusted), so that no refused certificate reaches
+ * the process; then the process prepares the signer's revision and answers the bytes to sign.
+ */
+export async function prepareSignature(
+  deps: PortalDeps,
+  token: string,
+  certificateBase64: string,
+): Promise<PrepareSignatureResult> {
+  const link = await openLink(deps, token);
+  if (!signsInPdf(link)) throw new PortalError('MALFORMED_INPUT');
+  const report = await deps.verifier.verifyCertificate({
+    certificate: Buffer.from(certificateBase64, 'base64'),
+    expectedSigner: expectedSignerOf(link.state.signers[link.role]),
+    format: 'pades',
+    documentSha256: link.state.document?.sha256,
+  });
+  if (!report.valid) throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
+  try {
+    return await deps.processes.update(runOf(link), prepareSignatureUpdate, {
+      role: link.role,
+      linkVersion: link.claims.version,
+      run: link.claims.run,
+      certificate: certificateBase64,
+    });
+  } catch (error) {
+    throw portalErrorOf(error);
+  }
+}
+
 export interface SignatureSubmission {
-  readonly format?: 'cms' | 'pkcs1-sha256';
+  readonly format?: 'cms' | 'pkcs1-sha256' | 'pades';
   readonly signature: string;
   readonly certificate?: string;
 }
@@ -93,16 +154,7 @@ export async function submitSignature(
   body: SignatureSubmission,
 ): Promise<SubmitSignatureResult> {
   const link = await openLink(deps, token);
-  const document = await documentBytes(deps, link);
-  const signer = link.state.signers[link.role];
-  const report = await deps.verifier.verify({
-    document,
-    documentSha256: link.state.document?.sha256,
-    signature: Buffer.from(body.signature, 'base64'),
-    certificate: body.certificate === undefined ? undefined : Buffer.from(body.certificate, 'base64'),
-    format: body.format,
-    expectedSigner: expectedSignerOf(signer),
-  });
+  const report = await preCheck(deps, link, body);
   if (!report.valid) throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
   try {
     return await deps.processes.update(runOf(link), submitSignatureUpdate, {
@@ -116,6 +168,55 @@ export async function submitSignature(
   } catch (error) {
     throw portalErrorOf(error);
   }
+}
+
+/**
+ * The portal's verdict before the process's. A PAdES signature is a PKCS #1 signature over the
+ * prepared `toBeSigned` bytes, with the certificate the preparation was made for.
+ */
+async function preCheck(
+  deps: PortalDeps,
+  link: OpenLink,
+  body: SignatureSubmission,
+): Promise<VerificationReport> {
+  const signature = Buffer.from(body.signature, 'base64');
+  const certificate = body.certificate === undefined ? undefined : Buffer.from(body.certificate, 'base64');
+  const expectedSigner = expectedSignerOf(link.state.signers[link.role]);
+  if (body.format !== 'pades') {
+    return deps.verifier.verify({
+      document: await documentBytes(deps, link),
+      documentSha256: link.state.document?.sha256,
+      signature,
+      certificate,
+      format: body.format,
+      expectedSigner,
+    });
+  }
+  const prepared = link.state.preparations?.[link.role];
+  if (!prepared || prepared.linkVersion !== link.claims.version) throw new PortalError('MALFORMED_INPUT');
+  const preparation = parsePreparation(await storedBytes(deps, prepared.sha256));
+  const sameCertificate =
+    certificate !== undefined &&
+    createHash('sha256').update(certificate).digest('hex') === preparation.certificateSha256;
+  const report = await deps.verifier.verify({
+    document: Buffer.from(preparation.toBeSignedBase64, 'base64'),
+    signature,
+    certificate,
+    format: 'pkcs1-sha256',
+    expectedSigner,
+  });
+  // Not over the prepared bytes, or not with the certificate prepared for: the signature is
+  // invalid (as the process's embedding step judges it), whatever the letter's digest.
+  if ((report.valid && !sameCertificate) || report.code === 'DOCUMENT_MISMATCH') {
+    return {
+      ...report,
+      valid: false,
+      code: 'SIGNATURE_INVALID',
+      message: ERROR_CODES.SIGNATURE_INVALID.message,
+      format: 'pades',
+    };
+  }
+  return { ...report, format: 'pades' };
 }
 
 export async function decline(deps: PortalDeps, token: string, reason: string): Promise<{ stage: string }> {

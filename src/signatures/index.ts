@@ -16,4 +16,4 @@ export { PATH_LIMITS } from './chain';
 export { DEFAULT_TIME_BUDGET_MS, VerificationPool } from './pool';
 export type { VerificationPoolOptions, Verifier } from './pool';
 export { comparableName, LIMITS, SignatureVerifier } from './verify';
-export type { ExpectedSigner, VerifyInput } from './verify';
+export type { CertificateInput, ExpectedSigner, VerifyInput } from './verify';

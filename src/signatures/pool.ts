@@ -9,14 +9,24 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { parseCertificate } from './certificate';
+import { PATH_LIMITS } from './chain';
+import { bytesEqual } from './der';
 import type { VerificationReport } from './report';
 import type { TrustStore } from './trust-store';
-import { unfinishedReport, type VerifyInput } from './verify';
-import type { TrustMaterial } from './verify-thread';
+import { unfinishedReport, type CertificateInput, type VerifyInput } from './verify';
+import type { TrustMaterial, VerificationTask } from './verify-thread';
 
 /** What the portal and the activities need of a verifier. */
 export interface Verifier {
   verify(input: VerifyInput): Promise<VerificationReport>;
+  /** A certificate judged before it signs (PAdES's first step), with the same rules. */
+  verifyCertificate(input: CertificateInput): Promise<VerificationReport>;
+  /**
+   * The CA certificates above `certificate` in the trust anchors, issuer first: carried in PAdES
+   * signatures so that outside validators can build the path.
+   */
+  chainOf(certificate: Uint8Array): Uint8Array[];
 }
 
 export interface VerificationPoolOptions {
@@ -38,10 +48,29 @@ export class VerificationPool implements Verifier {
   private readonly options: VerificationPoolOptions;
   private closing = false;
 
-  constructor(trust: TrustStore, options: VerificationPoolOptions = {}) {
+  constructor(
+    private trust: TrustStore,
+    options: VerificationPoolOptions = {},
+  ) {
     this.options = options;
     this.timeBudgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
     this.pool = this.threadsFor(trust);
+  }
+
+  /**
+   * The anchors above `certificate`, issuer first, by name and key identifier: what a signature
+   * carries so that others can build its path. Nothing is verified here; verification does that.
+   */
+  chainOf(certificate: Uint8Array): Uint8Array[] {
+    const chain: Uint8Array[] = [];
+    let current = parseCertificate(certificate);
+    for (let depth = 0; depth < PATH_LIMITS.pathLength; depth++) {
+      const issuer = this.trust.anchors.issuersOf(current)[0];
+      if (issuer === undefined || bytesEqual(issuer.der, current.der)) break;
+      chain.push(issuer.der);
+      current = issuer;
+    }
+    return chain;
   }
 
   private threadsFor(trust: TrustStore): Piscina {
@@ -63,13 +92,21 @@ export class VerificationPool implements Verifier {
     });
   }
 
-  async verify(input: VerifyInput): Promise<VerificationReport> {
+  verify(input: VerifyInput): Promise<VerificationReport> {
+    return this.run({ kind: 'signature', input: { ...input, at: input.at ?? new Date() } }, input);
+  }
+
+  verifyCertificate(input: CertificateInput): Promise<VerificationReport> {
+    return this.run(
+      { kind: 'certificate', input: { ...input, at: input.at ?? new Date() } },
+      { document: new Uint8Array(0), signature: new Uint8Array(0), ...input },
+    );
+  }
+
+  private async run(task: VerificationTask, input: VerifyInput): Promise<VerificationReport> {
     const pool = this.pool;
     try {
-      return (await pool.run(
-        { ...input, at: input.at ?? new Date() },
-        { signal: AbortSignal.timeout(this.timeBudgetMs) },
-      )) as VerificationReport;
+      return (await pool.run(task, { signal: AbortSignal.timeout(this.timeBudgetMs) })) as VerificationReport;
     } catch (error) {
       if (this.closing) throw error; // shutting down: not a verdict, not a retry either
       const name = (error as Error | undefined)?.name;
@@ -89,6 +126,7 @@ export class VerificationPool implements Verifier {
    * verifications already running finish on the old threads.
    */
   async reload(trust: TrustStore): Promise<void> {
+    this.trust = trust;
     const old = this.pool;
     this.pool = this.threadsFor(trust);
     await old.close();

@@ -1,7 +1,8 @@
 import type { VerificationErrorCode } from '../domain/errors';
 import type { CertificateKind } from './certificate';
 
-export type SignatureFormat = 'cms' | 'pkcs1-sha256';
+/** `pades`: a CMS embedded in the PDF (ETSI.CAdES.detached), made of a PKCS #1 signature over signed attributes. */
+export type SignatureFormat = 'cms' | 'pkcs1-sha256' | 'pades';
 
 export type IdentityBasis = 'rfc-curp' | 'name' | 'any-signer' | 'none';
 

@@ -8,7 +8,7 @@ import { parseCertificate } from './certificate';
 import { parseCrl } from './crl';
 import type { VerificationReport } from './report';
 import { TrustStore } from './trust-store';
-import { SignatureVerifier, type VerifyInput } from './verify';
+import { SignatureVerifier, type CertificateInput, type VerifyInput } from './verify';
 
 /** What the pool passes to each thread: the anchors and CRLs as DER (structured-cloneable). */
 export interface TrustMaterial {
@@ -24,6 +24,11 @@ const verifier = new SignatureVerifier(
   ),
 );
 
-export default function verify(input: VerifyInput): VerificationReport {
-  return verifier.verify(input);
+/** One verification: of a signature, or of a certificate before it signs. */
+export type VerificationTask =
+  | { readonly kind: 'signature'; readonly input: VerifyInput }
+  | { readonly kind: 'certificate'; readonly input: CertificateInput };
+
+export default function run(task: VerificationTask): VerificationReport {
+  return task.kind === 'signature' ? verifier.verify(task.input) : verifier.verifyCertificate(task.input);
 }

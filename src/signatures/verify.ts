@@ -45,6 +45,17 @@ export interface VerifyInput {
   readonly documentSha256?: string | undefined;
 }
 
+/** A certificate judged before signing (see {@link SignatureVerifier.verifyCertificate}). */
+export interface CertificateInput {
+  readonly certificate: Uint8Array;
+  readonly expectedSigner?: ExpectedSigner | undefined;
+  readonly at?: Date | undefined;
+  /** The format the signature will have, for the report (e.g. `pades`). */
+  readonly format?: SignatureFormat | undefined;
+  /** The document's SHA-256, for the report. */
+  readonly documentSha256?: string | undefined;
+}
+
 /**
  * The person a signature must come from. With an RFC and/or a CURP, the certificate must carry
  * them. Without either, the certificate's name must be this name (accents, case and spacing
@@ -87,7 +98,8 @@ interface Evidence {
   readonly signerIdentified: boolean;
   readonly carried: readonly Certificate[];
   readonly signedBytes: Uint8Array;
-  readonly signature: Uint8Array;
+  /** Null when only the certificate is judged, before anything is signed. */
+  readonly signature: Uint8Array | null;
   readonly messageDigest: Uint8Array | null;
   readonly signingTime: Date | null;
 }
@@ -122,6 +134,44 @@ export class SignatureVerifier {
     return report.build();
   }
 
+  /**
+   * The checks a certificate can pass before anything is signed with it (the first step of a
+   * PAdES signature): format, key, usage, chain, validity, revocation and identity, with the
+   * same rules as {@link verify}; signature and document are left for the signature itself.
+   */
+  verifyCertificate(input: CertificateInput): VerificationReport {
+    const at = input.at ?? new Date();
+    const report = new ReportBuilder(at, new Uint8Array(0), input.documentSha256);
+    let signer: Certificate;
+    try {
+      if (input.certificate.length > LIMITS.certificateBytes)
+        throw new InputRejected(
+          'PAYLOAD_TOO_LARGE',
+          `certificate larger than ${LIMITS.certificateBytes} bytes`,
+        );
+      signer = this.certificates.parse(toDer(input.certificate, CERTIFICATE_LABELS));
+    } catch (error) {
+      if (!(error instanceof InputRejected)) throw error;
+      report.fail(error.code === 'UNSUPPORTED_ALGORITHM' ? 'algorithm' : 'format', error.message, error.code);
+      return report.build();
+    }
+    report.format = input.format ?? null;
+    report.pass('format', 'a certificate, before signing');
+    const evidence: Evidence = {
+      format: input.format ?? 'pkcs1-sha256',
+      digest: 'sha256',
+      signer,
+      signerIdentified: true,
+      carried: [],
+      signedBytes: new Uint8Array(0),
+      signature: null,
+      messageDigest: null,
+      signingTime: null,
+    };
+    this.check(evidence, { document: new Uint8Array(0), signature: new Uint8Array(0), ...input }, at, report);
+    return report.build();
+  }
+
   private check(evidence: Evidence, input: VerifyInput, at: Date, report: ReportBuilder): void {
     const { signer } = evidence;
     report.describe(evidence);
@@ -135,7 +185,10 @@ export class SignatureVerifier {
     // Signature and document. With signed attributes the RSA signature covers the attributes and
     // the messageDigest attribute binds the document (RFC 5652 §5.4); without, the RSA signature
     // covers the document itself.
-    if (!evidence.signerIdentified) {
+    if (evidence.signature === null) {
+      report.skip('signature', 'not signed yet: the certificate is judged before signing');
+      report.skip('document', 'not signed yet');
+    } else if (!evidence.signerIdentified) {
       report.fail('signature', 'no certificate matches the SignerInfo’s signer identifier');
       report.skip('document', 'not judged: the signer’s certificate is missing');
     } else if (evidence.messageDigest !== null) {
@@ -161,7 +214,13 @@ export class SignatureVerifier {
         report.pass('signature', 'the signature was made with this certificate’s key');
         report.fail('document', 'the signature covers other bytes than this document');
       } else {
-        report.fail('signature', 'RSA signature does not verify with the certificate’s key');
+        const modulusBytes = Math.ceil(signer.keyBits / 8);
+        report.fail(
+          'signature',
+          evidence.signature.length === modulusBytes
+            ? 'RSA signature does not verify with the certificate’s key'
+            : `a ${evidence.signature.length}-byte signature cannot be this ${signer.keyBits}-bit key's (RFC 8017 §8.2.2 step 1)`,
+        );
         report.skip('document', 'not judged: the signature is not authentic');
       }
     }
@@ -266,10 +325,8 @@ function readEvidence(input: VerifyInput, report: ReportBuilder, certificates: C
   }
   if (given === null) throw malformed('a PKCS #1 signature needs the signer’s certificate');
   const signature = toDer(input.signature, []);
-  const modulusBytes = Math.ceil(given.keyBits / 8);
-  if (signature.length !== modulusBytes) {
-    throw malformed(`PKCS #1 signature of ${signature.length} bytes for a ${given.keyBits}-bit key`);
-  }
+  // A length that is not the key's is an invalid signature (RFC 8017 §8.2.2 step 1), judged by the
+  // signature check: typically someone else's certificate beside the signature.
   report.pass('format', 'PKCS #1 v1.5 signature with its certificate');
   return {
     format,

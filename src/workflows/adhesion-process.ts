@@ -6,7 +6,7 @@
  * months of waiting keep history bounded.
  */
 import * as wf from '@temporalio/workflow';
-import type { SendEmailInput } from '../domain/activities';
+import type { EmbedPadesResult, SendEmailInput, VerifySignatureResult } from '../domain/activities';
 import { refusal } from '../domain/failures';
 import {
   declineUpdate,
@@ -14,6 +14,7 @@ import {
   MAX_MINUTES_BYTES,
   MAX_SIGNATURE_BYTES,
   recordInstallationUpdate,
+  prepareSignatureUpdate,
   replaceSignerUpdate,
   resendLinkUpdate,
   statusQuery,
@@ -22,6 +23,7 @@ import {
   type CoordinatorAction,
   type DeclineInput,
   type FileReference,
+  type PrepareSignatureInput,
   type RecordInstallationInput,
   type ReplaceSignerInput,
   type ResendLinkInput,
@@ -37,6 +39,7 @@ import {
   roleAwaited,
   ROLES,
   SECTORS,
+  SIGNATURE_FIELD,
   Stage,
   STAGE_LABEL,
   type AuditEvent,
@@ -66,6 +69,9 @@ const verification = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
+/** What a signature's verification may add: the letter with the signature embedded (PAdES). */
+type EmbeddedResult = Partial<Pick<EmbedPadesResult, 'signedDocument'>>;
+
 /**
  * Mail is retried until it goes through (a relay down for hours must not lose a reminder); only
  * a permanent SMTP refusal (EMAIL_REJECTED) stops the retries.
@@ -83,7 +89,7 @@ const mail = wf.proxyActivities<Activities>({
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 2;
+export const WORKFLOW_CODE_VERSION = 3;
 
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -158,7 +164,8 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
             'dossier-assembled',
             `${label}: ${dossier.files} files, manifest SHA-256 ${dossier.manifestSha256}`,
           );
-          const letter = state.document!;
+          // The letter with both signatures embedded when they were signed in the PDF.
+          const letter = state.signedDocument ?? state.document!;
           sendEmail({
             ...message,
             attachments: [
@@ -249,6 +256,24 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   /** Roles whose signature is being verified right now (see submitSignature). */
   const verifying = new Set<Role>();
 
+  /**
+   * Runs a verification activity for `role`, one at a time per role. A verification the pool
+   * could not make (VERIFICATION_TIMEOUT, retried by the activity) ends as that refusal.
+   */
+  const verifyingFor = async <T>(role: Role, run: () => Promise<T>): Promise<T> => {
+    verifying.add(role);
+    try {
+      return await run();
+    } catch (error) {
+      const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === 'VERIFICATION_TIMEOUT')
+        throw refusal('VERIFICATION_TIMEOUT');
+      throw error;
+    } finally {
+      verifying.delete(role);
+    }
+  };
+
   const checkLink = (role: Role, linkVersion: number, run: string | undefined): void => {
     // A link issued by an earlier process with this workflow ID (withdrawn, then started again).
     if (run !== undefined && run !== state.runId) throw refusal('LINK_SUPERSEDED');
@@ -272,31 +297,36 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       const receivedAt = now().toISOString();
       // One signature at a time per role: concurrent submissions are refused by the validator, so
       // they cost neither a verification nor a stored signature nor history.
-      verifying.add(role);
-      let result;
-      try {
-        result = await verification.verifySignature({
-          documentSha256: state.document!.sha256,
-          signatureBase64: request.signature,
-          certificateBase64: request.certificate,
-          format: request.format,
-          expectedSigner: expectedSignerOf(state.signers[role]),
-          at: receivedAt,
-        });
-      } catch (error) {
-        const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
-        if (cause instanceof wf.ApplicationFailure && cause.type === 'VERIFICATION_TIMEOUT')
-          throw refusal('VERIFICATION_TIMEOUT');
-        throw error;
-      } finally {
-        verifying.delete(role);
-      }
+      const expectedSigner = expectedSignerOf(state.signers[role]);
+      const result = await verifyingFor(role, (): Promise<VerifySignatureResult & EmbeddedResult> =>
+        request.format === 'pades'
+          ? verification.embedPadesSignature({
+              preparationSha256: state.preparations![role]!.sha256,
+              signatureBase64: request.signature,
+              certificateBase64: request.certificate!,
+              expectedSigner,
+              at: receivedAt,
+            })
+          : verification.verifySignature({
+              documentSha256: state.document!.sha256,
+              signatureBase64: request.signature,
+              certificateBase64: request.certificate,
+              format: request.format,
+              expectedSigner,
+              at: receivedAt,
+            }),
+      );
       // The world may have moved while the signature was verified (another submission, a new
       // link, a withdrawal): judge the request again against the state as it is now.
       checkLink(role, request.linkVersion, request.run);
       if (!result.report.valid) {
         const code = result.report.code ?? 'SIGNATURE_INVALID';
         throw refusal(code, undefined, [result.report]);
+      }
+      if (result.signedDocument) {
+        // The letter now carries this signature: the next signer signs on top of it.
+        state.signedDocument = result.signedDocument;
+        delete state.preparations![role];
       }
       state.signatures[role] = {
         role,
@@ -331,9 +361,68 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       return { status: 'accepted' as const, stage: state.stage, report: result.report };
     },
     {
-      validator: (request) => {
+      validator: (request: SubmitSignatureInput) => {
         validateSignature(request, checkLink);
         if (verifying.has(request.role)) throw refusal('SIGNATURE_IN_PROGRESS');
+        if (request.format === 'pades') {
+          const prepared = state.preparations?.[request.role];
+          if (!prepared || prepared.linkVersion !== request.linkVersion)
+            throw refusal('MALFORMED_INPUT', 'primero prepare la firma del PDF con su certificado');
+        }
+      },
+    },
+  );
+
+  wf.setHandler(
+    prepareSignatureUpdate,
+    async (request) => {
+      const role = request.role;
+      const signer = state.signers[role];
+      const result = await verifyingFor(role, () =>
+        verification.preparePadesSignature({
+          baseSha256: (state.signedDocument ?? state.document)!.sha256,
+          field: SIGNATURE_FIELD[role],
+          certificateBase64: request.certificate,
+          signer: {
+            name: signer.name,
+            rfc: signer.rfc ?? null,
+            role:
+              role === 'municipal'
+                ? `${institution.presidentTitle} de ${input.municipality}`
+                : institution.commissionerTitle,
+          },
+          expectedSigner: expectedSignerOf(signer),
+          at: now().toISOString(),
+          documentSha256: state.document!.sha256,
+        }),
+      );
+      checkLink(role, request.linkVersion, request.run);
+      if (!result.report.valid || !result.preparation) {
+        throw refusal(result.report.code ?? 'SIGNATURE_INVALID', undefined, [result.report]);
+      }
+      state.preparations = {
+        ...state.preparations,
+        [role]: {
+          sha256: result.preparation.sha256,
+          certificateSha256: result.preparation.certificateSha256,
+          linkVersion: request.linkVersion,
+          preparedAt: now().toISOString(),
+        },
+      };
+      return { toBeSigned: result.preparation.toBeSignedBase64, digestAlgorithm: 'SHA-256' as const };
+    },
+    {
+      validator: (request: PrepareSignatureInput) => {
+        if (!request || !ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        requireRun(request.run);
+        checkLink(request.role, request.linkVersion, request.run);
+        if (verifying.has(request.role)) throw refusal('SIGNATURE_IN_PROGRESS');
+        checkBase64(request.certificate, 'el certificado', 64 * 1024);
+        if (!state.document?.signatureFields?.includes(SIGNATURE_FIELD[request.role]))
+          throw refusal(
+            'MALFORMED_INPUT',
+            'esta carta no admite firma dentro del PDF; firme con cms o pkcs1-sha256',
+          );
       },
     },
   );
@@ -738,13 +827,16 @@ function validateSignature(
   if (!request || !ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
   requireRun(request.run);
   checkLink(request.role, request.linkVersion, request.run);
-  if (request.format !== undefined && request.format !== 'cms' && request.format !== 'pkcs1-sha256') {
+  if (request.format !== undefined && !['cms', 'pkcs1-sha256', 'pades'].includes(request.format)) {
     throw refusal('MALFORMED_INPUT', 'formato desconocido');
   }
   checkBase64(request.signature, 'la firma', MAX_SIGNATURE_BYTES);
   if (request.certificate !== undefined) checkBase64(request.certificate, 'el certificado', 64 * 1024);
-  if (request.format === 'pkcs1-sha256' && request.certificate === undefined) {
-    throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 necesita el certificado');
+  if (
+    (request.format === 'pkcs1-sha256' || request.format === 'pades') &&
+    request.certificate === undefined
+  ) {
+    throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 o PAdES necesita el certificado');
   }
 }
 

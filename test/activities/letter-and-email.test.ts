@@ -8,27 +8,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import { SMTPServer } from 'smtp-server';
 import { createMailer, MAX_ATTACHMENT_BYTES, sendEmail } from '../../src/activities/email';
 import { letterText, renderLetterPdf, spanishDate } from '../../src/activities/letter';
-import type { RenderLetterInput, SendEmailInput } from '../../src/domain/activities';
+import type { SendEmailInput } from '../../src/domain/activities';
 import { DEFAULT_INSTITUTION } from '../../src/domain/process';
 import { parseKeyring } from '../../src/codec/keyring';
 import { openStores } from '../../src/storage';
+import { HUIXQUILUCAN } from '../support/letters';
 
 const SEED = readFileSync(
   join(__dirname, '..', '..', '..', 'shared', 'seed', 'manifestacion-huixquilucan-2022.txt'),
   'utf8',
 );
 const normalise = (text: string): string => text.replace(/[*]/g, '').replace(/\s+/g, ' ').trim();
-
-const HUIXQUILUCAN: RenderLetterInput = {
-  workflowId: 'adhesion-cga-15037',
-  municipality: 'Huixquilucan',
-  inegiCode: '15037',
-  president: { name: 'Romina Contreras Carrasco', email: 'p@example.mx' },
-  commissioner: { name: 'José Martínez Vilchis', email: 'c@example.mx' },
-  letterDate: '2022-07-08',
-  place: 'Huixquilucan, Estado de México',
-  institution: { ...DEFAULT_INSTITUTION, presidentTitle: 'Presidenta Municipal' },
-};
 
 describe('the letter of intent', function () {
   it('dates in Spanish as the seed does', function () {

@@ -1,7 +1,8 @@
 /**
  * Signers in a real browser (Debian's chromium driven by playwright-core): the link from the
- * captured email, signing in the page with .cer + .key + password, a .p7s upload, declining, and
- * every refusal said plainly with the process left unchanged. Screenshots go to a temporary folder
+ * captured email, signing inside the letter's PDF with .cer + .key + password (PAdES, also with
+ * SAT's own test e.firma files), a .p7s upload, declining, and every refusal said plainly with the
+ * process left unchanged. Screenshots go to a temporary folder
  * (to docs/screenshots/ with MANIFIESTA_UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { processEnv, type ProcessEnv } from '../support/process-env';
 import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
 import { startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslCms } from '../support/sign';
+import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
 
 const SCREENSHOTS = screenshotsDir();
 const PHONE = { width: 390, height: 844 };
@@ -91,13 +93,85 @@ describe('signers in a real browser', function () {
     assert.match(confirmation, /RSA-SHA256/);
     assert.match(confirmation, /En espera de la contrafirma del Instituto/);
     assert.match(confirmation, /0 fallidas/);
+    assert.match(confirmation, /dentro del PDF de la carta \(PAdES\)/);
     await page.screenshot({ path: join(SCREENSHOTS, 'confirmacion-escritorio.png') });
     assert.deepEqual(errors, []);
 
     const after = await env.processes.status(workflowId);
     assert.equal(after.stage, 'AwaitingInstituteCountersignature');
-    assert.equal(after.signatures.municipal?.format, 'pkcs1-sha256');
+    assert.equal(after.signatures.municipal?.format, 'pades');
+    const signed = (await env.evidence.get(after.signedDocument!.sha256))!;
+    assert.deepEqual(
+      pdfsigVerdicts(signed, [f.root]).map((v) => v.signatureValid),
+      ['Signature is Valid.'],
+    );
     await page.close();
+  });
+
+  describe('with SAT’s own test e.firma files', function () {
+    const sat = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'sat', 'FIEL_AAA010101AAA');
+    const satFiles = {
+      cerPath: join(sat, 'certificate.cer'),
+      keyPath: join(sat, 'private_key.key'),
+      password: readFileSync(join(sat, 'password.txt'), 'utf8').trim(),
+    };
+    // The persona moral's legal representative signs for it (RFC AAA010101AAA / HEGT7610034S2).
+    const representative = { name: 'ACCEM SERVICIOS EMPRESARIALES SC', rfc: 'HEGT7610034S2' };
+
+    async function satProcess() {
+      const input = testInput();
+      const started = { ...input, president: { ...input.president, ...representative } };
+      const { workflowId } = await env.processes.start(started);
+      await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
+      return { input: started, workflowId };
+    }
+
+    it('the page opens SAT’s .key, reads the representative’s RFC, and refuses the expired FIEL before sending anything', async function () {
+      const { input, workflowId } = await satProcess();
+      const { page } = await openFromEmail(input.president.email);
+      const requests: string[] = [];
+      page.on('request', (r) => r.method() === 'POST' && requests.push(r.url()));
+      await page.setInputFiles('#cer', satFiles.cerPath);
+      await page.setInputFiles('#key', satFiles.keyPath);
+      await page.fill('#password', satFiles.password);
+      await page.click('#revisar');
+      await page.locator('#avisos', { hasText: 'Su certificado venció el 15 de mayo de 2021' }).waitFor();
+      assert.equal(await page.locator('#firmar').isDisabled(), true);
+      assert.deepEqual(requests, [], 'nothing was sent');
+      assert.equal((await env.processes.status(workflowId)).stage, 'AwaitingMunicipalSignature');
+      await page.close();
+    });
+
+    it('SAT’s .key signs inside the PDF (its certificate issued again by the test CA); poppler and pyHanko accept it', async function () {
+      const recertified = f.pki.recertify('sat-fiel-aaa010101aaa', satFiles, representative, f.intermediate);
+      const { input, workflowId } = await satProcess();
+      const { page, errors } = await openFromEmail(input.president.email);
+      await page.setInputFiles('#cer', join(f.pki.dir, `${recertified.label}.cer`));
+      await page.setInputFiles('#key', satFiles.keyPath); // SAT's own file, as the signer has it
+      await page.fill('#password', satFiles.password);
+      await page.click('#revisar');
+      await page.locator('#certificado').getByText('AAA010101AAA (representante HEGT7610034S2)').waitFor();
+      await page.click('#firmar');
+      await page.getByRole('heading', { name: 'Firma recibida y verificada' }).waitFor();
+      assert.deepEqual(errors, []);
+
+      const state = await env.processes.status(workflowId);
+      assert.equal(state.signatures.municipal?.format, 'pades');
+      assert.equal(state.signatures.municipal?.report.signer?.representativeRfc, 'HEGT7610034S2');
+      const signed = (await env.evidence.get(state.signedDocument!.sha256))!;
+      assert.deepEqual(pdfsigVerdicts(signed, [f.root]), [
+        {
+          field: 'FirmaMunicipal',
+          signatureValid: 'Signature is Valid.',
+          certificateValid: 'Certificate is Trusted.',
+        },
+      ]);
+      // pyHanko needs the 2.5.4.45 fix (pyhanko-validate.py) for SAT's subject encoding.
+      const pyhanko = pyhankoValidate(signed, f.root);
+      assert.equal(pyhanko.status, 0, pyhanko.lines.join('\n'));
+      assert.match(pyhanko.lines[0]!, /^FirmaMunicipal: INTACT:TRUSTED/);
+      await page.close();
+    });
   });
 
   it('the commissioner countersigns by uploading a .p7s, on a phone', async function () {

@@ -5,7 +5,7 @@ import type { ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
-import { startPortal, type TestPortal } from '../support/portal';
+import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslCms, opensslPkcs1 } from '../support/sign';
 
 describe('the signer portal over HTTP', function () {
@@ -34,21 +34,9 @@ describe('the signer portal over HTTP', function () {
   }
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${portal.url}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    postJson(portal, path, body, headers);
 
-  async function expectError(response: Response, status: number, code: string): Promise<void> {
-    const body = (await response.json()) as { error: { code: string; message: string } };
-    assert.equal(body.error.code, code, body.error.message);
-    assert.equal(response.status, status);
-    assert.ok(
-      body.error.message.length > 20 && /[áéíóúñ]|[a-z]/.test(body.error.message),
-      'a Spanish message',
-    );
-  }
+  const expectError = expectPortalError;
 
   it('serves the signing page with the letter, its SHA-256 and strict security headers', async function () {
     const { token, input, workflowId } = await openProcess();

@@ -400,6 +400,8 @@ describe('hostile signatures are refused with bounded work', function () {
         { reads: 10_000, writes: 100 },
         {
           verify: (input) => pool.verify({ ...input, document: huge }),
+          verifyCertificate: (input) => pool.verifyCertificate(input),
+          chainOf: (certificate) => pool.chainOf(certificate),
         },
       );
       try {

@@ -381,6 +381,19 @@ describe('signature verification', function () {
       );
     });
 
+    it('a PKCS#1 signature beside someone else’s certificate (another key length): SIGNATURE_INVALID', function () {
+      const report = verify({
+        signature: opensslPkcs1(DOCUMENT, f.president),
+        format: 'pkcs1-sha256',
+        certificate: f.signer4096.certDer,
+      });
+      assertCode(report, 'SIGNATURE_INVALID');
+      assert.match(
+        report.checks.find((c) => c.check === 'signature')!.detail,
+        /256-byte signature cannot be this 4096-bit key's/,
+      );
+    });
+
     it('a PKCS#1 signature with SHA-512 where SHA-256 is the format: SIGNATURE_INVALID', function () {
       const signature = opensslPkcs1(DOCUMENT, f.president, 'sha512');
       assertCode(verify({ signature, certificate: f.president.certDer }), 'SIGNATURE_INVALID');
@@ -391,9 +404,10 @@ describe('signature verification', function () {
       assertCode(verify({ signature: cms.subarray(0, cms.length - 40) }), 'MALFORMED_INPUT');
       assertCode(verify({ signature: Buffer.alloc(0) }), 'MALFORMED_INPUT');
       assertCode(verify({ signature: Buffer.from('not a signature at all') }), 'MALFORMED_INPUT');
+      // Bytes that cannot be this key's signature (RFC 8017 §8.2.2 step 1) are an invalid signature.
       assertCode(
         verify({ signature: cms, format: 'pkcs1-sha256', certificate: f.president.certDer }),
-        'MALFORMED_INPUT',
+        'SIGNATURE_INVALID',
       );
       assertCode(verify({ signature: opensslPkcs1(DOCUMENT, f.president) }), 'MALFORMED_INPUT');
       assertCode(verify({ signature: cms, certificate: Buffer.from('garbage') }), 'MALFORMED_INPUT');

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
@@ -71,49 +71,13 @@ export class TestPki {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
     const forgeKey = forge.pki.privateKeyFromPem(privateKey);
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-    cert.serialNumber = (this.serial++).toString(16).padStart(6, '0') + randomBytes(8).toString('hex');
-    const notBefore = options.notBefore ?? new Date(Date.now() - 30 * DAY);
-    const notAfter = options.notAfter ?? new Date(Date.now() + 4 * 365 * DAY);
-    cert.validity.notBefore = notBefore;
-    cert.validity.notAfter = notAfter;
-    const subject = subjectAttributes(identity);
-    cert.setSubject(subject);
-    cert.setIssuer(issuer ? issuer.forgeCert.subject.attributes : subject);
-
-    const isCa = options.ca !== undefined && options.ca !== false;
-    const extensions: object[] = [];
-    if (!options.noBasicConstraints) {
-      extensions.push({
-        name: 'basicConstraints',
-        critical: true,
-        cA: isCa,
-        ...(isCa && options.ca && options.ca.pathLen !== undefined
-          ? { pathLenConstraint: options.ca.pathLen }
-          : {}),
-      });
-    }
-    const keyUsage =
-      options.keyUsage === undefined
-        ? isCa
-          ? { keyCertSign: true, cRLSign: true }
-          : FIEL_KEY_USAGE
-        : options.keyUsage;
-    if (keyUsage !== null) extensions.push({ name: 'keyUsage', critical: true, ...keyUsage });
-    const extKeyUsage =
-      options.extKeyUsage === undefined ? (isCa ? null : FIEL_EXT_KEY_USAGE) : options.extKeyUsage;
-    if (extKeyUsage !== null) extensions.push({ name: 'extKeyUsage', ...extKeyUsage });
-    extensions.push({ name: 'subjectKeyIdentifier' });
-    const issuerCert = issuer?.forgeCert ?? cert;
-    extensions.push({
-      name: 'authorityKeyIdentifier',
-      keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes(),
-    });
-    cert.setExtensions(extensions);
-    const md = forge.md[options.digest ?? 'sha256'].create();
-    cert.sign(issuer?.forgeKey ?? forgeKey, md);
-
+    const { cert, notBefore, notAfter } = this.certify(
+      forge.pki.publicKeyFromPem(publicKey),
+      subjectAttributes(identity),
+      issuer,
+      options,
+      forgeKey,
+    );
     const certPem = forge.pki.certificateToPem(cert);
     const certDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
     const certPath = join(this.dir, `${label}.pem`);
@@ -153,6 +117,108 @@ export class TestPki {
       notBefore,
       notAfter,
     };
+  }
+
+  /**
+   * An e.firma's own key and subject (e.g. SAT's expired test FIEL) certified again by `issuer`,
+   * valid now: the signer's real `.key` file then signs against a chain the tests trust.
+   */
+  recertify(
+    label: string,
+    efirma: { readonly cerPath: string; readonly keyPath: string; readonly password: string },
+    identity: Identity,
+    issuer: Party,
+  ): Party {
+    const original = forge.pki.certificateFromAsn1(
+      forge.asn1.fromDer(readFileSync(efirma.cerPath).toString('binary')),
+    );
+    const keyPem = execFileSync('openssl', [
+      'pkcs8',
+      '-inform',
+      'DER',
+      '-in',
+      efirma.keyPath,
+      '-passin',
+      `pass:${efirma.password}`,
+    ]).toString();
+    const { cert, notBefore, notAfter } = this.certify(
+      original.publicKey as forge.pki.rsa.PublicKey,
+      original.subject.attributes,
+      issuer,
+      {},
+      null,
+    );
+    const certPem = forge.pki.certificateToPem(cert);
+    const certDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+    const certPath = join(this.dir, `${label}.pem`);
+    const keyPath = join(this.dir, `${label}.key.pem`);
+    writeFileSync(certPath, certPem);
+    writeFileSync(join(this.dir, `${label}.cer`), certDer);
+    writeFileSync(keyPath, keyPem);
+    return {
+      label,
+      identity,
+      certPem,
+      certDer,
+      keyPem,
+      certPath,
+      keyPath,
+      encryptedKeyPath: efirma.keyPath,
+      forgeKey: forge.pki.privateKeyFromPem(keyPem),
+      forgeCert: cert,
+      notBefore,
+      notAfter,
+    };
+  }
+
+  private certify(
+    publicKey: forge.pki.rsa.PublicKey,
+    subject: forge.pki.CertificateField[],
+    issuer: Party | null,
+    options: IssueOptions,
+    selfKey: forge.pki.rsa.PrivateKey | null,
+  ): { cert: forge.pki.Certificate; notBefore: Date; notAfter: Date } {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = publicKey;
+    cert.serialNumber = (this.serial++).toString(16).padStart(6, '0') + randomBytes(8).toString('hex');
+    const notBefore = options.notBefore ?? new Date(Date.now() - 30 * DAY);
+    const notAfter = options.notAfter ?? new Date(Date.now() + 4 * 365 * DAY);
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject(subject);
+    cert.setIssuer(issuer ? issuer.forgeCert.subject.attributes : subject);
+    const isCa = options.ca !== undefined && options.ca !== false;
+    const extensions: object[] = [];
+    if (!options.noBasicConstraints) {
+      extensions.push({
+        name: 'basicConstraints',
+        critical: true,
+        cA: isCa,
+        ...(isCa && options.ca && options.ca.pathLen !== undefined
+          ? { pathLenConstraint: options.ca.pathLen }
+          : {}),
+      });
+    }
+    const keyUsage =
+      options.keyUsage === undefined
+        ? isCa
+          ? { keyCertSign: true, cRLSign: true }
+          : FIEL_KEY_USAGE
+        : options.keyUsage;
+    if (keyUsage !== null) extensions.push({ name: 'keyUsage', critical: true, ...keyUsage });
+    const extKeyUsage =
+      options.extKeyUsage === undefined ? (isCa ? null : FIEL_EXT_KEY_USAGE) : options.extKeyUsage;
+    if (extKeyUsage !== null) extensions.push({ name: 'extKeyUsage', ...extKeyUsage });
+    extensions.push({ name: 'subjectKeyIdentifier' });
+    const issuerCert = issuer?.forgeCert ?? cert;
+    extensions.push({
+      name: 'authorityKeyIdentifier',
+      keyIdentifier: issuerCert.generateSubjectKeyIdentifier().getBytes(),
+    });
+    cert.setExtensions(extensions);
+    const md = forge.md[options.digest ?? 'sha256'].create();
+    cert.sign(issuer?.forgeKey ?? selfKey!, md);
+    return { cert, notBefore, notAfter };
   }
 
   /**

@@ -1,4 +1,5 @@
 /** A real portal over HTTP, in front of the test run's Temporal server and worker. */
+import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ProcessClient } from '../../src/process-client';
@@ -40,4 +41,26 @@ export async function startPortal(
   const address = app.server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return { app, url, logs: () => logs, close: () => app.close() };
+}
+
+/** A JSON POST to the portal, as the page and scripts send it. */
+export function postJson(
+  portal: TestPortal,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${portal.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** The portal's refusal: the DESIGN code, its HTTP status, and a Spanish message. */
+export async function expectPortalError(response: Response, status: number, code: string): Promise<void> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, code, body.error.message);
+  assert.equal(response.status, status);
+  assert.ok(body.error.message.length > 20 && /[áéíóúñ]|[a-z]/.test(body.error.message), 'a Spanish message');
 }

@@ -1,9 +1,12 @@
 /**
- * `manifiesta verify`: check a signature offline with the same code the process uses.
+ * `manifiesta verify`: check a signature offline with the same code the process uses: a detached
+ * one (`--signature`), or every signature embedded in a PDF (PAdES, from us or any other tool).
  * Exit 0 valid, 1 invalid (the code printed), 2 usage.
  */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { PdfStructureError } from '../../pdf/revisions';
+import { verifyPdfSignatures, type PdfVerification } from '../../pdf/verify-pdf';
 import { identityText, revocationText } from '../../signatures/report';
 import {
   loadTrustStore,
@@ -11,11 +14,12 @@ import {
   TrustConfigurationError,
   type VerificationReport,
 } from '../../signatures';
+import { ERROR_CODES } from '../../domain/errors';
 import { ExitCode, UsageError } from '../errors';
 
 interface VerifyOptions {
   document: string;
-  signature: string;
+  signature?: string;
   format?: 'cms' | 'pkcs1-sha256';
   certificate?: string;
   trustAnchors?: string;
@@ -30,9 +34,14 @@ interface VerifyOptions {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('Verifica una firma (CMS/PKCS#7 o PKCS#1) sobre un documento, sin conexión.')
-    .requiredOption('--document <file>', 'el documento firmado (los bytes exactos)')
-    .requiredOption('--signature <file>', 'la firma: .p7s (DER, PEM o base64) o PKCS#1 (binaria o base64)')
+    .description(
+      'Verifica sin conexión una firma (CMS/PKCS#7 o PKCS#1) sobre un documento, o sin --signature todas las firmas dentro de un PDF (PAdES).',
+    )
+    .requiredOption('--document <file>', 'el documento firmado (los bytes exactos), o un PDF con firmas')
+    .option(
+      '--signature <file>',
+      'la firma desprendida: .p7s (DER, PEM o base64) o PKCS#1 (binaria o base64); sin ella se verifican las firmas dentro del PDF',
+    )
     .addOption(
       new Option('--format <format>', 'formato de la firma (se detecta si falta)').choices([
         'cms',
@@ -57,7 +66,13 @@ export function registerVerify(program: Command): void {
     .option('--at <iso-time>', 'momento en que se juzga la vigencia (por omisión, ahora)')
     .option('--json', 'imprime el reporte de verificación en JSON')
     .action((options: VerifyOptions) => {
-      const report = verifyFromFiles(options);
+      if (options.signature === undefined) {
+        const result = verifyPdfFromFiles(options);
+        process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : describePdf(result));
+        process.exitCode = result.valid ? ExitCode.ok : ExitCode.refused;
+        return;
+      }
+      const report = verifyFromFiles(options, options.signature);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
       process.exitCode = report.valid ? ExitCode.ok : ExitCode.refused;
     });
@@ -73,30 +88,35 @@ function readInput(path: string, what: string): Buffer {
   }
 }
 
-function verifyFromFiles(options: VerifyOptions): VerificationReport {
-  let at: Date | undefined;
-  if (options.at !== undefined) {
-    at = new Date(options.at);
-    if (!/^\d{4}-\d\d-\d\d/.test(options.at) || Number.isNaN(at.getTime())) {
-      throw new UsageError(
-        `--at debe ser una fecha ISO 8601, p. ej. 2026-01-31T12:00:00Z (recibido: ${options.at})`,
-      );
-    }
+function judgedAt(options: VerifyOptions): Date | undefined {
+  if (options.at === undefined) return undefined;
+  const at = new Date(options.at);
+  if (!/^\d{4}-\d\d-\d\d/.test(options.at) || Number.isNaN(at.getTime())) {
+    throw new UsageError(
+      `--at debe ser una fecha ISO 8601, p. ej. 2026-01-31T12:00:00Z (recibido: ${options.at})`,
+    );
   }
-  let verifier: SignatureVerifier;
+  return at;
+}
+
+function verifierFor(options: VerifyOptions): SignatureVerifier {
   try {
     const trust = loadTrustStore({
       anchors: options.trustAnchors ?? process.env.TRUST_ANCHORS,
       crls: options.crls ?? process.env.CRLS,
     });
-    verifier = new SignatureVerifier(trust);
+    return new SignatureVerifier(trust);
   } catch (error) {
     if (error instanceof TrustConfigurationError) throw new UsageError(error.message);
     throw error;
   }
-  return verifier.verify({
+}
+
+function verifyFromFiles(options: VerifyOptions, signature: string): VerificationReport {
+  const at = judgedAt(options);
+  return verifierFor(options).verify({
     document: readInput(options.document, 'el documento'),
-    signature: readInput(options.signature, 'la firma'),
+    signature: readInput(signature, 'la firma'),
     format: options.format,
     certificate:
       options.certificate === undefined ? undefined : readInput(options.certificate, 'el certificado'),
@@ -105,12 +125,94 @@ function verifyFromFiles(options: VerifyOptions): VerificationReport {
   });
 }
 
+/** What the PDF path answers: the verification, or why the file could not be read as a PDF. */
+type PdfOutcome =
+  | (PdfVerification & { readonly code?: undefined })
+  | {
+      readonly valid: false;
+      readonly code: 'MALFORMED_INPUT';
+      readonly message: string;
+      readonly signatures: [];
+    };
+
+function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
+  for (const [flag, value] of [
+    ['--format', options.format],
+    ['--certificate', options.certificate],
+    ['--rfc', options.rfc],
+    ['--curp', options.curp],
+    ['--name', options.name],
+  ] as const) {
+    if (value !== undefined)
+      throw new UsageError(
+        `${flag} sólo se usa con --signature; en un PDF cada firma lleva su certificado y se informa su firmante`,
+      );
+  }
+  const at = judgedAt(options);
+  const document = readInput(options.document, 'el documento');
+  if (!document.subarray(0, 1024).includes('%PDF-'))
+    throw new UsageError(
+      `${options.document} no es un PDF: para una firma desprendida indique también --signature`,
+    );
+  const verifier = verifierFor(options);
+  try {
+    return verifyPdfSignatures(document, verifier, { at });
+  } catch (error) {
+    if (!(error instanceof PdfStructureError)) throw error;
+    return {
+      valid: false,
+      code: 'MALFORMED_INPUT',
+      message: `${ERROR_CODES.MALFORMED_INPUT.message} (${error.message})`,
+      signatures: [],
+    };
+  }
+}
+
 const OUTCOME_MARK = { passed: '✓', failed: '✗', skipped: '–' } as const;
 
 /** The report for a person: verdict first, then who signed, then every check. */
 function describe(report: VerificationReport): string {
+  return `${[
+    report.valid ? 'FIRMA VÁLIDA' : `FIRMA NO VÁLIDA — ${report.code}: ${report.message}`,
+    ...reportLines(report),
+  ].join('\n')}\n`;
+}
+
+/** Every embedded signature, in the order signed: its verdict, its report, what came after it. */
+function describePdf(result: PdfOutcome): string {
+  if (result.code !== undefined) return `PDF NO VÁLIDO — ${result.code}: ${result.message}\n`;
+  const count = result.signatures.length;
   const lines: string[] = [];
-  lines.push(report.valid ? 'FIRMA VÁLIDA' : `FIRMA NO VÁLIDA — ${report.code}: ${report.message}`);
+  if (count === 0) lines.push('PDF SIN FIRMAS — el documento no contiene firmas electrónicas');
+  else if (result.valid)
+    lines.push(count === 1 ? 'PDF CON 1 FIRMA VÁLIDA' : `PDF CON ${count} FIRMAS VÁLIDAS`);
+  else
+    lines.push(`PDF CON FIRMAS NO VÁLIDAS — ${result.signatures.filter((s) => !s.valid).length} de ${count}`);
+  lines.push(`  Documento original (primera revisión): SHA-256 ${result.originalSha256}`);
+  result.signatures.forEach((signature, index) => {
+    lines.push('');
+    lines.push(
+      `Firma ${index + 1} de ${count}, campo ${signature.field}: ${
+        signature.valid ? 'VÁLIDA' : `NO VÁLIDA — ${signature.code}: ${signature.message}`
+      }`,
+    );
+    lines.push(...reportLines(signature.report));
+    lines.push(
+      `  Cubre:       ${signature.coversWholeFile ? 'el archivo completo' : `los primeros ${signature.revisionEnd} bytes (revisión firmada)`}`,
+    );
+    for (const problem of signature.problems) lines.push(`  Problema:    ${problem}`);
+    lines.push(
+      signature.modifications.allowed
+        ? `  Después:     ${signature.coversWholeFile ? 'nada' : 'sólo se agregaron firmas'}`
+        : '  Después:     el documento se modificó (DOCUMENT_MODIFIED_AFTER_SIGNING)',
+    );
+    for (const detail of signature.modifications.details) lines.push(`               ${detail}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+function reportLines(report: VerificationReport): string[] {
+  const lines: string[] = [];
   if (report.signer) {
     const ids = [
       report.signer.rfc && `RFC ${report.signer.rfc}`,
@@ -137,5 +239,5 @@ function describe(report: VerificationReport): string {
   for (const check of report.checks) {
     lines.push(`    ${OUTCOME_MARK[check.outcome]} ${check.check.padEnd(10)} ${check.detail}`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

@@ -11,6 +11,8 @@
   var expectedName = section.getAttribute('data-expected-name') || '';
   var identityBy = section.getAttribute('data-identity');
   var expectedSha = section.getAttribute('data-sha256');
+  // PAdES: the signature goes inside the letter's PDF; otherwise a signature beside it.
+  var signsInPdf = section.getAttribute('data-pades') === 'true';
   var api = '/api/v1/signing/' + token;
   var notices = document.getElementById('avisos');
   var certBox = document.getElementById('certificado');
@@ -291,6 +293,12 @@
       ['Emitido por', cert.issuer || '—'],
       ['Vigencia', (cert.notBefore || '').slice(0, 10) + ' al ' + (cert.notAfter || '').slice(0, 10)],
       ['Algoritmo', r.algorithm || '—'],
+      [
+        'Forma de la firma',
+        r.format === 'pades'
+          ? 'dentro del PDF de la carta (PAdES); recibirá el PDF firmado por correo'
+          : 'desprendida, junto a la carta (' + (r.format || '—') + ')',
+      ],
       ['Huella SHA-256 de la carta', r.documentSha256 || expectedSha],
       [
         'Verificaciones',
@@ -324,12 +332,36 @@
     }, fail);
   });
 
-  document.getElementById('form-efirma').addEventListener('submit', function (event) {
-    event.preventDefault();
-    if (!reviewed) return fail(new Error('Primero pulse «Revisar certificado».'));
-    busy(signButton, true);
-    say('Firmando…');
-    fetch(api + '/document', { credentials: 'same-origin' })
+  function certificateBase64(cert) {
+    return forge.util.encode64(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes());
+  }
+
+  /** RSA PKCS #1 v1.5 with SHA-256 over `bytes` (a binary string), as base64. */
+  function sign(key, bytes) {
+    var md = forge.md.sha256.create();
+    md.update(bytes);
+    return forge.util.encode64(key.sign(md));
+  }
+
+  /**
+   * Inside the PDF (PAdES): the server prepares this signer's revision of the letter for the
+   * certificate and answers the bytes to sign (the CMS signed attributes, which carry the PDF's
+   * digest); the key signs them here.
+   */
+  function signInPdf(r) {
+    var certificate = certificateBase64(r.cert);
+    return post('/prepare', { certificate: certificate }).then(function (prepared) {
+      if (prepared.digestAlgorithm !== 'SHA-256' || !prepared.toBeSigned)
+        throw new Error('El servidor respondió algo inesperado; recargue la página.');
+      say('Firmando la carta…');
+      var signature = sign(r.key, forge.util.decode64(prepared.toBeSigned));
+      return post('/signature', { format: 'pades', signature: signature, certificate: certificate });
+    });
+  }
+
+  /** Beside the PDF: a signature over the letter's exact bytes, checked against its digest first. */
+  function signBeside(r) {
+    return fetch(api + '/document', { credentials: 'same-origin' })
       .then(function (response) {
         if (!response.ok) throw new Error('No se pudo obtener la carta; recargue la página.');
         return response.arrayBuffer();
@@ -340,18 +372,23 @@
         md.update(bytes);
         if (md.digest().toHex() !== expectedSha)
           throw new Error('La carta descargada no coincide con su huella SHA-256; recargue la página.');
-        var signing = forge.md.sha256.create();
-        signing.update(bytes);
-        var signature = forge.util.encode64(reviewed.key.sign(signing));
-        var certificate = forge.util.encode64(
-          forge.asn1.toDer(forge.pki.certificateToAsn1(reviewed.cert)).getBytes(),
-        );
-        return post('/signature', { format: 'pkcs1-sha256', signature: signature, certificate: certificate });
-      })
-      .then(confirmSignature, function (error) {
-        busy(signButton, false);
-        fail(error);
+        return post('/signature', {
+          format: 'pkcs1-sha256',
+          signature: sign(r.key, bytes),
+          certificate: certificateBase64(r.cert),
+        });
       });
+  }
+
+  document.getElementById('form-efirma').addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!reviewed) return fail(new Error('Primero pulse «Revisar certificado».'));
+    busy(signButton, true);
+    say(signsInPdf ? 'Preparando la carta para su firma…' : 'Firmando…');
+    (signsInPdf ? signInPdf(reviewed) : signBeside(reviewed)).then(confirmSignature, function (error) {
+      busy(signButton, false);
+      fail(error);
+    });
   });
 
   document.getElementById('form-p7s').addEventListener('submit', function (event) {

@@ -1,0 +1,170 @@
+/**
+ * The two server-side steps of a PAdES signature (src/pdf does the PDF and CMS work):
+ *
+ * 1. prepare: judge the signer's certificate (the refusals of a signature, before anyone signs),
+ *    append that signer's revision to the letter as signed so far, and store it with the bytes
+ *    to sign, by digest;
+ * 2. embed: check the signer's PKCS #1 signature over those bytes, write the CMS into the stored
+ *    revision, verify the embedded signature with the same rules as any other, and store the
+ *    signed letter. A refused signature leaves nothing behind.
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  EmbedPadesInput,
+  EmbedPadesResult,
+  PreparePadesInput,
+  PreparePadesResult,
+} from '../domain/activities';
+import { ERROR_CODES, type VerificationErrorCode } from '../domain/errors';
+import { readEmbeddedSignatures } from '../pdf/embedded';
+import { embedSignature, PdfSigningError, prepareSignature, type PreparedSignature } from '../pdf/pades';
+import type { VerificationReport, Verifier } from '../signatures';
+import { unfinishedReport } from '../signatures/verify';
+import type { EvidenceStore } from '../storage';
+
+export interface PadesDeps {
+  readonly evidence: EvidenceStore;
+  readonly verifier: Verifier;
+  /** Stored bytes, verified; EVIDENCE_MISSING when absent or altered. */
+  readonly stored: (sha256: string, what: string) => Promise<Buffer>;
+}
+
+/** What is kept between the two steps, as JSON in the evidence store (by digest). */
+export interface StoredPreparation {
+  readonly pdfSha256: string;
+  readonly field: string;
+  readonly byteRange: PreparedSignature['byteRange'];
+  readonly toBeSignedBase64: string;
+  readonly certificateSha256: string;
+}
+
+/** A stored preparation's JSON, read back. */
+export function parsePreparation(bytes: Uint8Array): StoredPreparation {
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredPreparation;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export function padesActivities(deps: PadesDeps) {
+  return {
+    async preparePadesSignature(input: PreparePadesInput): Promise<PreparePadesResult> {
+      const certificate = Buffer.from(input.certificateBase64, 'base64');
+      const report = await deps.verifier.verifyCertificate({
+        certificate,
+        expectedSigner: input.expectedSigner,
+        at: new Date(input.at),
+        format: 'pades',
+        documentSha256: input.documentSha256,
+      });
+      if (report.code === 'VERIFICATION_TIMEOUT') throw retryLater(report);
+      if (!report.valid) return { report, preparation: null };
+      const base = await deps.stored(input.baseSha256, 'the letter to sign');
+      let prepared: PreparedSignature;
+      try {
+        prepared = await prepareSignature(base, {
+          field: input.field,
+          certificate,
+          signer: input.signer,
+          signingTime: new Date(input.at),
+        });
+      } catch (error) {
+        if (error instanceof PdfSigningError) return { report: refused(report, error), preparation: null };
+        throw error;
+      }
+      const stored: StoredPreparation = {
+        pdfSha256: await deps.evidence.put(prepared.pdf),
+        field: prepared.field,
+        byteRange: prepared.byteRange,
+        toBeSignedBase64: prepared.toBeSigned.toString('base64'),
+        certificateSha256: prepared.certificateSha256,
+      };
+      return {
+        report,
+        preparation: {
+          sha256: await deps.evidence.put(Buffer.from(JSON.stringify(stored))),
+          toBeSignedBase64: stored.toBeSignedBase64,
+          certificateSha256: stored.certificateSha256,
+        },
+      };
+    },
+
+    async embedPadesSignature(input: EmbedPadesInput): Promise<EmbedPadesResult> {
+      const stored = parsePreparation(await deps.stored(input.preparationSha256, 'the prepared signature'));
+      const prepared: PreparedSignature = {
+        pdf: await deps.stored(stored.pdfSha256, 'the prepared letter'),
+        field: stored.field,
+        byteRange: stored.byteRange,
+        toBeSigned: Buffer.from(stored.toBeSignedBase64, 'base64'),
+        certificateSha256: stored.certificateSha256,
+      };
+      const certificate = Buffer.from(input.certificateBase64, 'base64');
+      const signature = Buffer.from(input.signatureBase64, 'base64');
+      const at = new Date(input.at);
+      const base = { signatureSha256: sha256(signature), certificateSha256: sha256(certificate) };
+      let signed: Buffer;
+      try {
+        signed = embedSignature(prepared, {
+          signature,
+          certificate,
+          chain: deps.verifier.chainOf(certificate),
+        });
+      } catch (error) {
+        if (!(error instanceof PdfSigningError)) throw error;
+        const report = unfinishedReport(
+          { document: new Uint8Array(0), signature, certificate, at, format: 'pades' },
+          verdictOf(error),
+          error.message,
+        );
+        return { report, signedDocument: null, ...base };
+      }
+      // The signature as any validator will meet it: the CMS in the PDF, over its byte ranges.
+      const embedded = readEmbeddedSignatures(signed).find((s) => s.field === stored.field)!;
+      const verified = await deps.verifier.verify({
+        document: embedded.signedBytes(),
+        signature: embedded.cms,
+        format: 'cms',
+        expectedSigner: input.expectedSigner,
+        at,
+      });
+      if (verified.code === 'VERIFICATION_TIMEOUT') throw retryLater(verified);
+      const report: VerificationReport = { ...verified, format: 'pades' };
+      if (!report.valid) return { report, signedDocument: null, ...base };
+      return {
+        report,
+        signedDocument: {
+          sha256: await deps.evidence.put(signed),
+          size: signed.length,
+          mediaType: 'application/pdf',
+          fileName: 'carta-firmada.pdf',
+        },
+        signatureSha256: await deps.evidence.put(embedded.cms),
+        certificateSha256: await deps.evidence.put(certificate),
+      };
+    },
+  };
+}
+
+/** A certificate that passed but a revision that could not be prepared: the report says why. */
+function refused(report: VerificationReport, error: PdfSigningError): VerificationReport {
+  const code = verdictOf(error);
+  return { ...report, valid: false, code, message: ERROR_CODES[code].message };
+}
+
+/** Not a verdict (see the pool): Temporal retries the activity. */
+function retryLater(report: VerificationReport): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'VERIFICATION_TIMEOUT',
+    message: report.checks[0]?.detail ?? 'verification not completed',
+    nonRetryable: false,
+  });
+}
+
+/**
+ * The refusal a PDF signing error stands for. ALREADY_SIGNED (a preparation embedded before) can
+ * only come from a replayed submission, which the process refuses earlier: here it is a signature
+ * that cannot be accepted.
+ */
+function verdictOf(error: PdfSigningError): VerificationErrorCode {
+  return error.code === 'ALREADY_SIGNED' ? 'SIGNATURE_INVALID' : error.code;
+}

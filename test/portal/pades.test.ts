@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { buildDossier } from '../../src/evidence/dossier';
+import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
+import { readEmbeddedSignatures } from '../../src/pdf/embedded';
+import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
+import type { ProcessError } from '../../src/process-client';
+import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { signingFixtures } from '../support/fixtures';
+import type { Party } from '../support/pki';
+import { processEnv, type ProcessEnv } from '../support/process-env';
+import {
+  historyLength,
+  replayAndRecord,
+  signingLink,
+  storedFile,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
+import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
+import { flipByte, opensslPkcs1 } from '../support/sign';
+import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * The signed PDF through the whole product: the portal's two steps (prepare, then the PKCS #1
+ * signature made with the key outside the server, here by `openssl dgst -sign`), the process,
+ * the evidence export, the confirmation e-mail, and poppler's verdict on the result.
+ */
+describe('signing inside the PDF (PAdES) through the portal and the process', function () {
+  this.timeout(180_000);
+  let env: ProcessEnv;
+  let portal: TestPortal;
+  const f = signingFixtures();
+
+  before(async function () {
+    env = await processEnv();
+    portal = await startPortal(env);
+  });
+  after(async function () {
+    await portal?.close();
+  });
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    postJson(portal, path, body, headers);
+
+  const expectError = expectPortalError;
+
+  async function prepare(token: string, party: Party): Promise<Buffer> {
+    const response = await post(`/api/v1/signing/${token}/prepare`, {
+      certificate: party.certDer.toString('base64'),
+    });
+    const body = (await response.json()) as { toBeSigned: string; digestAlgorithm: string };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(body.digestAlgorithm, 'SHA-256');
+    return Buffer.from(body.toBeSigned, 'base64');
+  }
+
+  const padesBody = (signature: Buffer, party: Party) => ({
+    format: 'pades',
+    signature: signature.toString('base64'),
+    certificate: party.certDer.toString('base64'),
+  });
+
+  async function openProcess() {
+    const input = testInput();
+    const { workflowId } = await env.processes.start(input);
+    const { token, claims } = await signingLink(env, input.president.email);
+    await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
+    return { input, workflowId, token, claims };
+  }
+
+  /** Trusting only the test root, judged now. */
+  const verifier = () => new SignatureVerifier(TrustStore.fromCertificates([f.root.certDer]));
+
+  it('both signers sign inside one PDF; validators find two intact signatures over the original letter @history', async function () {
+    const { input, workflowId, token } = await openProcess();
+    const info = (await (await fetch(`${portal.url}/api/v1/signing/${token}`)).json()) as {
+      formats: string[];
+      signedDocument: unknown;
+    };
+    assert.deepEqual(info.formats, ['pades', 'pkcs1-sha256', 'cms']);
+    assert.equal(info.signedDocument, null);
+    const page = await (await fetch(`${portal.url}/firmar/${token}`)).text();
+    assert.match(page, /data-pades="true"/);
+    const letter = Buffer.from(
+      await (await fetch(`${portal.url}/api/v1/signing/${token}/document`)).arrayBuffer(),
+    );
+
+    const toBeSigned = await prepare(token, f.president);
+    const accepted = await post(
+      `/api/v1/signing/${token}/signature`,
+      padesBody(opensslPkcs1(toBeSigned, f.president), f.president),
+    );
+    const body = (await accepted.json()) as {
+      stage: string;
+      report: { format: string; signer: { rfc: string } };
+    };
+    assert.equal(accepted.status, 200, JSON.stringify(body));
+    assert.equal(body.stage, 'AwaitingInstituteCountersignature');
+    assert.equal(body.report.format, 'pades');
+    assert.equal(body.report.signer.rfc, 'COCR800101AB1');
+
+    // The commissioner's page offers the letter as the president signed it.
+    const institute = await signingLink(env, input.commissioner.email);
+    const countersigning = await (await fetch(`${portal.url}/firmar/${institute.token}`)).text();
+    assert.match(countersigning, /Descargar la carta con la firma de la presidencia municipal/);
+    const signedOnce = Buffer.from(
+      await (await fetch(`${portal.url}/api/v1/signing/${institute.token}/signed-document`)).arrayBuffer(),
+    );
+    assert.deepEqual(
+      verifyPdfSignatures(signedOnce, verifier()).signatures.map((s) => [s.field, s.code ?? 'valid']),
+      [['FirmaMunicipal', 'valid']],
+    );
+
+    const countersign = await prepare(institute.token, f.commissioner);
+    const done = await post(
+      `/api/v1/signing/${institute.token}/signature`,
+      padesBody(opensslPkcs1(countersign, f.commissioner), f.commissioner),
+    );
+    assert.equal(done.status, 200);
+
+    const state = await waitForState(env, workflowId, (s) => (s.dossiers?.length ?? 0) > 0);
+    assert.equal(state.stage, 'AwaitingSecretariatInstallation');
+    assert.equal(state.signatures.municipal?.format, 'pades');
+    assert.equal(state.signatures.institute?.format, 'pades');
+    assert.deepEqual(state.preparations, {}, 'no preparation is left waiting');
+    const signed = (await env.evidence.get(state.signedDocument!.sha256))!;
+    assert.equal(state.signedDocument!.fileName, 'carta-firmada.pdf');
+    assert.ok(signed.subarray(0, letter.length).equals(letter), 'the original letter is the prefix');
+    assert.ok(signed.subarray(0, signedOnce.length).equals(signedOnce), 'so is the first signature');
+
+    const verification = verifyPdfSignatures(signed, verifier(), {
+      expectedSigners: {
+        FirmaMunicipal: { rfc: 'COCR800101AB1', curp: null, name: null },
+        FirmaInstitucional: { rfc: f.commissioner.identity.rfc ?? null, curp: null, name: null },
+      },
+    });
+    assert.equal(verification.valid, true, JSON.stringify(verification.signatures.map((s) => s.code)));
+    assert.equal(verification.originalSha256, state.document!.sha256);
+    assert.deepEqual(
+      verification.signatures.map((s) => s.report.signer?.name),
+      [f.president.identity.name, f.commissioner.identity.name],
+    );
+
+    // poppler, trusting the test root.
+    const verdicts = pdfsigVerdicts(signed, [f.root]);
+    assert.deepEqual(
+      verdicts.map((v) => [v.signatureValid, v.certificateValid]),
+      [
+        ['Signature is Valid.', 'Certificate is Trusted.'],
+        ['Signature is Valid.', 'Certificate is Trusted.'],
+      ],
+    );
+
+    const pyhanko = pyhankoValidate(signed, f.root);
+    assert.equal(pyhanko.status, 0, pyhanko.lines.join('\n'));
+    assert.deepEqual(
+      pyhanko.lines.map((line) => line.split(' ')[0]),
+      ['FirmaMunicipal:', 'FirmaInstitucional:'],
+    );
+    assert.match(pyhanko.lines[0]!, /INTACT:TRUSTED.*ACCEPTABLE_MODIFICATIONS/);
+
+    // The confirmation carries it; the evidence export writes it beside the original.
+    const confirmation = await env.outbox.waitFor(
+      (m) => m.envelopeTo.includes(input.president.email) && (m.mail.attachments?.length ?? 0) === 2,
+      30_000,
+      'the confirmation with the signed letter',
+    );
+    const attached = confirmation.mail.attachments!.find((a) => a.filename === 'carta-firmada.pdf');
+    assert.ok(attached, 'carta-firmada.pdf is attached');
+    assert.equal(sha256(attached.content), state.signedDocument!.sha256);
+    const dossier = new Map((await buildDossier(state, env.evidence)).map((file) => [file.name, file.bytes]));
+    assert.ok(dossier.get('carta-firmada.pdf')?.equals(signed));
+    assert.ok(dossier.get('carta.pdf')?.equals(letter));
+    assert.match(dossier.get('SHA256SUMS')!.toString(), / {2}carta-firmada\.pdf\n/);
+    assert.match(dossier.get('LEEME.txt')!.toString(), /pdfsig carta-firmada\.pdf/);
+    assert.ok(dossier.has('certificado-municipal.pem') && !dossier.has('firma-municipal.sig'));
+
+    // To the end, so that the recorded history holds every step of a PAdES process.
+    await env.processes.update(workflowId, recordInstallationUpdate, {
+      date: '2026-11-20',
+      members: [
+        { name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' },
+        { name: 'Ana Sociedad', sector: 'sociedad-civil', position: 'Integrante' },
+      ],
+      minutes: await storedFile(env, Buffer.from('%PDF-1.4\nacta\n%%EOF\n')),
+      actor: 'coordinacion@example.mx',
+    });
+    await env.client.workflow.getHandle(workflowId).result();
+    await replayAndRecord(env, workflowId, 'pades-completed');
+  });
+
+  it('refuses at prepare what a signature would be refused for, before anyone signs, changing nothing', async function () {
+    const { token, workflowId } = await openProcess();
+    const events = await historyLength(env, workflowId);
+    const cases: [number, string, Party | string][] = [
+      [422, 'CERTIFICATE_NOT_FOR_SIGNING', f.csdLike],
+      [422, 'SIGNER_MISMATCH', f.commissioner],
+      [422, 'CERTIFICATE_EXPIRED', f.expired],
+      [422, 'CERTIFICATE_UNTRUSTED', f.untrustedSigner],
+      [400, 'MALFORMED_INPUT', Buffer.from('not a certificate at all').toString('base64')],
+    ];
+    for (const [status, code, party] of cases) {
+      const certificate = typeof party === 'string' ? party : party.certDer.toString('base64');
+      const response = await post(`/api/v1/signing/${token}/prepare`, { certificate });
+      await expectError(response, status, code);
+    }
+    await expectError(await post(`/api/v1/signing/${token}/prepare`, {}), 400, 'MALFORMED_INPUT');
+    assert.equal(await historyLength(env, workflowId), events, 'the process history is unchanged');
+    const state = await env.processes.status(workflowId);
+    assert.equal(state.preparations, undefined);
+  });
+
+  it('refuses a PAdES signature that is not over the prepared bytes, not by the prepared certificate, or not prepared', async function () {
+    const { token, workflowId, claims } = await openProcess();
+    const unprepared = await post(
+      `/api/v1/signing/${token}/signature`,
+      padesBody(opensslPkcs1(Buffer.from('anything'), f.president), f.president),
+    );
+    await expectError(unprepared, 400, 'MALFORMED_INPUT');
+
+    const toBeSigned = await prepare(token, f.president);
+    const events = await historyLength(env, workflowId);
+    const cases: [string, unknown][] = [
+      ['SIGNATURE_INVALID', padesBody(flipByte(opensslPkcs1(toBeSigned, f.president), 9), f.president)],
+      ['SIGNATURE_INVALID', padesBody(opensslPkcs1(flipByte(toBeSigned, 40), f.president), f.president)],
+      // Someone else's key: a 4096-bit signature does not even fit the president's 2048-bit key.
+      ['SIGNATURE_INVALID', padesBody(opensslPkcs1(toBeSigned, f.signer4096), f.president)],
+      // The commissioner's signature with her certificate: not the certificate prepared for.
+      ['SIGNER_MISMATCH', padesBody(opensslPkcs1(toBeSigned, f.commissioner), f.commissioner)],
+    ];
+    for (const [code, body] of cases) {
+      await expectError(await post(`/api/v1/signing/${token}/signature`, body), 422, code);
+    }
+    assert.equal(await historyLength(env, workflowId), events, 'refused by the portal: history unchanged');
+
+    // Straight to Temporal, past the portal: the process refuses it too, and stores nothing.
+    const before = await env.processes.status(workflowId);
+    await assert.rejects(
+      env.processes.update({ workflowId, run: claims.run }, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion: claims.version,
+        run: claims.run,
+        format: 'pades',
+        signature: flipByte(opensslPkcs1(toBeSigned, f.president), 9).toString('base64'),
+        certificate: f.president.certDer.toString('base64'),
+      }),
+      (error: ProcessError) => error.code === 'SIGNATURE_INVALID',
+    );
+    const after = await env.processes.status(workflowId);
+    assert.equal(after.stage, 'AwaitingMunicipalSignature');
+    assert.equal(after.signatures.municipal, undefined);
+    assert.equal(after.signedDocument, before.signedDocument);
+    assert.deepEqual(after.preparations, before.preparations, 'the preparation still waits');
+
+    // The prepared bytes still sign: the refusals cost nothing.
+    const accepted = await post(
+      `/api/v1/signing/${token}/signature`,
+      padesBody(opensslPkcs1(toBeSigned, f.president), f.president),
+    );
+    assert.equal(accepted.status, 200);
+  });
+
+  it('a new link voids a preparation: its signature is refused and the new link prepares again', async function () {
+    const { input, token, workflowId, claims } = await openProcess();
+    const toBeSigned = await prepare(token, f.president);
+    await env.processes.update(workflowId, resendLinkUpdate, { role: 'municipal' });
+    const fresh = await signingLink(env, input.president.email, 2);
+    await assert.rejects(
+      env.processes.update({ workflowId, run: claims.run }, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion: fresh.claims.version,
+        run: claims.run,
+        format: 'pades',
+        signature: opensslPkcs1(toBeSigned, f.president).toString('base64'),
+        certificate: f.president.certDer.toString('base64'),
+      }),
+      (error: ProcessError) => error.code === 'MALFORMED_INPUT',
+    );
+    const again = await prepare(fresh.token, f.president);
+    const accepted = await post(
+      `/api/v1/signing/${fresh.token}/signature`,
+      padesBody(opensslPkcs1(again, f.president), f.president),
+    );
+    assert.equal(accepted.status, 200);
+    const state = await env.processes.status(workflowId);
+    assert.equal(readEmbeddedSignatures((await env.evidence.get(state.signedDocument!.sha256))!).length, 1);
+  });
+});
