@@ -14,6 +14,7 @@ import {
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ERROR_CODES, isErrorCode, type ErrorCode } from './domain/errors';
+import { calendarProblem } from './domain/calendar';
 import { statusQuery } from './domain/messages';
 import {
   CAMPAIGN,
@@ -61,6 +62,10 @@ export function inputProblems(input: ProcessInput): string[] {
     ) {
       problems.push('la fecha de la carta debe ser AAAA-MM-DD');
     }
+  }
+  if (input.calendar !== undefined) {
+    const problem = calendarProblem(input.calendar);
+    if (problem !== null) problems.push(problem);
   }
   try {
     resolvePolicy(input.policy);

@@ -40,7 +40,9 @@ export function spanishDeadline(iso: string): string {
 export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {
   const m = input.municipality;
   const short = input.institution.shortName;
-  const deadline = input.deadline ? spanishDeadline(input.deadline) : null;
+  const deadline = input.deadline
+    ? `${spanishDeadline(input.deadline)}${input.businessDays ? ', plazo contado en días hábiles' : ''}`
+    : null;
   const role = input.role ? ROLE_TITLE[input.role] : null;
   let subject: string;
   const paragraphs: string[] = [];
@@ -75,7 +77,7 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
       subject = `Plazo vencido: ${m} (${input.inegiCode}) — ${STAGE_LABEL[input.stage]}`;
       paragraphs.push(
         `El plazo de la etapa «${STAGE_LABEL[input.stage]}» de ${m} venció sin respuesta. Si nada cambia, el proceso vencerá el ${deadline ?? 'próximamente'}.`,
-        `Puede reenviar el enlace (manifiesta resend ${input.workflowId} --role …), ampliar el plazo (manifiesta extend ${input.workflowId} --days N --reason …) o sustituir a la persona firmante.`,
+        `Puede reenviar el enlace (manifiesta resend ${input.workflowId} --role …), ampliar el plazo (manifiesta extend ${input.workflowId} --business-days N --reason …) o sustituir a la persona firmante.`,
       );
       break;
     case 'signatures-complete':

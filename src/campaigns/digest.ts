@@ -3,6 +3,8 @@
  * changed since the last digest. Pure: built from process states, rendered in Spanish.
  */
 import type { Recipient } from '../domain/activities';
+import { mexicoCityDate } from '../domain/calendar';
+import { deadlineCounting } from '../domain/schedule';
 import { isTerminal, Stage, STAGE_LABEL, type ProcessState } from '../domain/process';
 import { escapeHtml } from '../html';
 
@@ -24,6 +26,7 @@ export interface Digest {
     readonly municipality: string;
     readonly stage: Stage;
     readonly deadline: string;
+    readonly counting: 'días hábiles' | 'días naturales';
   }[];
   readonly changes: readonly {
     readonly inegiCode: string;
@@ -61,6 +64,7 @@ export function buildDigest(
       municipality: s.input.municipality,
       stage: s.stage,
       deadline: s.deadline!,
+      counting: deadlineCounting(s.plan),
     }))
     .sort((a, b) => a.deadline.localeCompare(b.deadline));
   const changes = states
@@ -89,7 +93,8 @@ export function buildDigest(
 export function renderDigest(digest: Digest): { subject: string; text: string; html: string } {
   const completed = digest.byStage.Completed;
   const subject = `Resumen de la campaña ${digest.campaign}: ${completed} de ${digest.total} concluidos, ${digest.overdue.length} con plazo vencido`;
-  const day = (iso: string): string => iso.slice(0, 10);
+  // Dates as read in Mexico City (a deadline in días hábiles ends at 23:59 there, 05:59 UTC).
+  const day = (iso: string): string => mexicoCityDate(Date.parse(iso));
   const stages = Object.values(Stage).filter((stage) => digest.byStage[stage] > 0 || !isTerminal(stage));
   const text = [
     `Campaña ${digest.campaign} — ${digest.total} procesos (al ${day(digest.generatedAt)})`,
@@ -101,7 +106,7 @@ export function renderDigest(digest: Digest): { subject: string; text: string; h
     ...(digest.overdue.length
       ? digest.overdue.map(
           (o) =>
-            `  ${o.municipality} (${o.inegiCode}) — ${STAGE_LABEL[o.stage]}, venció el ${day(o.deadline)}`,
+            `  ${o.municipality} (${o.inegiCode}) — ${STAGE_LABEL[o.stage]}, venció el ${day(o.deadline)} (plazo en ${o.counting})`,
         )
       : ['  ninguno']),
     '',

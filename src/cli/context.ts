@@ -1,5 +1,7 @@
 /** What every process command shares: configuration, one Temporal connection, and error mapping. */
+import { calendarFromEnv, CalendarFileError } from '../calendar-file';
 import { ConfigError, temporalConfig, type TemporalConfig } from '../config';
+import type { CalendarData } from '../domain/calendar';
 import { ProcessClient, ProcessError } from '../process-client';
 import { connectClient } from '../temporal-connection';
 import { RefusedError, UsageError } from './errors';
@@ -69,4 +71,24 @@ export function requirePositiveNumber(value: string, flag: string): number {
   return n;
 }
 
+export function requirePositiveInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n <= 0)
+    throw new UsageError(`${flag} debe ser un número entero mayor que 0 (recibido: ${value})`);
+  return n;
+}
+
 export const ROLE_CHOICES = ['municipal', 'institute'] as const;
+
+/**
+ * The días inhábiles to count with: `path` (`--inhabiles`), else `INHABILES_FILE`, else none. A
+ * file with a bad line is refused (exit 1, MALFORMED_INPUT) naming the line.
+ */
+export function declaredCalendar(path?: string): CalendarData {
+  try {
+    return calendarFromEnv(process.env, path ?? process.env.INHABILES_FILE);
+  } catch (error) {
+    if (error instanceof CalendarFileError) throw new RefusedError('MALFORMED_INPUT', error.message);
+    throw error;
+  }
+}

@@ -1,8 +1,13 @@
 /** Readable Spanish output for coordinators. */
+import { deadlineCounting, mexicoCityText } from '../domain/schedule';
 import { isTerminal, roleAwaited, STAGE_LABEL, type ProcessState } from '../domain/process';
 
 export const dateTime = (iso: string | null | undefined): string =>
   iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '—';
+
+/** "2026-12-08 23:59 (hora del centro de México)": how deadlines are read. */
+export const mexicoCityDateTime = (iso: string | null | undefined): string =>
+  iso ? `${mexicoCityText(iso)} (hora del centro de México)` : '—';
 
 export function describeProcess(state: ProcessState): string {
   const lines: string[] = [];
@@ -17,9 +22,10 @@ export function describeProcess(state: ProcessState): string {
     );
   if (!isTerminal(state.stage)) {
     lines.push(
-      `Fecha límite:   ${dateTime(state.deadline)}${state.escalatedAt ? '  ¡VENCIDA! (coordinación avisada)' : ''}`,
+      `Fecha límite:   ${mexicoCityDateTime(state.deadline)}, plazo en ${deadlineCounting(state.plan)}${state.escalatedAt ? '  ¡VENCIDA! (coordinación avisada)' : ''}`,
     );
-    lines.push(`Vence el:       ${dateTime(state.expiresAt)}`);
+    lines.push(`Vence el:       ${mexicoCityDateTime(state.expiresAt)}`);
+    if (state.calendar) lines.push(`Calendario:     ${state.calendar.version}`);
   }
   if (state.outcome) lines.push(`Motivo:         ${state.outcome}`);
   lines.push(`Recordatorios:  ${state.remindersSent.length}`);

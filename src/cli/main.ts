@@ -1,6 +1,7 @@
 /** `manifiesta <command>`: the coordinator CLI (DESIGN §3). One file per command under ./commands. */
 import { Command, CommanderError } from 'commander';
 import { registerBulkStart } from './commands/bulk-start';
+import { registerCalendar } from './commands/calendar';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerDigest } from './commands/digest';
 import { registerEvidence } from './commands/evidence';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDigest(program);
   registerEvidence(program);
   registerVerify(program);
+  registerCalendar(program);
   return program;
 }
 

@@ -6,6 +6,7 @@
  * supervisor.ts). `--demo` also creates demo e.firma signers and starts a process for Huixquilucan
  * they can sign.
  */
+import { calendarFromEnv } from '../calendar-file';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -245,6 +246,7 @@ async function startDemo(processes: ProcessClient, demoPki: DemoPki): Promise<vo
       coordinator: { name: 'Coordinación del STL', email: 'coordinacion@stl.example' },
       letterDate: new Date().toISOString().slice(0, 10),
       institution: { presidentTitle: 'Presidenta Municipal' },
+      calendar: calendarFromEnv(process.env),
     });
     log(`demo: started ${workflowId}`);
   } catch (error) {

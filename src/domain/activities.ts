@@ -63,6 +63,8 @@ export interface SendEmailInput {
   readonly inegiCode: string;
   readonly stage: Stage;
   readonly deadline: string | null;
+  /** The deadline is counted in días hábiles (the message says so). */
+  readonly businessDays?: boolean;
   /** The role the message is about (who signs, who is awaited). */
   readonly role?: Role;
   readonly link?: LinkReference;

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, ProcessState, Role, Sector, Stage } from './process';
+import type { CalendarData } from './calendar';
 import type { VerificationReport } from '../signatures/report';
 
 export interface SubmitSignatureInput {
@@ -96,9 +97,23 @@ export interface CoordinatorAction {
   readonly actor?: string;
 }
 
+/** One of `days` and `businessDays`. */
 export interface ExtendDeadlineInput extends CoordinatorAction {
-  /** Days added to the current stage's deadline (fractions allowed). */
-  readonly days: number;
+  /** Calendar days added to the current stage's deadline (fractions allowed). */
+  readonly days?: number;
+  /** Días hábiles added: the deadline becomes the end of the N-th working day after its day. */
+  readonly businessDays?: number;
+}
+
+/** New días inhábiles published by the institution: the current stage is planned again. */
+export interface ReplanCalendarInput {
+  readonly calendar: CalendarData;
+  readonly actor?: string;
+}
+
+export interface ReplanCalendarResult extends StageResult {
+  readonly deadline: string;
+  readonly calendarVersion: string;
 }
 
 export interface ReplaceSignerInput extends CoordinatorAction {
@@ -129,6 +144,9 @@ export const recordInstallationUpdate = defineUpdate<StageResult, [RecordInstall
 export const withdrawUpdate = defineUpdate<StageResult, [CoordinatorAction]>('withdraw');
 export const extendDeadlineUpdate = defineUpdate<StageResult & { deadline: string }, [ExtendDeadlineInput]>(
   'extendDeadline',
+);
+export const replanCalendarUpdate = defineUpdate<ReplanCalendarResult, [ReplanCalendarInput]>(
+  'replanCalendar',
 );
 export const replaceSignerUpdate = defineUpdate<StageResult, [ReplaceSignerInput]>('replaceSigner');
 export const resendLinkUpdate = defineUpdate<StageResult & { linkVersion: number }, [ResendLinkInput]>(

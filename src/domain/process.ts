@@ -6,6 +6,8 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { SignatureFormat, VerificationReport } from '../signatures/report';
 import type { DossierRecord } from './activities';
+import type { CalendarData } from './calendar';
+import { businessDaysOf, isBusinessDays, type Span, type StageSchedule, type StagePlan } from './schedule';
 
 export const Stage = {
   AwaitingMunicipalSignature: 'AwaitingMunicipalSignature',
@@ -83,14 +85,20 @@ export function expectedSignerOf(person: Person): {
   };
 }
 
-/** Timing of one waiting stage. Durations are Temporal durations: `'15 days'`, `'36h'`, `'10s'`, or ms. */
+/**
+ * A length in a policy: a Temporal duration (`'15 days'`, `'36h'`, `'10s'`, or ms) or working
+ * days (`'10 días hábiles'`, `'10 business days'`), counted on the calendar (src/domain/calendar.ts).
+ */
+export type PolicyDuration = Duration | string;
+
+/** Timing of one waiting stage. */
 export interface StagePolicy {
   /** From entering the stage to its deadline. */
-  readonly deadline: Duration;
+  readonly deadline: PolicyDuration;
   /** Reminders to whoever is awaited, this long before the deadline (each sent once). */
-  readonly remindBefore: readonly Duration[];
+  readonly remindBefore: readonly PolicyDuration[];
   /** After the deadline passes (and the coordinator has been alerted), how long before the process expires. */
-  readonly grace: Duration;
+  readonly grace: PolicyDuration;
 }
 
 /**
@@ -103,8 +111,27 @@ export interface Policy {
   readonly secretariatInstallation: StagePolicy;
 }
 
-/** The documented defaults (README "Policy"). */
+/** The documented defaults (README "Policy"), in días hábiles. */
 export const DEFAULT_POLICY: Policy = {
+  municipalSignature: {
+    deadline: '10 días hábiles',
+    remindBefore: ['5 días hábiles', '2 días hábiles'],
+    grace: '5 días hábiles',
+  },
+  instituteCountersignature: {
+    deadline: '7 días hábiles',
+    remindBefore: ['3 días hábiles', '1 día hábil'],
+    grace: '3 días hábiles',
+  },
+  secretariatInstallation: {
+    deadline: '40 días hábiles',
+    remindBefore: ['20 días hábiles', '5 días hábiles'],
+    grace: '10 días hábiles',
+  },
+};
+
+/** The defaults of processes started before días hábiles (code versions 1–3), which keep them. */
+const LEGACY_DEFAULT_POLICY: Policy = {
   municipalSignature: { deadline: '15 days', remindBefore: ['7 days', '2 days'], grace: '5 days' },
   instituteCountersignature: { deadline: '10 days', remindBefore: ['5 days', '1 day'], grace: '5 days' },
   secretariatInstallation: { deadline: '60 days', remindBefore: ['30 days', '7 days'], grace: '15 days' },
@@ -120,30 +147,55 @@ export const POLICY_KEY_OF_STAGE: Readonly<Partial<Record<Stage, keyof Policy>>>
   AwaitingSecretariatInstallation: 'secretariatInstallation',
 };
 
-/** Policy with every duration in milliseconds, as the workflow keeps it. */
-export interface ResolvedStagePolicy {
+/** The policy as a process keeps it: every length a span (ms or días hábiles). */
+export type ResolvedPolicy = Readonly<Record<keyof Policy, StageSchedule>>;
+
+/** The policy as processes started before días hábiles keep it: every length in ms. */
+export interface LegacyStagePolicy {
   readonly deadlineMs: number;
   readonly remindBeforeMs: readonly number[];
   readonly graceMs: number;
 }
-export type ResolvedPolicy = Readonly<Record<keyof Policy, ResolvedStagePolicy>>;
+export type LegacyPolicy = Readonly<Record<keyof Policy, LegacyStagePolicy>>;
 
-/** Defaults, then the campaign's, then the process's overrides; throws on an invalid duration. */
+export function isLegacyPolicy(policy: ResolvedPolicy | LegacyPolicy): policy is LegacyPolicy {
+  return 'deadlineMs' in policy.municipalSignature;
+}
+
+/** Longest accepted count of días hábiles (about eight years). */
+const MAX_BUSINESS_DAYS = 2000;
+
+function merged(defaults: Policy, key: keyof Policy, overrides: readonly (PolicyOverride | undefined)[]) {
+  return Object.assign({}, defaults[key], ...overrides.map((o) => o?.[key] ?? {})) as StagePolicy;
+}
+
+/** Defaults, then the campaign's, then the process's overrides; throws PolicyError on a bad length. */
 export function resolvePolicy(...overrides: readonly (PolicyOverride | undefined)[]): ResolvedPolicy {
-  const keys = Object.keys(DEFAULT_POLICY) as (keyof Policy)[];
-  const resolved = {} as Record<keyof Policy, ResolvedStagePolicy>;
-  for (const key of keys) {
-    const merged: StagePolicy = Object.assign(
-      {},
-      DEFAULT_POLICY[key],
-      ...overrides.map((o) => o?.[key] ?? {}),
-    );
-    const deadlineMs = positive(merged.deadline, `${key}.deadline`);
-    const remindBeforeMs = merged.remindBefore
-      .map((d, i) => positive(d, `${key}.remindBefore[${i}]`))
+  const resolved = {} as Record<keyof Policy, StageSchedule>;
+  for (const key of Object.keys(DEFAULT_POLICY) as (keyof Policy)[]) {
+    const policy = merged(DEFAULT_POLICY, key, overrides);
+    if (!Array.isArray(policy.remindBefore)) throw new PolicyError(`${key}.remindBefore must be a list`);
+    const deadline = span(policy.deadline, `${key}.deadline`, 1);
+    const remindBefore = policy.remindBefore
+      .map((d, i) => span(d, `${key}.remindBefore[${i}]`, 1))
+      // A reminder as long as the deadline or longer could never go out.
+      .filter((r) => !sameKind(r, deadline) || amount(r) < amount(deadline));
+    resolved[key] = { deadline, remindBefore, grace: span(policy.grace, `${key}.grace`, 0) };
+  }
+  return resolved;
+}
+
+/** The policy of a process started before días hábiles, as it resolved it then. */
+export function resolveLegacyPolicy(...overrides: readonly (PolicyOverride | undefined)[]): LegacyPolicy {
+  const resolved = {} as Record<keyof Policy, LegacyStagePolicy>;
+  for (const key of Object.keys(LEGACY_DEFAULT_POLICY) as (keyof Policy)[]) {
+    const policy = merged(LEGACY_DEFAULT_POLICY, key, overrides);
+    const deadlineMs = toMs(policy.deadline, `${key}.deadline`, 1);
+    const remindBeforeMs = policy.remindBefore
+      .map((d, i) => toMs(d, `${key}.remindBefore[${i}]`, 1))
       .filter((ms) => ms < deadlineMs)
       .sort((a, b) => b - a);
-    resolved[key] = { deadlineMs, remindBeforeMs, graceMs: nonNegative(merged.grace, `${key}.grace`) };
+    resolved[key] = { deadlineMs, remindBeforeMs, graceMs: toMs(policy.grace, `${key}.grace`, 0) };
   }
   return resolved;
 }
@@ -152,23 +204,29 @@ export class PolicyError extends Error {
   override readonly name = 'PolicyError';
 }
 
-function toMs(value: Duration, what: string): number {
+const sameKind = (a: Span, b: Span): boolean => isBusinessDays(a) === isBusinessDays(b);
+const amount = (s: Span): number => (isBusinessDays(s) ? s.businessDays : s.ms);
+
+function span(value: PolicyDuration, what: string, min: number): Span {
+  const days = businessDaysOf(value);
+  if (days === null) return { ms: toMs(value, what, min) };
+  if (days < min) throw new PolicyError(`${what} must be ${min > 0 ? 'positive' : 'zero or more'}`);
+  if (days > MAX_BUSINESS_DAYS) throw new PolicyError(`${what}: at most ${MAX_BUSINESS_DAYS} días hábiles`);
+  return { businessDays: days };
+}
+
+function toMs(value: PolicyDuration, what: string, min: number): number {
+  let ms = Number.NaN;
   try {
-    const ms = msToNumber(value);
-    if (Number.isFinite(ms)) return ms;
+    ms = msToNumber(value as Duration);
   } catch {
-    // fall through to the error below
+    // reported below
   }
-  throw new PolicyError(`${what}: "${String(value)}" is not a duration (e.g. "15 days", "36h", "10s")`);
-}
-function positive(value: Duration, what: string): number {
-  const ms = toMs(value, what);
-  if (ms <= 0) throw new PolicyError(`${what} must be positive`);
-  return ms;
-}
-function nonNegative(value: Duration, what: string): number {
-  const ms = toMs(value, what);
-  if (ms < 0) throw new PolicyError(`${what} must not be negative`);
+  if (!Number.isFinite(ms))
+    throw new PolicyError(
+      `${what}: "${String(value)}" is not a duration (e.g. "10 días hábiles", "15 days", "36h", "10s")`,
+    );
+  if (ms < min) throw new PolicyError(`${what} must be ${min > 0 ? 'positive' : 'zero or more'}`);
   return ms;
 }
 
@@ -212,6 +270,8 @@ export interface ProcessInput {
   readonly place?: string;
   readonly policy?: PolicyOverride;
   readonly institution?: Partial<Institution>;
+  /** The días inhábiles declared by the institution (INHABILES_FILE), read when the process starts. */
+  readonly calendar?: CalendarData;
 }
 
 export interface LinkRecord {
@@ -290,7 +350,10 @@ export interface ProcessState {
   /** The workflow code version that started this process (README "Changing workflow code"). */
   readonly codeVersion: number;
   readonly input: ProcessInput;
-  readonly policy: ResolvedPolicy;
+  /** In ms for processes started before días hábiles (code versions 1–3), which keep their dates. */
+  readonly policy: ResolvedPolicy | LegacyPolicy;
+  /** The días inhábiles counted with: the input's, or those of the last re-plan. */
+  calendar?: CalendarData & { readonly version: string };
   stage: Stage;
   stageEnteredAt: string;
   /** The current waiting stage's deadline; null once terminal. */
@@ -299,7 +362,15 @@ export interface ProcessState {
   expiresAt: string | null;
   /** When the coordinator was alerted that the current stage's deadline passed. */
   escalatedAt: string | null;
-  /** Reminder offsets (ms before the deadline) already sent in the current stage. */
+  /**
+   * The current stage's schedule: reminders, escalation, expiry (absent for a legacy policy,
+   * whose reminders are offsets before the deadline).
+   */
+  plan?: StagePlan | null;
+  /**
+   * Reminders already sent in the current stage: their keys in the plan (a legacy policy: their
+   * offsets, ms before the deadline).
+   */
   remindersDone: number[];
   remindersSent: ReminderRecord[];
   signers: Record<Role, Person>;

@@ -64,7 +64,9 @@ export function signingPage(link: OpenLink, token: string): string {
   const signedSoFar = state.signedDocument
     ? `<p><a href="/api/v1/signing/${token}/signed-document" download="carta-firmada.pdf">Descargar la carta con la firma de la presidencia municipal</a> (su firma se agregará a este PDF).</p>`
     : '';
-  const deadline = state.deadline ? spanishDeadline(state.deadline) : '—';
+  const deadline = state.deadline
+    ? `${spanishDeadline(state.deadline)}${state.plan?.businessDays ? ', plazo contado en días hábiles' : ''}`
+    : '—';
   return layout(
     `Firma de la manifestación — ${state.input.municipality}`,
     `

@@ -7,7 +7,10 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { EmbedPadesResult, SendEmailInput, VerifySignatureResult } from '../domain/activities';
+import { calendarProblem, calendarVersion, WorkingCalendar, type CalendarData } from '../domain/calendar';
 import { refusal } from '../domain/failures';
+import { deadlineCounting, mexicoCityText, spanText, type Span } from '../domain/schedule';
+import { dueAt, extendStage, nextDueAt, replanStage, scheduleStage } from './deadlines';
 import {
   declineUpdate,
   extendDeadlineUpdate,
@@ -15,6 +18,7 @@ import {
   MAX_SIGNATURE_BYTES,
   recordInstallationUpdate,
   prepareSignatureUpdate,
+  replanCalendarUpdate,
   replaceSignerUpdate,
   resendLinkUpdate,
   statusQuery,
@@ -22,8 +26,10 @@ import {
   withdrawUpdate,
   type CoordinatorAction,
   type DeclineInput,
+  type ExtendDeadlineInput,
   type FileReference,
   type PrepareSignatureInput,
+  type ReplanCalendarInput,
   type RecordInstallationInput,
   type ReplaceSignerInput,
   type ResendLinkInput,
@@ -34,7 +40,8 @@ import {
   expectedSignerOf,
   isTerminal,
   personProblems,
-  POLICY_KEY_OF_STAGE,
+  isLegacyPolicy,
+  resolveLegacyPolicy,
   resolvePolicy,
   roleAwaited,
   ROLES,
@@ -89,7 +96,10 @@ const mail = wf.proxyActivities<Activities>({
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 3;
+export const WORKFLOW_CODE_VERSION = 4;
+
+/** Version 4: policies in días hábiles, planned on the working-day calendar. */
+const DIAS_HABILES = 'dias-habiles';
 
 const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -97,7 +107,8 @@ const ROLE_LABEL: Record<Role, string> = {
 };
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
-  const state: ProcessState = carried ?? initialState(input);
+  // Processes started before días hábiles keep their policy in ms and their dates (see deadlines.ts).
+  const state: ProcessState = carried ?? initialState(input, !wf.patched(DIAS_HABILES));
   const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
   /** Bumped by every change, so the main loop wakes up and re-plans its timers. */
   let changes = 0;
@@ -129,6 +140,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       municipality: input.municipality,
       inegiCode: input.inegiCode,
       institution,
+      ...(message.deadline && state.plan?.businessDays ? { businessDays: true } : {}),
     };
     // Not awaited by the caller: a slow or unreachable relay must not hold the process. Pending
     // mail is awaited before the workflow completes or continues as new.
@@ -195,19 +207,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     const previous = state.stage;
     state.stage = stage;
     state.stageEnteredAt = now().toISOString();
-    const key = POLICY_KEY_OF_STAGE[stage];
-    if (key) {
-      // A new waiting stage starts its own reminders and escalation; a terminal one keeps the record.
-      state.remindersDone = [];
-      state.escalatedAt = null;
-      const policy = state.policy[key];
-      const deadline = new Date(now().getTime() + policy.deadlineMs);
-      state.deadline = deadline.toISOString();
-      state.expiresAt = new Date(deadline.getTime() + policy.graceMs).toISOString();
-    } else {
-      state.deadline = null;
-      state.expiresAt = null;
-    }
+    scheduleStage(state, now().getTime());
     audit(actor, 'stage-changed', `${previous} → ${stage}: ${detail}`);
     publish();
   };
@@ -542,33 +542,57 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     extendDeadlineUpdate,
     (request) => {
       const actor = request.actor ?? 'coordinator';
-      const byMs = Math.round(request.days * 86_400_000);
-      const deadline = new Date(new Date(state.deadline!).getTime() + byMs);
-      state.deadline = deadline.toISOString();
-      state.expiresAt = new Date(new Date(state.expiresAt!).getTime() + byMs).toISOString();
-      if (deadline.getTime() > now().getTime()) state.escalatedAt = null;
-      // Reminders whose time is already past under the new deadline are not sent in a burst.
-      const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
-      state.remindersDone = policy.remindBeforeMs.filter(
-        (offset) => deadline.getTime() - offset <= now().getTime(),
-      );
+      const by: Span =
+        request.businessDays !== undefined
+          ? { businessDays: request.businessDays }
+          : { ms: Math.round(request.days! * 86_400_000) };
+      extendStage(state, by, now().getTime());
       audit(
         actor,
         'deadline-extended',
-        `+${request.days} days to ${state.deadline}: ${request.reason.trim()}`,
+        request.businessDays !== undefined
+          ? `+${spanText(by)} to ${state.deadline}: ${request.reason.trim()}`
+          : `+${request.days} days to ${state.deadline}: ${request.reason.trim()}`,
       );
       publish();
       const role = roleAwaited(state.stage);
       // The awaited signer's link expired with the old deadline: a new one carries the new date.
       if (role) sendSigningLink(role, 'deadline-extended', actor);
-      return { stage: state.stage, deadline: state.deadline };
+      return { stage: state.stage, deadline: state.deadline! };
     },
     {
       validator: (request) => {
         validateCoordinatorAction(request, state.stage);
-        if (typeof request.days !== 'number' || !(request.days > 0) || request.days > 365) {
-          throw refusal('MALFORMED_INPUT', 'los días deben ser un número mayor que 0 y hasta 365');
-        }
+        validateExtension(request, isLegacyPolicy(state.policy));
+      },
+    },
+  );
+
+  wf.setHandler(
+    replanCalendarUpdate,
+    (request) => {
+      const calendar = new WorkingCalendar(request.calendar.declared);
+      const before = state.deadline;
+      state.calendar = { declared: request.calendar.declared, version: calendar.version };
+      replanStage(state, calendar, now().getTime());
+      audit(
+        request.actor ?? 'coordinator',
+        'calendar-replanned',
+        `calendar ${calendar.version}: deadline ${before} → ${state.deadline}`,
+      );
+      publish();
+      return { stage: state.stage, deadline: state.deadline!, calendarVersion: calendar.version };
+    },
+    {
+      validator: (request: ReplanCalendarInput) => {
+        if (isTerminal(state.stage))
+          throw refusal('WRONG_STAGE', `el proceso ya terminó (${STAGE_LABEL[state.stage]})`);
+        if (isLegacyPolicy(state.policy))
+          throw refusal(
+            'WRONG_STAGE',
+            'este proceso se inició antes de los plazos en días hábiles y conserva sus fechas',
+          );
+        validateCalendar(request?.calendar);
       },
     },
   );
@@ -685,11 +709,9 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
 
   /** Reminders, escalation and expiry whose time has come. */
   function handleDue(): void {
-    const t = now().getTime();
-    const deadline = new Date(state.deadline!).getTime();
+    const due = dueAt(state, now().getTime());
     const awaited = roleAwaited(state.stage);
-    const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
-    if (t >= new Date(state.expiresAt!).getTime()) {
+    if (due.expire) {
       const to = awaited ? [state.signers[awaited]] : [state.signers.municipal];
       finish(Stage.Expired, 'system', `venció el plazo de la etapa «${STAGE_LABEL[state.stage]}»`);
       sendEmail({
@@ -703,7 +725,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       });
       return;
     }
-    if (t >= deadline && state.escalatedAt === null) {
+    if (due.escalate) {
       state.escalatedAt = now().toISOString();
       audit(
         'system',
@@ -720,15 +742,14 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
       });
       publish();
     }
-    for (const offset of policy.remindBeforeMs) {
-      if (state.remindersDone.includes(offset) || t < deadline - offset) continue;
-      state.remindersDone.push(offset);
+    for (const key of due.reminders) {
+      state.remindersDone.push(key);
       const to = awaited ? state.signers[awaited] : state.signers.municipal;
       const number = state.remindersSent.filter((r) => r.stage === state.stage).length + 1;
       state.remindersSent.push({ stage: state.stage, at: now().toISOString(), to: to.email });
       audit('system', 'reminder', `reminder ${number} for ${state.stage} to ${to.email}`);
       sendEmail({
-        messageKey: `reminder-${state.stage}-${state.deadline}-${offset}`,
+        messageKey: `reminder-${state.stage}-${state.deadline}-${key}`,
         kind: 'reminder',
         to: [to],
         cc: awaited ? [] : [input.coordinator],
@@ -747,20 +768,7 @@ function linkReference(state: ProcessState, role: Role): SendEmailInput['link'] 
   return { run: state.runId, role, version: link.version, expiresAt: link.expiresAt };
 }
 
-/** The next time something is due: a reminder, the escalation at the deadline, or expiry. */
-function nextDueAt(state: ProcessState): number | null {
-  if (!state.deadline || !state.expiresAt) return null;
-  const deadline = new Date(state.deadline).getTime();
-  const policy = state.policy[POLICY_KEY_OF_STAGE[state.stage]!];
-  const times = [new Date(state.expiresAt).getTime()];
-  if (state.escalatedAt === null) times.push(deadline);
-  for (const offset of policy.remindBeforeMs) {
-    if (!state.remindersDone.includes(offset)) times.push(deadline - offset);
-  }
-  return Math.min(...times);
-}
-
-function initialState(input: ProcessInput): ProcessState {
+function initialState(input: ProcessInput, legacy: boolean): ProcessState {
   const info = wf.workflowInfo();
   const startedAt = new Date(Date.now()).toISOString();
   return {
@@ -768,7 +776,16 @@ function initialState(input: ProcessInput): ProcessState {
     runId: info.firstExecutionRunId,
     codeVersion: WORKFLOW_CODE_VERSION,
     input,
-    policy: resolvePolicy(input.policy),
+    policy: legacy ? resolveLegacyPolicy(input.policy) : resolvePolicy(input.policy),
+    ...(legacy
+      ? {}
+      : {
+          calendar: {
+            declared: input.calendar?.declared ?? [],
+            version: calendarVersion(input.calendar?.declared ?? []),
+          },
+          plan: null,
+        }),
     stage: Stage.AwaitingMunicipalSignature,
     stageEnteredAt: startedAt,
     deadline: null,
@@ -795,7 +812,10 @@ function currentDetails(state: ProcessState): string {
     lines.push(`Se espera la firma de: ${state.signers[awaited].name} (${state.signers[awaited].email})`);
   if (state.stage === Stage.AwaitingSecretariatInstallation)
     lines.push('Se espera: el registro de la instalación del Secretariado Técnico Municipal');
-  if (state.deadline) lines.push(`Fecha límite: ${state.deadline.slice(0, 16).replace('T', ' ')} UTC`);
+  if (state.deadline)
+    lines.push(
+      `Fecha límite: ${mexicoCityText(state.deadline)} (hora del centro de México), plazo en ${deadlineCounting(state.plan)}`,
+    );
   if (state.escalatedAt)
     lines.push(`Plazo vencido; la coordinación fue avisada el ${state.escalatedAt.slice(0, 10)}`);
   const reminders = state.remindersSent.filter((r) => r.stage === state.stage).length;
@@ -847,6 +867,29 @@ function validateSignature(
 function requireRun(run: unknown): void {
   if (typeof run !== 'string' || run.length === 0 || run.length > 100)
     throw refusal('MALFORMED_INPUT', 'falta la ejecución del proceso a la que pertenece el enlace');
+}
+
+function validateExtension(request: ExtendDeadlineInput, legacy: boolean): void {
+  const { days, businessDays } = request;
+  if ((days === undefined) === (businessDays === undefined))
+    throw refusal('MALFORMED_INPUT', 'indique días naturales o días hábiles, uno de los dos');
+  if (days !== undefined && (typeof days !== 'number' || !(days > 0) || days > 365))
+    throw refusal('MALFORMED_INPUT', 'los días deben ser un número mayor que 0 y hasta 365');
+  if (businessDays !== undefined) {
+    if (!Number.isInteger(businessDays) || businessDays < 1 || businessDays > 250)
+      throw refusal('MALFORMED_INPUT', 'los días hábiles deben ser un número entero de 1 a 250');
+    if (legacy)
+      throw refusal(
+        'MALFORMED_INPUT',
+        'este proceso se inició con plazos en días naturales: extiéndalo en días naturales',
+      );
+  }
+}
+
+/** The días inhábiles of a re-plan: real dates, each once, with a reason. */
+function validateCalendar(calendar: CalendarData | undefined): void {
+  const problem = calendarProblem(calendar);
+  if (problem !== null) throw refusal('MALFORMED_INPUT', problem);
 }
 
 function validateCoordinatorAction(request: CoordinatorAction, stage: Stage): void {

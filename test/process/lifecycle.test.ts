@@ -154,7 +154,10 @@ describe('the adhesion process over time and under coordinator actions', functio
 
   it('extend moves the deadline, records why, and sends a new link that supersedes the old one', async function () {
     const f = signingFixtures();
-    const input = testInput();
+    // Días naturales, so that 7 days later is exactly 7 × 24 h (días hábiles: dias-habiles.test.ts).
+    const input = testInput({
+      policy: { municipalSignature: { deadline: '15 days', remindBefore: ['7 days'], grace: '5 days' } },
+    });
     const { workflowId } = await env.processes.start(input);
     const first = await signingLink(env, input.president.email);
     const before = await env.processes.status(workflowId);

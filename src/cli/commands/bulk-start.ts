@@ -11,7 +11,7 @@ import { identifiedByName, parseCampaignCsv } from '../../campaigns/csv';
 import { pool } from '../../pool';
 import { ProcessError } from '../../process-client';
 import { RefusedError, UsageError } from '../errors';
-import { withProcesses } from '../context';
+import { declaredCalendar, withProcesses } from '../context';
 import { defaultCoordinator, parsePolicy } from './start';
 
 interface BulkStartOptions {
@@ -93,6 +93,7 @@ export function registerBulkStart(program: Command): void {
             `${file}:${input.line}: aviso: sin RFC ni CURP (${roles.join(', ')}); se exigirá que el certificado lleve exactamente el nombre indicado\n`,
           );
       }
+      const calendar = declaredCalendar();
       await withProcesses(async ({ processes, timeoutMs }) => {
         const started: string[] = [];
         const running: string[] = [];
@@ -135,7 +136,7 @@ export function registerBulkStart(program: Command): void {
               (description?.status.name === 'RUNNING' ? running : wouldStart).push(workflowId);
             } else {
               const { line, ...processInput } = input; // the line is for messages only
-              await processes.start(processInput);
+              await processes.start({ ...processInput, calendar });
               started.push(workflowId);
             }
             temporalAnswered();

@@ -12,8 +12,14 @@ import {
 import { personProblems, STAGE_LABEL, type Role } from '../../domain/process';
 import { resolveWorkflowId } from '../../process-client';
 import { UsageError } from '../errors';
-import { actor, requirePositiveNumber, ROLE_CHOICES, withProcesses } from '../context';
-import { dateTime } from '../format';
+import {
+  actor,
+  requirePositiveInteger,
+  requirePositiveNumber,
+  ROLE_CHOICES,
+  withProcesses,
+} from '../context';
+import { mexicoCityDateTime } from '../format';
 
 const campaignOption = () =>
   new Option('--campaign <campaña>', 'campaña, cuando <id> es una clave INEGI').default('cga');
@@ -43,22 +49,40 @@ export function registerCoordinatorActions(program: Command): void {
 
   program
     .command('extend <id>')
-    .description('Amplía el plazo de la etapa actual; se registra el motivo.')
-    .requiredOption('--days <n>', 'días a añadir')
+    .description(
+      'Amplía el plazo de la etapa actual, en días naturales o en días hábiles; se registra el motivo.',
+    )
+    .option('--days <n>', 'días naturales a añadir')
+    .option(
+      '--business-days <n>',
+      'días hábiles a añadir: el plazo termina al final del n-ésimo día hábil después del actual',
+    )
     .requiredOption('--reason <motivo>', 'por qué se amplía')
     .addOption(campaignOption())
-    .action(async (id: string, options: { days: string; reason: string; campaign: string }) => {
-      const days = requirePositiveNumber(options.days, '--days');
-      await withProcesses(async ({ processes }) => {
-        const workflowId = resolveWorkflowId(id, options.campaign);
-        const result = await processes.update(workflowId, extendDeadlineUpdate, {
-          days,
-          reason: options.reason,
-          actor: actor(),
+    .action(
+      async (
+        id: string,
+        options: { days?: string; businessDays?: string; reason: string; campaign: string },
+      ) => {
+        if ((options.days === undefined) === (options.businessDays === undefined))
+          throw new UsageError(
+            'indique --days N (días naturales) o --business-days N (días hábiles), uno de los dos',
+          );
+        const by =
+          options.businessDays !== undefined
+            ? { businessDays: requirePositiveInteger(options.businessDays, '--business-days') }
+            : { days: requirePositiveNumber(options.days!, '--days') };
+        await withProcesses(async ({ processes }) => {
+          const workflowId = resolveWorkflowId(id, options.campaign);
+          const result = await processes.update(workflowId, extendDeadlineUpdate, {
+            ...by,
+            reason: options.reason,
+            actor: actor(),
+          });
+          process.stdout.write(`${workflowId}: nueva fecha límite ${mexicoCityDateTime(result.deadline)}\n`);
         });
-        process.stdout.write(`${workflowId}: nueva fecha límite ${dateTime(result.deadline)}\n`);
-      });
-    });
+      },
+    );
 
   program
     .command('withdraw <id>')

@@ -1,6 +1,7 @@
 /** `manifiesta report`: one row per municipality of a campaign, as CSV or JSON. */
 import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { deadlineCounting } from '../../domain/schedule';
 import { STAGE_LABEL, type ProcessState } from '../../domain/process';
 import { campaignStates } from '../../campaigns/states';
 import { withProcesses } from '../context';
@@ -12,6 +13,8 @@ export interface ReportRow {
   readonly etapa: string;
   readonly etapa_descripcion: string;
   readonly fecha_limite: string;
+  /** How the deadline is counted: "días hábiles" or "días naturales" (empty without one). */
+  readonly plazo_en: string;
   readonly firma_municipal: string;
   readonly firmante_municipal: string;
   readonly contrafirma: string;
@@ -38,6 +41,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
   'recordatorios',
   'motivo',
   'workflow_id',
+  'plazo_en',
 ];
 
 export function reportRow(state: ProcessState): ReportRow {
@@ -48,6 +52,7 @@ export function reportRow(state: ProcessState): ReportRow {
     etapa: state.stage,
     etapa_descripcion: STAGE_LABEL[state.stage],
     fecha_limite: state.deadline ?? '',
+    plazo_en: state.deadline ? deadlineCounting(state.plan) : '',
     firma_municipal: state.signatures.municipal?.receivedAt ?? '',
     firmante_municipal: state.signers.municipal.name,
     contrafirma: state.signatures.institute?.receivedAt ?? '',

@@ -3,7 +3,7 @@ import { type Command } from 'commander';
 import { type PolicyOverride, type ProcessInput } from '../../domain/process';
 import { inputProblems } from '../../process-client';
 import { UsageError } from '../errors';
-import { webUiLink, withProcesses } from '../context';
+import { declaredCalendar, webUiLink, withProcesses } from '../context';
 
 interface StartOptions {
   inegi: string;
@@ -111,6 +111,7 @@ export function registerStart(program: Command): void {
         ...(options.letterDate ? { letterDate: options.letterDate } : {}),
         ...(options.place ? { place: options.place } : {}),
         ...(options.policy ? { policy: parsePolicy(options.policy) } : {}),
+        calendar: declaredCalendar(),
       };
       const problems = inputProblems(input);
       if (problems.length > 0) throw new UsageError(problems.join('; '));
