@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { resolveLegacyPolicy, resolvePolicy, Stage, type ProcessState } from '../../src/domain/process';
-import { dueAt, extendStage, nextDueAt, scheduleStage } from '../../src/workflows/deadlines';
+import { dueAt, extendStage, nextDueAt, scheduleStage } from '../../src/workflows/adhesion-process/deadlines';
 
 const DAY = 86_400_000;
 /** Thursday 24 December 2026, 10:00 in Mexico City. */

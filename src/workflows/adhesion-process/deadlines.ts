@@ -5,14 +5,14 @@
  *
  * Deterministic: every function takes the workflow's `now`.
  */
-import { WorkingCalendar } from '../domain/calendar';
+import { WorkingCalendar } from '../../domain/calendar';
 import {
   isLegacyPolicy,
   POLICY_KEY_OF_STAGE,
   type LegacyStagePolicy,
   type ProcessState,
-} from '../domain/process';
-import { planStage, type Span, type StagePlan, type StageSchedule } from '../domain/schedule';
+} from '../../domain/process';
+import { planStage, type Span, type StagePlan, type StageSchedule } from '../../domain/schedule';
 
 const calendarOf = (state: ProcessState): WorkingCalendar => WorkingCalendar.of(state.calendar);
 

@@ -1,0 +1,227 @@
+/**
+ * What every part of the process shares: its state, the audit trail, the search attributes and
+ * Web UI details that follow each change, the outgoing mail, and stage changes with their dates.
+ */
+import * as wf from '@temporalio/workflow';
+import type { SendEmailInput } from '../../domain/activities';
+import { refusal } from '../../domain/failures';
+import type { FileReference } from '../../domain/messages';
+import {
+  roleAwaited,
+  type Stage,
+  STAGE_LABEL,
+  type AuditEvent,
+  type DocumentRecord,
+  type Institution,
+  type ProcessInput,
+  type ProcessState,
+  type Role,
+} from '../../domain/process';
+import { SearchAttributes } from '../../domain/search-attributes';
+import { mail, work } from './activities';
+import { scheduleStage } from './deadlines';
+import { currentDetails, linkReference } from './state';
+
+/** A message to send, without what the process adds to every one. */
+export type Message = Omit<
+  SendEmailInput,
+  'workflowId' | 'run' | 'municipality' | 'inegiCode' | 'institution'
+>;
+
+export class ProcessContext {
+  /** Bumped by every change, so the main loop wakes up and re-plans its timers. */
+  changes = 0;
+  /** Mail and dossiers on their way; awaited before the process completes or continues as new. */
+  private readonly outbox: Promise<void>[] = [];
+  /** Roles whose signature is being verified right now (see submitSignature). */
+  readonly verifying = new Set<Role>();
+
+  constructor(
+    readonly state: ProcessState,
+    readonly input: ProcessInput,
+    readonly institution: Institution,
+  ) {}
+
+  now(): Date {
+    return new Date(Date.now());
+  }
+
+  audit(actor: string, type: string, detail: string): void {
+    const event: AuditEvent = { at: this.now().toISOString(), actor, type, detail };
+    this.state.audit.push(event);
+  }
+
+  /** Search attributes and Web UI details follow every change. */
+  publish(): void {
+    this.changes++;
+    wf.upsertSearchAttributes([
+      { key: SearchAttributes.stage, value: this.state.stage },
+      { key: SearchAttributes.deadline, value: this.state.deadline ? new Date(this.state.deadline) : null },
+    ]);
+    wf.setCurrentDetails(currentDetails(this.state));
+  }
+
+  sendEmail(message: Message): void {
+    const { state, input } = this;
+    const full: SendEmailInput = {
+      ...message,
+      workflowId: state.workflowId,
+      run: state.runId,
+      municipality: input.municipality,
+      inegiCode: input.inegiCode,
+      institution: this.institution,
+      ...(message.deadline && state.plan?.businessDays ? { businessDays: true } : {}),
+    };
+    // Not awaited by the caller: a slow or unreachable relay must not hold the process. Pending
+    // mail is awaited before the workflow completes or continues as new.
+    this.outbox.push(
+      mail.sendEmail(full).then(
+        (sent) =>
+          this.audit(
+            'system',
+            'email-sent',
+            `${message.kind} to ${sent.accepted.join(', ')} (${sent.messageId})`,
+          ),
+        (error: unknown) =>
+          this.audit(
+            'system',
+            'email-failed',
+            `${message.kind}: ${wf.isCancellation(error) ? 'cancelled' : String(error)}`,
+          ),
+      ),
+    );
+  }
+
+  /**
+   * The confirmations (both signatures in; completion): the evidence dossier is assembled first,
+   * and the email carries the constancia and the signed letter.
+   */
+  sendConfirmation(label: 'signed' | 'completed', message: Message): void {
+    const snapshot = JSON.parse(JSON.stringify(this.state)) as ProcessState;
+    this.outbox.push(
+      work.assembleDossier({ state: snapshot, label }).then(
+        (dossier) => {
+          this.state.dossiers = [...(this.state.dossiers ?? []), dossier];
+          this.audit(
+            'system',
+            'dossier-assembled',
+            `${label}: ${dossier.files} files, manifest SHA-256 ${dossier.manifestSha256}`,
+          );
+          // The letter with both signatures embedded when they were signed in the PDF.
+          const letter = this.state.signedDocument ?? this.state.document!;
+          this.sendEmail({
+            ...message,
+            attachments: [
+              {
+                fileName: 'constancia-de-firmas.pdf',
+                sha256: dossier.constanciaSha256,
+                mediaType: 'application/pdf',
+              },
+              { fileName: letter.fileName, sha256: letter.sha256, mediaType: letter.mediaType },
+            ],
+          });
+        },
+        (error: unknown) => {
+          this.audit('system', 'dossier-failed', `${label}: ${String(error)}`);
+          this.sendEmail(message);
+        },
+      ),
+    );
+  }
+
+  /** Waits for every pending message, including those queued while waiting. */
+  async drainOutbox(): Promise<void> {
+    while (this.outbox.length > 0) await Promise.all(this.outbox.splice(0));
+  }
+
+  enterStage(stage: Stage, actor: string, detail: string): void {
+    const previous = this.state.stage;
+    this.state.stage = stage;
+    this.state.stageEnteredAt = this.now().toISOString();
+    scheduleStage(this.state, this.now().getTime());
+    this.audit(actor, 'stage-changed', `${previous} → ${stage}: ${detail}`);
+    this.publish();
+  }
+
+  finish(stage: Stage, actor: string, outcome: string): void {
+    this.state.outcome = outcome;
+    this.enterStage(stage, actor, outcome);
+  }
+
+  /** A new link for `role` (superseding any earlier one) and the email that carries it. */
+  sendSigningLink(role: Role, kind: 'signature-request' | 'deadline-extended', actor: string): number {
+    const { state } = this;
+    const version = (state.links[role]?.version ?? 0) + 1;
+    const signer = state.signers[role];
+    state.links[role] = {
+      role,
+      version,
+      issuedAt: this.now().toISOString(),
+      expiresAt: state.expiresAt ?? this.now().toISOString(),
+      sentTo: signer.email,
+    };
+    this.audit(
+      actor,
+      'link-issued',
+      `${role} link v${version} to ${signer.email}, valid until ${state.expiresAt}`,
+    );
+    this.sendEmail({
+      messageKey: `${kind}-${role}-v${version}`,
+      kind,
+      to: [signer],
+      stage: state.stage,
+      deadline: state.deadline,
+      role,
+      link: linkReference(state, role),
+      documentSha256: state.document?.sha256,
+    });
+    this.publish();
+    return version;
+  }
+
+  /** Whether a signer's link may act now; throws the refusal when it may not. */
+  checkLink(role: Role, linkVersion: number, run: string | undefined): void {
+    const { state } = this;
+    // A link issued by an earlier process with this workflow ID (withdrawn, then started again).
+    if (run !== undefined && run !== state.runId) throw refusal('LINK_SUPERSEDED');
+    if (state.signatures[role]) throw refusal('ALREADY_SIGNED');
+    if (roleAwaited(state.stage) !== role)
+      throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[state.stage]}`);
+    const link = state.links[role];
+    if (!link || !Number.isInteger(linkVersion) || linkVersion > link.version || linkVersion < 1) {
+      throw refusal('LINK_INVALID');
+    }
+    if (linkVersion < link.version) throw refusal('LINK_SUPERSEDED');
+    if (this.now().getTime() > new Date(link.expiresAt).getTime()) throw refusal('LINK_EXPIRED');
+  }
+
+  /**
+   * Runs a verification activity for `role`, one at a time per role. A verification the pool
+   * could not make (VERIFICATION_TIMEOUT, retried by the activity) ends as that refusal.
+   */
+  async verifyingFor<T>(role: Role, run: () => Promise<T>): Promise<T> {
+    this.verifying.add(role);
+    try {
+      return await run();
+    } catch (error) {
+      const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === 'VERIFICATION_TIMEOUT')
+        throw refusal('VERIFICATION_TIMEOUT');
+      throw error;
+    } finally {
+      this.verifying.delete(role);
+    }
+  }
+
+  /** The stored file a reference names, or a refusal when the store does not hold it. */
+  async confirmStored(reference: FileReference): Promise<DocumentRecord> {
+    try {
+      return await work.checkEvidence(reference);
+    } catch (error) {
+      const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === 'EVIDENCE_MISSING')
+        throw refusal('EVIDENCE_MISSING', `${reference.fileName} (SHA-256 ${reference.sha256})`);
+      throw error;
+    }
+  }
+}

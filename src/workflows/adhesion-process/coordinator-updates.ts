@@ -1,0 +1,221 @@
+/**
+ * The coordinator's updates: record the installation (completes the process), withdraw, extend
+ * the deadline, re-plan on new días inhábiles, replace a signer, resend a link.
+ */
+import * as wf from '@temporalio/workflow';
+import { WorkingCalendar } from '../../domain/calendar';
+import { refusal } from '../../domain/failures';
+import {
+  extendDeadlineUpdate,
+  recordInstallationUpdate,
+  replanCalendarUpdate,
+  replaceSignerUpdate,
+  resendLinkUpdate,
+  withdrawUpdate,
+  type ReplanCalendarInput,
+  type ReplaceSignerInput,
+  type ResendLinkInput,
+} from '../../domain/messages';
+import {
+  isLegacyPolicy,
+  isTerminal,
+  personProblems,
+  roleAwaited,
+  ROLES,
+  Stage,
+  STAGE_LABEL,
+} from '../../domain/process';
+import { spanText, type Span } from '../../domain/schedule';
+import { work } from './activities';
+import type { ProcessContext } from './context';
+import { extendStage, replanStage } from './deadlines';
+import {
+  validateCalendar,
+  validateCoordinatorAction,
+  validateExtension,
+  validateInstallation,
+} from './validators';
+
+export function registerCoordinatorUpdates(ctx: ProcessContext): void {
+  const { state, input } = ctx;
+
+  wf.setHandler(
+    recordInstallationUpdate,
+    async (request) => {
+      // Version 2: the minutes arrive by reference to the evidence store, which must hold them.
+      // Version 1 sent them inline (its validator no longer accepts that form; only replays of
+      // version-1 histories reach this branch, and they must schedule what they scheduled then).
+      const minutes =
+        'contentBase64' in request.minutes
+          ? await work.storeEvidence({
+              contentBase64: request.minutes.contentBase64,
+              fileName: request.minutes.fileName,
+              mediaType: 'application/pdf',
+            })
+          : await ctx.confirmStored(request.minutes);
+      if (state.stage !== Stage.AwaitingSecretariatInstallation) throw refusal('WRONG_STAGE');
+      const actor = request.actor ?? 'coordinator';
+      state.installation = {
+        date: request.date,
+        members: request.members.map((m) => ({
+          name: m.name.trim(),
+          sector: m.sector,
+          position: m.position.trim(),
+        })),
+        minutes,
+        recordedAt: ctx.now().toISOString(),
+        recordedBy: actor,
+      };
+      ctx.audit(
+        actor,
+        'installation-recorded',
+        `installed on ${request.date}, ${request.members.length} members, minutes ${minutes.sha256}`,
+      );
+      state.outcome = null;
+      ctx.enterStage(Stage.Completed, actor, 'the municipal technical secretariat was installed');
+      ctx.sendConfirmation('completed', {
+        messageKey: 'completion',
+        kind: 'completion',
+        to: [state.signers.municipal, state.signers.institute],
+        cc: [input.coordinator],
+        stage: state.stage,
+        deadline: null,
+        documentSha256: state.document?.sha256,
+      });
+      return { stage: state.stage };
+    },
+    { validator: (request) => validateInstallation(request, state.stage, ctx.now()) },
+  );
+
+  wf.setHandler(
+    withdrawUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const pending = ROLES.filter((role) => !state.signatures[role] && state.links[role]);
+      ctx.finish(Stage.Withdrawn, actor, `retirado por la coordinación: ${request.reason.trim()}`);
+      ctx.sendEmail({
+        messageKey: 'withdrawal',
+        kind: 'withdrawal',
+        to: pending.length > 0 ? pending.map((role) => state.signers[role]) : [input.coordinator],
+        cc: pending.length > 0 ? [input.coordinator] : [],
+        stage: state.stage,
+        deadline: null,
+        reason: request.reason.trim(),
+      });
+      return { stage: state.stage };
+    },
+    { validator: (request) => validateCoordinatorAction(request, state.stage) },
+  );
+
+  wf.setHandler(
+    extendDeadlineUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const by: Span =
+        request.businessDays !== undefined
+          ? { businessDays: request.businessDays }
+          : { ms: Math.round(request.days! * 86_400_000) };
+      extendStage(state, by, ctx.now().getTime());
+      ctx.audit(
+        actor,
+        'deadline-extended',
+        request.businessDays !== undefined
+          ? `+${spanText(by)} to ${state.deadline}: ${request.reason.trim()}`
+          : `+${request.days} days to ${state.deadline}: ${request.reason.trim()}`,
+      );
+      ctx.publish();
+      const role = roleAwaited(state.stage);
+      // The awaited signer's link expired with the old deadline: a new one carries the new date.
+      if (role) ctx.sendSigningLink(role, 'deadline-extended', actor);
+      return { stage: state.stage, deadline: state.deadline! };
+    },
+    {
+      validator: (request) => {
+        validateCoordinatorAction(request, state.stage);
+        validateExtension(request, isLegacyPolicy(state.policy));
+      },
+    },
+  );
+
+  wf.setHandler(
+    replanCalendarUpdate,
+    (request) => {
+      const calendar = new WorkingCalendar(request.calendar.declared);
+      const before = state.deadline;
+      state.calendar = { declared: request.calendar.declared, version: calendar.version };
+      replanStage(state, calendar, ctx.now().getTime());
+      ctx.audit(
+        request.actor ?? 'coordinator',
+        'calendar-replanned',
+        `calendar ${calendar.version}: deadline ${before} → ${state.deadline}`,
+      );
+      ctx.publish();
+      return { stage: state.stage, deadline: state.deadline!, calendarVersion: calendar.version };
+    },
+    {
+      validator: (request: ReplanCalendarInput) => {
+        if (isTerminal(state.stage))
+          throw refusal('WRONG_STAGE', `el proceso ya terminó (${STAGE_LABEL[state.stage]})`);
+        if (isLegacyPolicy(state.policy))
+          throw refusal(
+            'WRONG_STAGE',
+            'este proceso se inició antes de los plazos en días hábiles y conserva sus fechas',
+          );
+        validateCalendar(request?.calendar);
+      },
+    },
+  );
+
+  wf.setHandler(
+    replaceSignerUpdate,
+    (request) => {
+      const actor = request.actor ?? 'coordinator';
+      const previous = state.signers[request.role];
+      state.signers[request.role] = {
+        name: request.person.name.trim(),
+        email: request.person.email.trim(),
+        rfc: request.person.rfc?.trim().toUpperCase() || null,
+        curp: request.person.curp?.trim().toUpperCase() || null,
+        ...(request.person.acceptAnySigner === true ? { acceptAnySigner: true } : {}),
+      };
+      ctx.audit(
+        actor,
+        'signer-replaced',
+        `${request.role}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
+      );
+      ctx.publish();
+      if (roleAwaited(state.stage) === request.role)
+        ctx.sendSigningLink(request.role, 'signature-request', actor);
+      return { stage: state.stage };
+    },
+    {
+      validator: (request: ReplaceSignerInput) => {
+        validateCoordinatorAction(request, state.stage);
+        if (!ROLES.includes(request.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        if (state.signatures[request.role]) throw refusal('ALREADY_SIGNED');
+        const problems = personProblems(request.person, 'la persona firmante');
+        if (problems.length > 0) throw refusal('MALFORMED_INPUT', problems.join('; '));
+      },
+    },
+  );
+
+  wf.setHandler(
+    resendLinkUpdate,
+    (request) => {
+      const linkVersion = ctx.sendSigningLink(
+        request.role,
+        'signature-request',
+        request.actor ?? 'coordinator',
+      );
+      return { stage: state.stage, linkVersion };
+    },
+    {
+      validator: (request: ResendLinkInput) => {
+        if (!ROLES.includes(request?.role)) throw refusal('MALFORMED_INPUT', 'rol desconocido');
+        if (state.signatures[request.role]) throw refusal('ALREADY_SIGNED');
+        if (roleAwaited(state.stage) !== request.role)
+          throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[state.stage]}`);
+      },
+    },
+  );
+}

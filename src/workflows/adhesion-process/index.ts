@@ -1,0 +1,113 @@
+/**
+ * The adhesion process (DESIGN §2): one durable execution per municipality and campaign.
+ *
+ * Deterministic code only: time is the workflow's clock, I/O happens in activities, and every
+ * change arrives as a validated update. The whole state travels through continue-as-new, so
+ * months of waiting keep history bounded.
+ *
+ * Read in this order: this file (start and the main loop), context.ts (what every part shares:
+ * audit, mail, stage changes), signer-updates.ts and coordinator-updates.ts (the handlers),
+ * validators.ts (their synchronous checks), due.ts (reminders, escalation, expiry),
+ * deadlines.ts (the dates), state.ts (a new state, the Web UI details).
+ */
+import * as wf from '@temporalio/workflow';
+import { statusQuery } from '../../domain/messages';
+import {
+  DEFAULT_INSTITUTION,
+  isTerminal,
+  Stage,
+  type Institution,
+  type ProcessInput,
+  type ProcessState,
+} from '../../domain/process';
+import { SearchAttributes } from '../../domain/search-attributes';
+import { work } from './activities';
+import { ProcessContext } from './context';
+import { registerCoordinatorUpdates } from './coordinator-updates';
+import { nextDueAt } from './deadlines';
+import { handleDue } from './due';
+import { registerSignerUpdates } from './signer-updates';
+import { initialState } from './state';
+
+/**
+ * The version of this workflow code (README "Changing workflow code"). A process records the
+ * version it started with; every version has recorded histories in test/histories/, named after
+ * it, that the replay test replays. A change to what running processes execute goes behind
+ * `wf.patched()` and raises this number.
+ */
+export const WORKFLOW_CODE_VERSION = 4;
+
+/** Version 4: policies in días hábiles, planned on the working-day calendar. */
+const DIAS_HABILES = 'dias-habiles';
+
+export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
+  // Processes started before días hábiles keep their policy in ms and their dates (see deadlines.ts).
+  const state: ProcessState =
+    carried ?? initialState(input, !wf.patched(DIAS_HABILES), WORKFLOW_CODE_VERSION);
+  const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
+  const ctx = new ProcessContext(state, input, institution);
+
+  // Updates. Validators hold the synchronous checks, so refused input never enters history.
+  wf.setHandler(statusQuery, () => state);
+  registerSignerUpdates(ctx);
+  registerCoordinatorUpdates(ctx);
+
+  wf.upsertSearchAttributes([
+    { key: SearchAttributes.municipality, value: input.municipality },
+    { key: SearchAttributes.inegiCode, value: input.inegiCode },
+    { key: SearchAttributes.campaign, value: input.campaign },
+  ]);
+  if (carried) {
+    ctx.publish();
+  } else {
+    ctx.audit(
+      'coordinator',
+      'started',
+      `process started for ${input.municipality} (${input.inegiCode}), campaign ${input.campaign}`,
+    );
+    state.document = await work.renderLetter({
+      workflowId: state.workflowId,
+      municipality: input.municipality,
+      inegiCode: input.inegiCode,
+      president: input.president,
+      commissioner: input.commissioner,
+      letterDate: input.letterDate ?? ctx.now().toISOString().slice(0, 10),
+      place: input.place ?? `${input.municipality}, ${institution.state}`,
+      institution,
+    });
+    ctx.audit(
+      'system',
+      'letter-rendered',
+      `letter of intent ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
+    );
+    // A withdrawal can be accepted while the letter is rendered; the process then stays withdrawn.
+    if (!isTerminal(state.stage)) {
+      ctx.enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
+      ctx.sendSigningLink('municipal', 'signature-request', 'system');
+    }
+  }
+
+  while (!isTerminal(state.stage)) {
+    if (wf.workflowInfo().continueAsNewSuggested) {
+      // Carry the whole state into a fresh history once every handler and message is done.
+      await wf.condition(wf.allHandlersFinished);
+      await ctx.drainOutbox();
+      if (!isTerminal(state.stage)) {
+        return wf.continueAsNew<typeof adhesionProcess>(input, {
+          ...state,
+          generation: state.generation + 1,
+        });
+      }
+      break;
+    }
+    const seen = ctx.changes;
+    const due = nextDueAt(state);
+    const wait = due === null ? undefined : Math.max(0, due - Date.now());
+    if (wait === undefined) await wf.condition(() => ctx.changes !== seen);
+    else await wf.condition(() => ctx.changes !== seen, wait);
+    if (ctx.changes === seen) handleDue(ctx);
+  }
+  await wf.condition(wf.allHandlersFinished);
+  await ctx.drainOutbox();
+  return state;
+}
