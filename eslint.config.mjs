@@ -24,6 +24,22 @@ export default tseslint.config(
     },
   },
   {
+    // What production runs (the worker, the portal, the CLI and what they use) never depends on the
+    // development stack (src/dev: the dev server, the outbox, demo signers).
+    files: ['src/**/*.ts'],
+    ignores: ['src/dev/**', 'src/stack/**', 'src/workflows/**', 'src/domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/dev/*', '../dev', './dev'], message: 'Production code must not import src/dev.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox, and domain code is imported by it.
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],
     rules: {

@@ -1,10 +1,10 @@
 /**
  * N adhesion processes started and driven to Completed through updates on a dev server, with the
  * worker in its own process (`npm run worker`'s entry point). Prints starts/s, completions/s,
- * p50/p95 update latency next to a bare no-op update on the same server, history events per
- * process, and the worker's peak RSS.
+ * p50/p95 update latency (all updates, and the signers' alone) next to a bare no-op update on the
+ * same server, history events per completed process and per reminder, and the worker's peak RSS.
  *
- *   npm run bench:process [-- --processes 200 | --all] [--concurrency 32]
+ *   npm run bench:process [-- --processes 200 | --all] [--concurrency 32] [--cpu-prof DIR]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, sign } from 'node:crypto';
@@ -25,6 +25,7 @@ import { pool } from '../src/pool';
 import { ProcessClient } from '../src/process-client';
 import { openStores } from '../src/storage';
 import { TestPki } from '../test/support/pki';
+import { WORKER_HEAP_MB } from '../src/worker/heap';
 import { finishUpdate, noopUpdate } from './noop-workflow';
 
 const MUNICIPALITIES_OF_MEXICO = 2469;
@@ -33,6 +34,10 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '200' },
     all: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '32' },
+    // Writes the worker's CPU profile (node --cpu-prof) into this folder when it exits.
+    'cpu-prof': { type: 'string' },
+    // The worker's V8 heap limit (MiB), as `npm run worker` sets it; 0 for V8's default.
+    'worker-heap': { type: 'string', default: String(WORKER_HEAP_MB) },
   },
 });
 const total = values.all ? MUNICIPALITIES_OF_MEXICO : Number(values.processes);
@@ -57,26 +62,42 @@ async function main(): Promise<void> {
   // Payloads encrypted as in production (README "Private payloads").
   const payloadKeys = JSON.stringify({ bench: randomBytes(32).toString('base64') });
   const keyring = parseKeyring(payloadKeys);
-  const worker = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'worker', 'main.js')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      SMTP_URL: outbox.url,
-      LINK_SECRET: randomBytes(32).toString('hex'),
-      EVIDENCE_DIR: evidenceDir,
-      TRUST_ANCHORS: root.certPath,
-      PORTAL_BASE_URL: 'http://127.0.0.1:9/portal',
-      PAYLOAD_KEYS: payloadKeys,
+  const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  if (Number(values['worker-heap']) > 0) profile.push(`--max-old-space-size=${values['worker-heap']}`);
+  const worker = spawn(
+    process.execPath,
+    [...profile, join(__dirname, '..', 'dist', 'src', 'worker', 'main.js')],
+    {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        SMTP_URL: outbox.url,
+        LINK_SECRET: randomBytes(32).toString('hex'),
+        EVIDENCE_DIR: evidenceDir,
+        TRUST_ANCHORS: root.certPath,
+        PORTAL_BASE_URL: 'http://127.0.0.1:9/portal',
+        PAYLOAD_KEYS: payloadKeys,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   // Keep draining the worker's log (an unread pipe would stall it); wait for its ready line.
   await new Promise<void>((resolve) =>
     worker.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('manifiesta worker:')) resolve();
     }),
   );
+  const memory = (): { rss: number; peak: number } => {
+    try {
+      const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+      const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      return { rss: kib('VmRSS') * 1024, peak: kib('VmHWM') * 1024 };
+    } catch {
+      return { rss: 0, peak: 0 }; // not on Linux: no figure
+    }
+  };
+  const atReady = memory();
   let peakRss = 0;
   const sampler = setInterval(() => {
     try {
@@ -113,10 +134,16 @@ async function main(): Promise<void> {
   const startSeconds = (Date.now() - started) / 1000;
 
   const latencies: number[] = [];
-  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const signerLatencies: number[] = [];
+  const byRole = { municipal: [] as number[], institute: [] as number[] };
+  const timed = async <T>(fn: () => Promise<T>, role?: 'municipal' | 'institute'): Promise<T> => {
     const t = performance.now();
     const result = await fn();
     latencies.push(performance.now() - t);
+    if (role) {
+      signerLatencies.push(performance.now() - t);
+      byRole[role].push(performance.now() - t);
+    }
     return result;
   };
   // Claim check: the minutes go to the evidence store once; each update carries the reference.
@@ -133,25 +160,29 @@ async function main(): Promise<void> {
     }
     const letter = (await evidence.get(state.document!.sha256))!;
     const signature = (key: string) => sign('sha256', letter, key).toString('base64');
-    await timed(() =>
-      processes.update(workflowId, submitSignatureUpdate, {
-        role: 'municipal',
-        linkVersion: 1,
-        run: state.runId,
-        format: 'pkcs1-sha256',
-        signature: signature(president.keyPem),
-        certificate: certificate(president),
-      }),
+    await timed(
+      () =>
+        processes.update(workflowId, submitSignatureUpdate, {
+          role: 'municipal',
+          linkVersion: 1,
+          run: state.runId,
+          format: 'pkcs1-sha256',
+          signature: signature(president.keyPem),
+          certificate: certificate(president),
+        }),
+      'municipal',
     );
-    await timed(() =>
-      processes.update(workflowId, submitSignatureUpdate, {
-        role: 'institute',
-        linkVersion: 1,
-        run: state.runId,
-        format: 'pkcs1-sha256',
-        signature: signature(commissioner.keyPem),
-        certificate: certificate(commissioner),
-      }),
+    await timed(
+      () =>
+        processes.update(workflowId, submitSignatureUpdate, {
+          role: 'institute',
+          linkVersion: 1,
+          run: state.runId,
+          format: 'pkcs1-sha256',
+          signature: signature(commissioner.keyPem),
+          certificate: certificate(commissioner),
+        }),
+      'institute',
     );
     await timed(() =>
       processes.update(workflowId, recordInstallationUpdate, {
@@ -177,6 +208,31 @@ async function main(): Promise<void> {
     events += history.events?.length ?? 0;
     historyBytes += temporal.api.history.v1.History.encode(history).finish().length;
   }
+
+  // One reminder: the events it adds to a waiting process's history.
+  const reminded: ProcessInput = {
+    ...inputs[0]!,
+    inegiCode: '99001',
+    policy: { municipalSignature: { deadline: '8s', remindBefore: ['4s'], grace: '1 day' } },
+  };
+  const remindedId = (await processes.start(reminded)).workflowId;
+  const eventsOf = async (): Promise<number> =>
+    (await client.workflow.getHandle(remindedId).fetchHistory()).events?.length ?? 0;
+  let waiting = await processes.status(remindedId);
+  while (!waiting.links.municipal || waiting.audit.every((e) => e.type !== 'email-sent')) {
+    await new Promise((r) => setTimeout(r, 100));
+    waiting = await processes.status(remindedId);
+  }
+  const beforeReminder = await eventsOf();
+  while (
+    waiting.remindersSent.length === 0 ||
+    !waiting.audit.some((e) => e.type === 'email-sent' && /recordatorio|reminder/.test(e.detail))
+  ) {
+    await new Promise((r) => setTimeout(r, 100));
+    waiting = await processes.status(remindedId);
+  }
+  const reminderEvents = (await eventsOf()) - beforeReminder;
+  await client.workflow.getHandle(remindedId).terminate('bench done');
 
   // Baseline: a no-op update on the same server, through an in-process worker.
   const noopQueue = `${taskQueue}-noop`;
@@ -219,12 +275,23 @@ async function main(): Promise<void> {
     `update latency p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}   (bare no-op update p50 ${ms(percentile(noopLatencies, 50))}, p95 ${ms(percentile(noopLatencies, 95))})`,
   );
   console.log(
+    `signer's update p50 ${ms(percentile(signerLatencies, 50))}, p95 ${ms(percentile(signerLatencies, 95))}   (${(percentile(signerLatencies, 50) / percentile(noopLatencies, 50)).toFixed(2)}x and ${(percentile(signerLatencies, 95) / percentile(noopLatencies, 95)).toFixed(2)}x the bare no-op update)`,
+  );
+  for (const role of ['municipal', 'institute'] as const)
+    console.log(
+      `  ${role.padEnd(9)} signature p50 ${ms(percentile(byRole[role], 50))}, p95 ${ms(percentile(byRole[role], 95))}`,
+    );
+  console.log(
     `history:       ${(events / sample.length).toFixed(0)} events per completed process (mean of ${sample.length})`,
   );
+  console.log(`reminder:      ${reminderEvents} events added to the history by one reminder`);
   console.log(
     `history size:  ${(historyBytes / sample.length).toFixed(0)} bytes per completed process (protobuf, mean of ${sample.length})`,
   );
   console.log(`worker peak RSS: ${peakRss ? `${(peakRss / 1024 / 1024).toFixed(0)} MiB` : 'n/a'}`);
+  console.log(
+    `worker RSS when ready: ${(atReady.rss / 1024 / 1024).toFixed(0)} MiB (peak until then ${(atReady.peak / 1024 / 1024).toFixed(0)} MiB), at the end ${(memory().rss / 1024 / 1024).toFixed(0)} MiB`,
+  );
   console.log(`emails received by the SMTP outbox: ${outbox.messages.length}`);
 
   worker.kill('SIGTERM');

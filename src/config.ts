@@ -96,7 +96,17 @@ export interface WorkerConfig {
   readonly healthHost: string;
   /** `VERIFICATION_THREADS`, `VERIFICATION_TIME_BUDGET_MS`; the pool's defaults when absent. */
   readonly verification: { readonly threads?: number; readonly timeBudgetMs?: number };
+  /** `WORKER_CACHED_PROCESSES`: processes kept in the worker's memory between their tasks. */
+  readonly cachedProcesses: number;
 }
+
+/**
+ * Processes a worker keeps in memory between their workflow tasks. A process waits weeks between
+ * tasks, so caching every one (the SDK sizes the cache from the heap: about 2,000 here) buys
+ * little and costs memory; one that is not cached replays its short history (about 50 events)
+ * when its next task comes.
+ */
+export const DEFAULT_CACHED_PROCESSES = 250;
 
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.DATA_DIR || '.data');
@@ -200,18 +210,22 @@ export function workerConfig(
     ...(env.WORKER_HEALTH_PORT ? { healthPort: portNumber(env, 'WORKER_HEALTH_PORT') } : {}),
     healthHost: env.WORKER_HEALTH_HOST || '127.0.0.1',
     verification: verificationConfig(env),
+    cachedProcesses: wholeNumber(env, 'WORKER_CACHED_PROCESSES', 2, 100_000) ?? DEFAULT_CACHED_PROCESSES,
   };
 }
 
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return value;
+}
+
 function verificationConfig(env: NodeJS.ProcessEnv): WorkerConfig['verification'] {
-  const number = (name: string, min: number, max: number): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max)
-      throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-    return value;
-  };
+  const number = (name: string, min: number, max: number): number | undefined =>
+    wholeNumber(env, name, min, max);
   const threads = number('VERIFICATION_THREADS', 1, 64);
   const timeBudgetMs = number('VERIFICATION_TIME_BUDGET_MS', 100, 600_000);
   return {

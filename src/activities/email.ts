@@ -156,7 +156,19 @@ export interface Mailer {
 }
 
 export function createMailer(smtpUrl: string, from: string, ledger?: MailLedger): Mailer {
-  return { from, transport: nodemailer.createTransport(smtpUrl), ...(ledger ? { ledger } : {}) };
+  // Bounded waits, well inside the activity's 30 s: a relay that hangs fails the attempt, which is
+  // retried, rather than holding the process's workflow task (mail is a local activity).
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    // A few connections kept open and reused: a message costs its own commands, not a new TCP
+    // (and TLS) session and greeting each time.
+    pool: true,
+    maxConnections: 4,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return { from, transport, ...(ledger ? { ledger } : {}) };
 }
 
 /**

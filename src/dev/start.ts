@@ -35,7 +35,8 @@ import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { Outbox } from './outbox';
 import { startOutboxPage } from './outbox-page';
 import { Supervisor, type RunningPart } from './supervisor';
-import { registerSearchAttributes, resolveTemporalBinary, startDevServer } from './temporal';
+import { registerSearchAttributes } from '../namespace-setup';
+import { resolveTemporalBinary, startDevServer } from './temporal';
 
 const log = (line: string): void => console.log(`[manifiesta] ${line}`);
 

@@ -8,8 +8,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { SearchAttributes } from '../domain/search-attributes';
+import { registerSearchAttributes } from '../namespace-setup';
 
 /** The CLI version built from source where nothing else works (later versions refuse `go install`). */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -230,26 +229,4 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     process: child,
     stop,
   };
-}
-
-const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-const DATETIME = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME;
-
-/**
- * Registers the search attributes of DESIGN §3 that the namespace lacks. Safe to call on every
- * start, on a new or an existing database, and on a production cluster.
- */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const wanted = Object.values(SearchAttributes).map((key) => ({
-    name: key.name,
-    type: key.type === 'DATETIME' ? DATETIME : KEYWORD,
-  }));
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = wanted.filter((w) => !known.has(w.name));
-  if (missing.length === 0) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((m) => [m.name, m.type])),
-  });
 }

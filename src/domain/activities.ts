@@ -33,6 +33,19 @@ export type EmailKind =
   | 'declined'
   | 'deadline-extended';
 
+/** Each message as the audit trail names it, in Spanish. */
+export const EMAIL_KIND_LABEL: Readonly<Record<EmailKind, string>> = {
+  'signature-request': 'solicitud de firma',
+  reminder: 'recordatorio',
+  escalation: 'aviso de plazo vencido',
+  'signatures-complete': 'aviso de firmas completas',
+  completion: 'aviso de conclusión',
+  expiry: 'aviso de vencimiento',
+  withdrawal: 'aviso de retiro',
+  declined: 'aviso de declinación',
+  'deadline-extended': 'aviso de plazo ampliado',
+};
+
 export interface Recipient {
   readonly name: string;
   readonly email: string;

@@ -20,6 +20,7 @@ import { ObjectStoreServer } from './object-store-server';
 import { Postgres } from './postgres';
 import { TemporalServer } from './temporal-server';
 import { UiServer } from './ui-server';
+import { WORKER_NODE_ARGS } from '../worker/heap';
 
 export interface StackOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -167,11 +168,17 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       TEMPORAL_UI_URL: `http://localhost:${ports.ui},http://127.0.0.1:${ports.ui}`,
       DATA_DIR: dataDir,
     };
-    const node = (name: string, entry: string, extra: NodeJS.ProcessEnv, ready: () => Promise<unknown>) =>
+    const node = (
+      name: string,
+      entry: string,
+      extra: NodeJS.ProcessEnv,
+      ready: () => Promise<unknown>,
+      nodeArgs: readonly string[] = [],
+    ) =>
       new ManagedProcess({
         name,
         command: process.execPath,
-        args: [join(DIST, entry)],
+        args: [...nodeArgs, join(DIST, entry)],
         env: { ...shared, ...extra },
         logFile: join(dir, 'registros', `${name.replace(/\s+/g, '-')}.log`),
         ready,
@@ -197,6 +204,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
         'worker/main.js',
         { WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1) },
         answers(`http://127.0.0.1:${ports.workerHealth + n - 1}/readyz`),
+        WORKER_NODE_ARGS,
       ),
     );
     const portals = [0, 1].map((n) =>

@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { registerSearchAttributes, TemporalSetupError } from '../dev/temporal';
+import { TemporalSetupError } from '../dev/temporal';
+import { registerSearchAttributes } from '../namespace-setup';
 import { ManagedProcess } from './managed-process';
 import type { Postgres } from './postgres';
 

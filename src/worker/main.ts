@@ -4,14 +4,15 @@
  */
 import { Worker } from '@temporalio/worker';
 import { ConfigError, workerConfig } from '../config';
-import { registerSearchAttributes } from '../dev/temporal';
+import { registerSearchAttributes } from '../namespace-setup';
 import { TrustConfigurationError } from '../signatures';
 import { ProcessClient } from '../process-client';
 import { connect, connectClient, connectWorker } from '../temporal-connection';
 import type { TemporalConfig } from '../config';
 import { activityDeps, reloadTrustPeriodically } from './deps';
 import { startHealthServer } from './health';
-import { manifiestaPlugin, workflowsPath } from './plugin';
+import { workflowCode } from './bundle';
+import { manifiestaPlugin } from './plugin';
 
 export async function runWorker(): Promise<void> {
   const config = workerConfig();
@@ -26,7 +27,8 @@ export async function runWorker(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath,
+    ...workflowCode(),
+    maxCachedWorkflows: config.cachedProcesses,
     plugins: [manifiestaPlugin(deps, { keyring: config.temporal.keyring })],
   });
   const health =

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { withdrawUpdate } from '../../src/domain/messages';
+import { STAGE_LABEL } from '../../src/domain/process';
 import { runCliAsync, type CliResult } from '../support/cli';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { testInput, waitForState } from '../support/process-helpers';
@@ -56,7 +57,11 @@ describe('the coordinator’s campaign digest', function () {
       digest!.overdue.map((o) => o.inegiCode),
       [late.inegiCode],
     );
-    assert.ok(digest!.changes.some((c) => c.inegiCode === withdrawn.inegiCode && /Withdrawn/.test(c.what)));
+    assert.ok(
+      digest!.changes.some(
+        (c) => c.inegiCode === withdrawn.inegiCode && c.what.includes(`«${STAGE_LABEL.Withdrawn}»`),
+      ),
+    );
     const mail = await env.outbox.waitFor((m) => m.envelopeTo.includes(to));
     assert.equal(
       mail.mail.subject,

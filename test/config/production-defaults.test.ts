@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ConfigError, portalConfig, redactUrl, workerConfig } from '../../src/config';
+import { WORKER_NODE_ARGS } from '../../src/worker/heap';
 import { signingFixtures } from '../support/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
@@ -104,6 +105,27 @@ describe('production defaults fail closed', function () {
     const config = workerConfig({ LINK_SECRET, PORTAL_PORT: '8181', DATA_DIR: dataDir }, 'development');
     assert.equal(config.portalBaseUrl, 'http://localhost:8181');
     assert.equal(config.trustAnchors, undefined);
+  });
+
+  it('WORKER_CACHED_PROCESSES bounds the workflow cache: 250 by default, a whole number or a clear error', function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'datos-'));
+    const base = { LINK_SECRET, DATA_DIR: dataDir };
+    assert.equal(workerConfig(base, 'development').cachedProcesses, 250);
+    assert.equal(workerConfig({ ...base, WORKER_CACHED_PROCESSES: '40' }, 'development').cachedProcesses, 40);
+    for (const bad of ['0', '1', '2.5', 'mucho', '-3'])
+      assert.throws(
+        () => workerConfig({ ...base, WORKER_CACHED_PROCESSES: bad }, 'development'),
+        /WORKER_CACHED_PROCESSES must be a whole number from 2 to 100000/,
+      );
+  });
+
+  it('`npm run worker` starts the worker with its heap limit', function () {
+    const scripts = (
+      JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    assert.equal(scripts.worker, `node ${WORKER_NODE_ARGS.join(' ')} dist/src/worker/main.js`);
   });
 
   it('TRUST_PROXY takes addresses and CIDR ranges, and refuses anything else', function () {

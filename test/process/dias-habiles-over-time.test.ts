@@ -89,7 +89,8 @@ describe('a process in días hábiles over weeks of process time (time-skipping 
     const final = (await env.client.workflow.getHandle(workflowId).result()) as ProcessState;
 
     const calendar = new WorkingCalendar(declared);
-    const entered = final.audit.find((e) => e.type === 'stage-changed')!.at;
+    // The stage began when its first link went out, in the same workflow task.
+    const entered = final.audit.find((e) => e.type === 'link-issued')!.at;
     const plan = planStage(Date.parse(entered), resolvePolicy().municipalSignature, calendar);
     // 10 días hábiles: the next working day, then none of the ten declared, then nine more.
     assert.equal(mexicoCityDate(Date.parse(plan.deadline)), new WorkingCalendar().addWorkingDays(today, 20));

@@ -16,7 +16,14 @@ import type { ProcessState } from '../../src/domain/process';
 import { type ProcessError } from '../../src/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
+import {
+  activityCalls,
+  documentOf,
+  historyLength,
+  signingLink,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
 import { flipByte, opensslCms, opensslPkcs1 } from '../support/sign';
 
 /** The state without what moves by itself (nothing, while no timer is due). */
@@ -209,10 +216,7 @@ describe('refused updates leave the process unchanged', function () {
         (o.reason as ProcessError).message,
       );
     const history = await env.client.workflow.getHandle(id).fetchHistory();
-    const verifications = (history.events ?? []).filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifySignature',
-    );
-    assert.equal(verifications.length, 1, 'one verification for three submissions');
+    assert.equal(activityCalls(history, 'verifySignature'), 1, 'one verification for three submissions');
   });
 
   it('after completion of the step: ALREADY_SIGNED; after the process ends: WRONG_STAGE', async function () {

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { submitSignatureUpdate } from '../../src/domain/messages';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
+import {
+  documentOf,
+  localActivityAttempts,
+  signingLink,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
 
 /** Polls `probe` (every 100 ms, up to `timeoutMs`) until it returns a value. */
@@ -37,11 +43,11 @@ describe('the process survives failing parts', function () {
     const { workflowId } = await env.processes.start(input);
     try {
       await waitForState(env, workflowId, (s) => s.links.municipal !== undefined);
-      // Temporal's own record of the mail activity: several attempts have failed.
+      // Temporal's own record of the mail (a local activity): several attempts have failed, and
+      // the next waits on a durable timer.
       await until('three failed attempts to send the mail', async () => {
-        const { raw } = await env.client.workflow.getHandle(workflowId).describe();
-        const mail = raw.pendingActivities?.find((a) => a.activityType?.name === 'sendEmail');
-        return (mail?.attempt ?? 0) >= 3 ? mail : undefined;
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        return localActivityAttempts(history, 'sendEmail') >= 3 ? true : undefined;
       });
       const during = await env.processes.status(workflowId);
       assert.equal(during.stage, 'AwaitingMunicipalSignature');

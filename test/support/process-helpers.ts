@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/codec/data-converter';
 import { workflowsPath } from '../../src/worker/plugin';
@@ -113,6 +114,43 @@ export async function waitForState(
 export async function historyLength(env: ProcessEnv, workflowId: string): Promise<number> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   return history.events?.length ?? 0;
+}
+
+/**
+ * How many times a process called activity `type`: normal activities (scheduled events) and
+ * local activities (the marker core records for each, whose data names the activity).
+ */
+export function activityCalls(history: temporal.api.history.v1.IHistory, type: string): number {
+  return (history.events ?? []).filter((e) => {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === type) return true;
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return false;
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    return (
+      !!data &&
+      (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type === type
+    );
+  }).length;
+}
+
+/**
+ * The latest failed attempt of local activity `type` that history records: core writes a marker
+ * with its attempt and backoff when it leaves the retries to a durable timer.
+ */
+export function localActivityAttempts(history: temporal.api.history.v1.IHistory, type: string): number {
+  let attempts = 0;
+  for (const e of history.events ?? []) {
+    const marker = e.markerRecordedEventAttributes;
+    const data =
+      marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : null;
+    if (!data) continue;
+    const record = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      activity_type?: string;
+      attempt?: number;
+    };
+    if (record.activity_type === type) attempts = Math.max(attempts, record.attempt ?? 0);
+  }
+  return attempts;
 }
 
 export const ROLE_EMAIL = (input: ProcessInput, role: Role): string =>

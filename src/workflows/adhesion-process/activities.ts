@@ -32,3 +32,43 @@ export const mail = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+/** The activities a process calls, by kind (see `classicActivities` and `leanActivities`). */
+export interface ProcessActivities {
+  /** Rendering the letter and checking stored evidence. */
+  readonly work: wf.ActivityInterfaceFor<Activities>;
+  readonly verification: wf.ActivityInterfaceFor<Activities>;
+  readonly mail: wf.ActivityInterfaceFor<Activities>;
+  /** Assembling the evidence dossier (seconds of PDF and hashing: never inside an update). */
+  readonly dossier: wf.ActivityInterfaceFor<Activities>;
+}
+
+/** Processes started before version 5: every call a normal activity, as their histories hold. */
+export const classicActivities: ProcessActivities = { work, verification, mail, dossier: work };
+
+/**
+ * Version 5: rendering, verification, evidence checks and mail run as local activities, in the
+ * workflow task that asks for them. A signer's update is then answered in one workflow task (not
+ * three), and each call leaves one marker in history instead of three activity events and a
+ * workflow task. Their results are recorded before the task completes, so a crash repeats the
+ * call, never loses it: verification and rendering are pure, the evidence store is written once by
+ * digest, and the mail ledger keeps a repeated send from reaching the relay twice.
+ */
+export const leanActivities: ProcessActivities = {
+  work: wf.proxyLocalActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+  }),
+  verification: wf.proxyLocalActivities<Activities>({
+    startToCloseTimeout: '20 seconds',
+    retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+  }),
+  mail: wf.proxyLocalActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    // After a few seconds of failures (a relay down) the retries wait on durable timers outside
+    // the workflow task, so an outage neither holds the process nor loses the message.
+    localRetryThreshold: '5 seconds',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  }),
+  dossier: work,
+};

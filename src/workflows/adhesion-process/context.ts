@@ -3,7 +3,7 @@
  * Web UI details that follow each change, the outgoing mail, and stage changes with their dates.
  */
 import * as wf from '@temporalio/workflow';
-import type { SendEmailInput } from '../../domain/activities';
+import { EMAIL_KIND_LABEL, type SendEmailInput } from '../../domain/activities';
 import { refusal } from '../../domain/failures';
 import type { FileReference } from '../../domain/messages';
 import {
@@ -18,15 +18,19 @@ import {
   type Role,
 } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { mail, work } from './activities';
+import type { ProcessActivities } from './activities';
 import { scheduleStage } from './deadlines';
-import { currentDetails, linkReference } from './state';
+import { currentDetails, linkReference, ROLE_LABEL } from './state';
+import { mexicoCityText } from '../../domain/schedule';
 
 /** A message to send, without what the process adds to every one. */
 export type Message = Omit<
   SendEmailInput,
   'workflowId' | 'run' | 'municipality' | 'inegiCode' | 'institution'
 >;
+
+/** The dossiers, as the audit trail names them. */
+const DOSSIER_LABEL = { signed: 'expediente con las firmas', completed: 'expediente final' } as const;
 
 export class ProcessContext {
   /** Bumped by every change, so the main loop wakes up and re-plans its timers. */
@@ -36,11 +40,25 @@ export class ProcessContext {
   /** Roles whose signature is being verified right now (see submitSignature). */
   readonly verifying = new Set<Role>();
 
+  /** The search attributes as last written (lean processes write only what changed). */
+  private readonly published = new Map<string, unknown>();
+  private unpublished = false;
+
+  /**
+   * @param lean version 5 and later: local activities, and search attributes written once per
+   *   workflow task by `flush` (not at each change); see activities.ts.
+   */
   constructor(
     readonly state: ProcessState,
     readonly input: ProcessInput,
     readonly institution: Institution,
-  ) {}
+    readonly acts: ProcessActivities,
+    readonly lean: boolean,
+  ) {
+    if (lean)
+      for (const pair of wf.workflowInfo().typedSearchAttributes.getAll())
+        this.published.set(pair.key.name, comparable(pair.value));
+  }
 
   now(): Date {
     return new Date(Date.now());
@@ -54,11 +72,39 @@ export class ProcessContext {
   /** Search attributes and Web UI details follow every change. */
   publish(): void {
     this.changes++;
+    if (this.lean) {
+      this.unpublished = true;
+      return;
+    }
     wf.upsertSearchAttributes([
       { key: SearchAttributes.stage, value: this.state.stage },
       { key: SearchAttributes.deadline, value: this.state.deadline ? new Date(this.state.deadline) : null },
     ]);
     wf.setCurrentDetails(currentDetails(this.state));
+  }
+
+  /**
+   * Lean processes: writes the search attributes that changed since they were last written, in one
+   * upsert, and the Web UI details. The main loop calls it whenever it wakes, so the changes of a
+   * workflow task (a signature: new stage, new deadline) cost one history event.
+   */
+  flush(): void {
+    if (!this.lean || !this.unpublished) return;
+    this.unpublished = false;
+    const { state, input } = this;
+    const wanted = [
+      { key: SearchAttributes.municipality, value: input.municipality },
+      { key: SearchAttributes.inegiCode, value: input.inegiCode },
+      { key: SearchAttributes.campaign, value: input.campaign },
+      { key: SearchAttributes.stage, value: state.stage },
+      { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
+    ];
+    const changed = wanted.filter((w) => (this.published.get(w.key.name) ?? null) !== comparable(w.value));
+    if (changed.length > 0) {
+      wf.upsertSearchAttributes(changed as Parameters<typeof wf.upsertSearchAttributes>[0]);
+      for (const w of changed) this.published.set(w.key.name, comparable(w.value));
+    }
+    wf.setCurrentDetails(currentDetails(state));
   }
 
   sendEmail(message: Message): void {
@@ -75,18 +121,18 @@ export class ProcessContext {
     // Not awaited by the caller: a slow or unreachable relay must not hold the process. Pending
     // mail is awaited before the workflow completes or continues as new.
     this.outbox.push(
-      mail.sendEmail(full).then(
+      this.acts.mail.sendEmail(full).then(
         (sent) =>
           this.audit(
             'system',
             'email-sent',
-            `${message.kind} to ${sent.accepted.join(', ')} (${sent.messageId})`,
+            `${EMAIL_KIND_LABEL[message.kind]} enviado a ${sent.accepted.join(', ')} (${sent.messageId})`,
           ),
         (error: unknown) =>
           this.audit(
             'system',
             'email-failed',
-            `${message.kind}: ${wf.isCancellation(error) ? 'cancelled' : String(error)}`,
+            `${EMAIL_KIND_LABEL[message.kind]} no enviado: ${wf.isCancellation(error) ? 'cancelado' : String(error)}`,
           ),
       ),
     );
@@ -99,13 +145,13 @@ export class ProcessContext {
   sendConfirmation(label: 'signed' | 'completed', message: Message): void {
     const snapshot = JSON.parse(JSON.stringify(this.state)) as ProcessState;
     this.outbox.push(
-      work.assembleDossier({ state: snapshot, label }).then(
+      this.acts.dossier.assembleDossier({ state: snapshot, label }).then(
         (dossier) => {
           this.state.dossiers = [...(this.state.dossiers ?? []), dossier];
           this.audit(
             'system',
             'dossier-assembled',
-            `${label}: ${dossier.files} files, manifest SHA-256 ${dossier.manifestSha256}`,
+            `${DOSSIER_LABEL[label]}: ${dossier.files} archivos, manifiesto SHA-256 ${dossier.manifestSha256}`,
           );
           // The letter with both signatures embedded when they were signed in the PDF.
           const letter = this.state.signedDocument ?? this.state.document!;
@@ -122,7 +168,7 @@ export class ProcessContext {
           });
         },
         (error: unknown) => {
-          this.audit('system', 'dossier-failed', `${label}: ${String(error)}`);
+          this.audit('system', 'dossier-failed', `${DOSSIER_LABEL[label]}: ${String(error)}`);
           this.sendEmail(message);
         },
       ),
@@ -139,7 +185,9 @@ export class ProcessContext {
     this.state.stage = stage;
     this.state.stageEnteredAt = this.now().toISOString();
     scheduleStage(this.state, this.now().getTime());
-    this.audit(actor, 'stage-changed', `${previous} → ${stage}: ${detail}`);
+    // The start is recorded once, as `started`, not as a change from a stage to itself.
+    if (previous !== stage)
+      this.audit(actor, 'stage-changed', `«${STAGE_LABEL[previous]}» → «${STAGE_LABEL[stage]}»: ${detail}`);
     this.publish();
   }
 
@@ -163,7 +211,7 @@ export class ProcessContext {
     this.audit(
       actor,
       'link-issued',
-      `${role} link v${version} to ${signer.email}, valid until ${state.expiresAt}`,
+      `enlace v${version} de ${ROLE_LABEL[role]} para ${signer.email}, vigente hasta ${state.expiresAt ? mexicoCityText(state.expiresAt) : '—'}`,
     );
     this.sendEmail({
       messageKey: `${kind}-${role}-v${version}`,
@@ -216,7 +264,7 @@ export class ProcessContext {
   /** The stored file a reference names, or a refusal when the store does not hold it. */
   async confirmStored(reference: FileReference): Promise<DocumentRecord> {
     try {
-      return await work.checkEvidence(reference);
+      return await this.acts.work.checkEvidence(reference);
     } catch (error) {
       const cause = error instanceof wf.ActivityFailure ? error.cause : undefined;
       if (cause instanceof wf.ApplicationFailure && cause.type === 'EVIDENCE_MISSING')
@@ -224,4 +272,11 @@ export class ProcessContext {
       throw error;
     }
   }
+}
+
+/** A search attribute's value in a form that compares by value (dates by their instant). */
+function comparable(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (Array.isArray(value)) return value.length === 1 ? comparable(value[0]) : JSON.stringify(value);
+  return value ?? null;
 }

@@ -25,8 +25,8 @@ import {
   Stage,
   STAGE_LABEL,
 } from '../../domain/process';
-import { spanText, type Span } from '../../domain/schedule';
-import { work } from './activities';
+import { mexicoCityText, spanText, type Span } from '../../domain/schedule';
+import { ROLE_LABEL } from './state';
 import type { ProcessContext } from './context';
 import { extendStage, replanStage } from './deadlines';
 import {
@@ -47,7 +47,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       // version-1 histories reach this branch, and they must schedule what they scheduled then).
       const minutes =
         'contentBase64' in request.minutes
-          ? await work.storeEvidence({
+          ? await ctx.acts.work.storeEvidence({
               contentBase64: request.minutes.contentBase64,
               fileName: request.minutes.fileName,
               mediaType: 'application/pdf',
@@ -69,10 +69,10 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       ctx.audit(
         actor,
         'installation-recorded',
-        `installed on ${request.date}, ${request.members.length} members, minutes ${minutes.sha256}`,
+        `instalado el ${request.date}, ${request.members.length} integrantes, acta SHA-256 ${minutes.sha256}`,
       );
       state.outcome = null;
-      ctx.enterStage(Stage.Completed, actor, 'the municipal technical secretariat was installed');
+      ctx.enterStage(Stage.Completed, actor, 'se instaló el Secretariado Técnico Municipal');
       ctx.sendConfirmation('completed', {
         messageKey: 'completion',
         kind: 'completion',
@@ -120,8 +120,8 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
         actor,
         'deadline-extended',
         request.businessDays !== undefined
-          ? `+${spanText(by)} to ${state.deadline}: ${request.reason.trim()}`
-          : `+${request.days} days to ${state.deadline}: ${request.reason.trim()}`,
+          ? `+${spanText(by)}, nueva fecha límite ${mexicoCityText(state.deadline!)}: ${request.reason.trim()}`
+          : `+${request.days} días naturales, nueva fecha límite ${mexicoCityText(state.deadline!)}: ${request.reason.trim()}`,
       );
       ctx.publish();
       const role = roleAwaited(state.stage);
@@ -147,7 +147,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       ctx.audit(
         request.actor ?? 'coordinator',
         'calendar-replanned',
-        `calendar ${calendar.version}: deadline ${before} → ${state.deadline}`,
+        `calendario ${calendar.version}: fecha límite ${before ? mexicoCityText(before) : '—'} → ${mexicoCityText(state.deadline!)}`,
       );
       ctx.publish();
       return { stage: state.stage, deadline: state.deadline!, calendarVersion: calendar.version };
@@ -181,7 +181,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       ctx.audit(
         actor,
         'signer-replaced',
-        `${request.role}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
+        `${ROLE_LABEL[request.role]}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
       );
       ctx.publish();
       if (roleAwaited(state.stage) === request.role)

@@ -21,11 +21,11 @@ import {
   type ProcessState,
 } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { work } from './activities';
+import { classicActivities, leanActivities } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
 import { nextDueAt } from './deadlines';
-import { handleDue } from './due';
+import { DueTimer, handleDue } from './due';
 import { registerSignerUpdates } from './signer-updates';
 import { initialState } from './state';
 
@@ -35,37 +35,44 @@ import { initialState } from './state';
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 4;
+export const WORKFLOW_CODE_VERSION = 5;
 
 /** Version 4: policies in días hábiles, planned on the working-day calendar. */
 const DIAS_HABILES = 'dias-habiles';
+/** Version 5: local activities, one search-attribute upsert per task, one timer (activities.ts). */
+const LEAN_HISTORY = 'lean-history';
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
-  // Processes started before días hábiles keep their policy in ms and their dates (see deadlines.ts).
-  const state: ProcessState =
-    carried ?? initialState(input, !wf.patched(DIAS_HABILES), WORKFLOW_CODE_VERSION);
+  // Each patch is asked once, at the start: its answer holds for the whole run. Processes started
+  // before días hábiles keep their policy in ms and their dates (see deadlines.ts); those started
+  // before version 5 keep the history shape they began with.
+  const lean = wf.patched(LEAN_HISTORY);
+  const diasHabiles = lean || wf.patched(DIAS_HABILES);
+  const state: ProcessState = carried ?? initialState(input, !diasHabiles, WORKFLOW_CODE_VERSION);
   const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
-  const ctx = new ProcessContext(state, input, institution);
+  const ctx = new ProcessContext(state, input, institution, lean ? leanActivities : classicActivities, lean);
 
   // Updates. Validators hold the synchronous checks, so refused input never enters history.
   wf.setHandler(statusQuery, () => state);
   registerSignerUpdates(ctx);
   registerCoordinatorUpdates(ctx);
 
-  wf.upsertSearchAttributes([
-    { key: SearchAttributes.municipality, value: input.municipality },
-    { key: SearchAttributes.inegiCode, value: input.inegiCode },
-    { key: SearchAttributes.campaign, value: input.campaign },
-  ]);
+  // Lean processes write these with their first flush, and only if the start did not set them.
+  if (!lean)
+    wf.upsertSearchAttributes([
+      { key: SearchAttributes.municipality, value: input.municipality },
+      { key: SearchAttributes.inegiCode, value: input.inegiCode },
+      { key: SearchAttributes.campaign, value: input.campaign },
+    ]);
   if (carried) {
     ctx.publish();
   } else {
     ctx.audit(
       'coordinator',
       'started',
-      `process started for ${input.municipality} (${input.inegiCode}), campaign ${input.campaign}`,
+      `proceso iniciado para ${input.municipality} (clave INEGI ${input.inegiCode}), campaña ${input.campaign}`,
     );
-    state.document = await work.renderLetter({
+    state.document = await ctx.acts.work.renderLetter({
       workflowId: state.workflowId,
       municipality: input.municipality,
       inegiCode: input.inegiCode,
@@ -78,16 +85,22 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     ctx.audit(
       'system',
       'letter-rendered',
-      `letter of intent ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
+      `carta de intención ${state.document.fileName}, SHA-256 ${state.document.sha256}`,
     );
     // A withdrawal can be accepted while the letter is rendered; the process then stays withdrawn.
     if (!isTerminal(state.stage)) {
-      ctx.enterStage(Stage.AwaitingMunicipalSignature, 'system', 'the letter of intent is ready to sign');
+      ctx.enterStage(
+        Stage.AwaitingMunicipalSignature,
+        'system',
+        'la carta de intención está lista para firmarse',
+      );
       ctx.sendSigningLink('municipal', 'signature-request', 'system');
     }
   }
 
+  const timer = new DueTimer();
   while (!isTerminal(state.stage)) {
+    ctx.flush();
     if (wf.workflowInfo().continueAsNewSuggested) {
       // Carry the whole state into a fresh history once every handler and message is done.
       await wf.condition(wf.allHandlersFinished);
@@ -102,12 +115,20 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     }
     const seen = ctx.changes;
     const due = nextDueAt(state);
+    if (lean) {
+      timer.aim(due);
+      await wf.condition(() => ctx.changes !== seen || timer.fired);
+      if (timer.take()) handleDue(ctx);
+      continue;
+    }
     const wait = due === null ? undefined : Math.max(0, due - Date.now());
     if (wait === undefined) await wf.condition(() => ctx.changes !== seen);
     else await wf.condition(() => ctx.changes !== seen, wait);
     if (ctx.changes === seen) handleDue(ctx);
   }
+  ctx.flush();
   await wf.condition(wf.allHandlersFinished);
   await ctx.drainOutbox();
+  ctx.flush();
   return state;
 }

@@ -14,7 +14,6 @@ import {
   type SubmitSignatureInput,
 } from '../../domain/messages';
 import { expectedSignerOf, ROLES, SIGNATURE_FIELD, Stage } from '../../domain/process';
-import { verification } from './activities';
 import type { ProcessContext } from './context';
 import { ROLE_LABEL } from './state';
 import { checkBase64, requireRun, requireText, validateSignature } from './validators';
@@ -35,14 +34,14 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       const expectedSigner = expectedSignerOf(state.signers[role]);
       const result = await ctx.verifyingFor(role, (): Promise<VerifySignatureResult & EmbeddedResult> =>
         request.format === 'pades'
-          ? verification.embedPadesSignature({
+          ? ctx.acts.verification.embedPadesSignature({
               preparationSha256: state.preparations![role]!.sha256,
               signatureBase64: request.signature,
               certificateBase64: request.certificate!,
               expectedSigner,
               at: receivedAt,
             })
-          : verification.verifySignature({
+          : ctx.acts.verification.verifySignature({
               documentSha256: state.document!.sha256,
               signatureBase64: request.signature,
               certificateBase64: request.certificate,
@@ -76,13 +75,13 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       ctx.audit(
         role,
         'signature-accepted',
-        `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) signed as ${ROLE_LABEL[role]}; ${result.report.format}, ${result.report.algorithm}, certificate ${result.report.certificate?.serial}`,
+        `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) firmó como ${ROLE_LABEL[role]}; ${result.report.format}, ${result.report.algorithm}, certificado con número de serie ${result.report.certificate?.serial}`,
       );
       if (role === 'municipal') {
-        ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'the municipal president signed');
+        ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'firmó la presidencia municipal');
         ctx.sendSigningLink('institute', 'signature-request', 'system');
       } else {
-        ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'the institute countersigned');
+        ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'contrafirmó el Instituto');
         ctx.sendConfirmation('signed', {
           messageKey: 'signatures-complete',
           kind: 'signatures-complete',
@@ -114,7 +113,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       const role = request.role;
       const signer = state.signers[role];
       const result = await ctx.verifyingFor(role, () =>
-        verification.preparePadesSignature({
+        ctx.acts.verification.preparePadesSignature({
           baseSha256: (state.signedDocument ?? state.document)!.sha256,
           field: SIGNATURE_FIELD[role],
           certificateBase64: request.certificate,

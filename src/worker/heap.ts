@@ -1,0 +1,11 @@
+/**
+ * The worker's V8 heap limit. Left to itself V8 sizes the heap from the machine's memory (about
+ * 4 GiB here) and lets garbage accumulate up to it: with every municipality's process running,
+ * the worker peaked at 629 MiB with its cache bounded, 405 MiB with this limit, at the same
+ * throughput (README "Process benchmark"). `npm run worker` and the production stack start the
+ * worker with it; raise it with `WORKER_CACHED_PROCESSES` if you cache many more processes.
+ */
+export const WORKER_HEAP_MB = 384;
+
+/** The Node.js flags the worker runs with. */
+export const WORKER_NODE_ARGS: readonly string[] = [`--max-old-space-size=${WORKER_HEAP_MB}`];
