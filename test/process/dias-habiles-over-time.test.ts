@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
 import { dataConverter } from '../../src/codec/data-converter';
-import { mexicoCityDate, WorkingCalendar, type DeclaredDay } from '../../src/domain/calendar';
+import { mexicoCityDate, WorkingCalendar } from '../../src/domain/calendar';
 import { resolvePolicy, type ProcessState } from '../../src/domain/process';
 import { mexicoCityText, planStage } from '../../src/domain/schedule';
 import { ProcessClient } from '../../src/process-client';
@@ -14,20 +14,8 @@ import { openStores } from '../../src/storage';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { testInput } from '../support/process-helpers';
+import { declaredAhead, testInput } from '../support/process-helpers';
 import { timeSkippingEnvironment } from '../support/time-skipping';
-
-/** The ten working days after the next one: a vacation the institute declared ahead. */
-function vacationAhead(from: string): DeclaredDay[] {
-  const calendar = new WorkingCalendar();
-  const declared: DeclaredDay[] = [];
-  let day = calendar.addWorkingDays(from, 2);
-  while (declared.length < 10) {
-    declared.push({ date: day, reason: 'Periodo vacacional' });
-    day = calendar.addWorkingDays(day, 1);
-  }
-  return declared;
-}
 
 const MINUTE = 60_000;
 const closeTo = (actual: string | null | undefined, expected: string, what: string): void => {
@@ -82,7 +70,7 @@ describe('a process in días hábiles over weeks of process time (time-skipping 
 
   it('reminds at 09:00 on working days, escalates at the end of the last one, expires after the grace, all where the calendar says', async function () {
     const today = mexicoCityDate(Date.now());
-    const declared = vacationAhead(today);
+    const declared = declaredAhead(10, 2, today);
     const input = testInput({ calendar: { declared } });
     const { workflowId } = await processes.start(input);
     // Awaiting the result lets the server skip from timer to timer: about five weeks of process time.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkingCalendar, type DeclaredDay } from '../../src/domain/calendar';
+import { WorkingCalendar } from '../../src/domain/calendar';
 import { extendDeadlineUpdate, replanCalendarUpdate, withdrawUpdate } from '../../src/domain/messages';
 import { resolvePolicy } from '../../src/domain/process';
 import { planStage } from '../../src/domain/schedule';
@@ -10,19 +10,7 @@ import { SearchAttributes } from '../../src/domain/search-attributes';
 import type { ProcessError } from '../../src/process-client';
 import { runCliAsync } from '../support/cli';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { CAMPAIGN, signingLink, testInput, waitForState } from '../support/process-helpers';
-
-/** Ten working days from the next Monday on: declared inhábiles, whatever day the test runs. */
-function vacationAhead(days = 10): DeclaredDay[] {
-  const calendar = new WorkingCalendar();
-  const declared: DeclaredDay[] = [];
-  let day = calendar.addWorkingDays(new Date().toISOString().slice(0, 10), 1);
-  while (declared.length < days) {
-    declared.push({ date: day, reason: 'Periodo vacacional', acuerdo: 'ACUERDO DE PRUEBA' });
-    day = calendar.addWorkingDays(day, 1);
-  }
-  return declared;
-}
+import { CAMPAIGN, declaredAhead, signingLink, testInput, waitForState } from '../support/process-helpers';
 
 /** Waits until visibility lists `workflowId` among the campaign's running processes. */
 async function listed(env: ProcessEnv, campaign: string, workflowId: string): Promise<void> {
@@ -49,7 +37,7 @@ describe('a process counted in días hábiles, on the real server', function () 
   });
 
   it('plans the default stage on the calendar it was started with, and says so to the signer', async function () {
-    const declared = vacationAhead(3);
+    const declared = declaredAhead(3);
     const input = testInput({ calendar: { declared } });
     const { workflowId } = await env.processes.start(input);
     const state = await waitForState(env, workflowId, (s) => s.deadline !== null);
@@ -127,7 +115,7 @@ describe('a process counted in días hábiles, on the real server', function () 
     }
     assert.deepEqual(await env.processes.status(workflowId), before, 'refusals change nothing');
 
-    const declared = vacationAhead();
+    const declared = declaredAhead(10);
     const result = await env.processes.update(workflowId, replanCalendarUpdate, {
       calendar: { declared },
       actor: 'coordinacion@example.mx',
@@ -176,7 +164,7 @@ describe('a process counted in días hábiles, on the real server', function () 
 
     await listed(env, campaign, workflowId);
     const good = join(dir, 'inhabiles.csv');
-    const declared = vacationAhead();
+    const declared = declaredAhead(10);
     writeFileSync(
       good,
       `fecha,motivo,acuerdo\n${declared.map((d) => `${d.date},${d.reason},${d.acuerdo}`).join('\n')}\n`,

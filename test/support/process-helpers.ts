@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/codec/data-converter';
 import { workflowsPath } from '../../src/worker/plugin';
 import { WORKFLOW_CODE_VERSION } from '../../src/workflows/adhesion-process';
+import { mexicoCityDate, WorkingCalendar, type DeclaredDay } from '../../src/domain/calendar';
 import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
@@ -151,6 +152,22 @@ export function localActivityAttempts(history: temporal.api.history.v1.IHistory,
     if (record.activity_type === type) attempts = Math.max(attempts, record.attempt ?? 0);
   }
   return attempts;
+}
+
+/**
+ * `count` working days declared inhábiles (a vacation), from the `skip`-th working day after
+ * `from` (today in Mexico City): ahead of a process started now, whatever day the test runs.
+ */
+export function declaredAhead(count: number, skip = 1, from = mexicoCityDate(Date.now())): DeclaredDay[] {
+  const calendar = new WorkingCalendar();
+  const declared: DeclaredDay[] = [];
+  for (
+    let day = calendar.addWorkingDays(from, skip);
+    declared.length < count;
+    day = calendar.addWorkingDays(day, 1)
+  )
+    declared.push({ date: day, reason: 'Periodo vacacional', acuerdo: 'ACUERDO DE PRUEBA' });
+  return declared;
 }
 
 export const ROLE_EMAIL = (input: ProcessInput, role: Role): string =>
