@@ -30,7 +30,8 @@ import { ProcessClient, ProcessError } from '../process-client';
 import { openStores } from '../storage';
 import { TrustConfigurationError } from '../signatures';
 import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
-import { manifiestaPlugin, workflowsPath } from '../worker/plugin';
+import { workflowCode } from '../worker/bundle';
+import { manifiestaPlugin } from '../worker/plugin';
 import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { Outbox } from './outbox';
 import { startOutboxPage } from './outbox-page';
@@ -160,7 +161,8 @@ export async function start(argv: readonly string[]): Promise<void> {
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        workflowsPath,
+        ...workflowCode(),
+        maxCachedWorkflows: config.cachedProcesses,
         plugins: [
           manifiestaPlugin(
             { evidence, mailer, links, verifier, processes },
