@@ -22,6 +22,8 @@ export class Supervisor {
     private readonly log: (line: string) => void,
     /** Restarts allowed for a part before giving up (counted since its last stable minute). */
     private readonly maxRestarts = 3,
+    /** The wait before trying again after a start that failed, times the restarts so far. */
+    private readonly retryDelayMs = 1_000,
   ) {}
 
   /** Starts a part and keeps it running. */
@@ -30,27 +32,31 @@ export class Supervisor {
     this.parts.push(entry);
     let restarts = 0;
     let since = Date.now();
-    const watch = (part: RunningPart): void => {
-      void part.stopped.then(async (why) => {
-        if (this.shuttingDown) return;
-        if (Date.now() - since > 60_000) restarts = 0; // a minute up: earlier crashes are forgiven
-        if (restarts >= this.maxRestarts) {
-          this.failure?.(`${name} stopped (${why}) ${restarts + 1} times in a row; giving up`);
-          return;
-        }
-        restarts++;
-        since = Date.now();
-        this.log(`${name} stopped (${why}); starting it again (${restarts}/${this.maxRestarts})`);
-        try {
-          entry.current = await start();
-          this.log(`${name} is running again`);
-          watch(entry.current);
-        } catch (error) {
-          this.failure?.(`${name} could not be started again: ${(error as Error).message}`);
-        }
-      });
+    const restart = async (why: string): Promise<void> => {
+      if (this.shuttingDown) return;
+      if (Date.now() - since > 60_000) restarts = 0; // a minute up: earlier crashes are forgiven
+      if (restarts >= this.maxRestarts) {
+        this.failure?.(`${name} stopped (${why}) ${restarts + 1} times in a row; giving up`);
+        return;
+      }
+      restarts++;
+      since = Date.now();
+      this.log(`${name} stopped (${why}); starting it again (${restarts}/${this.maxRestarts})`);
+      let started: RunningPart;
+      try {
+        started = await start();
+      } catch (error) {
+        // A part killed a moment ago may not start at once (its port, its database): wait a
+        // little and try again, counted as one more stop.
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * restarts));
+        await restart(`could not be started again: ${(error as Error).message}`);
+        return;
+      }
+      entry.current = started;
+      this.log(`${name} is running again`);
+      void started.stopped.then(restart);
     };
-    watch(entry.current);
+    void entry.current.stopped.then(restart);
   }
 
   /** Stops every part, the last started first; none is restarted any more. */
