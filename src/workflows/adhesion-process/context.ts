@@ -17,10 +17,10 @@ import {
   type ProcessState,
   type Role,
 } from '../../domain/process';
-import { SearchAttributes } from '../../domain/search-attributes';
 import type { ProcessActivities } from './activities';
 import { scheduleStage } from './deadlines';
-import { currentDetails, linkReference, ROLE_LABEL } from './state';
+import { Publisher } from './publisher';
+import { linkReference, ROLE_LABEL } from './state';
 import { mexicoCityText } from '../../domain/schedule';
 
 /** A message to send, without what the process adds to every one. */
@@ -40,13 +40,12 @@ export class ProcessContext {
   /** Roles whose signature is being verified right now (see submitSignature). */
   readonly verifying = new Set<Role>();
 
-  /** The search attributes as last written (lean processes write only what changed). */
-  private readonly published = new Map<string, unknown>();
-  private unpublished = false;
+  /** The search attributes and Web UI details that follow the state. */
+  private readonly publisher: Publisher;
 
   /**
    * @param lean version 5 and later: local activities, and search attributes written once per
-   *   workflow task by `flush` (not at each change); see activities.ts.
+   *   workflow task by `flush` (not at each change); see activities.ts and publisher.ts.
    */
   constructor(
     readonly state: ProcessState,
@@ -55,9 +54,7 @@ export class ProcessContext {
     readonly acts: ProcessActivities,
     readonly lean: boolean,
   ) {
-    if (lean)
-      for (const pair of wf.workflowInfo().typedSearchAttributes.getAll())
-        this.published.set(pair.key.name, comparable(pair.value));
+    this.publisher = new Publisher(lean);
   }
 
   now(): Date {
@@ -72,39 +69,12 @@ export class ProcessContext {
   /** Search attributes and Web UI details follow every change. */
   publish(): void {
     this.changes++;
-    if (this.lean) {
-      this.unpublished = true;
-      return;
-    }
-    wf.upsertSearchAttributes([
-      { key: SearchAttributes.stage, value: this.state.stage },
-      { key: SearchAttributes.deadline, value: this.state.deadline ? new Date(this.state.deadline) : null },
-    ]);
-    wf.setCurrentDetails(currentDetails(this.state));
+    this.publisher.changed(this.state);
   }
 
-  /**
-   * Lean processes: writes the search attributes that changed since they were last written, in one
-   * upsert, and the Web UI details. The main loop calls it whenever it wakes, so the changes of a
-   * workflow task (a signature: new stage, new deadline) cost one history event.
-   */
+  /** Lean processes: what changed since the last flush, written once (the main loop calls it). */
   flush(): void {
-    if (!this.lean || !this.unpublished) return;
-    this.unpublished = false;
-    const { state, input } = this;
-    const wanted = [
-      { key: SearchAttributes.municipality, value: input.municipality },
-      { key: SearchAttributes.inegiCode, value: input.inegiCode },
-      { key: SearchAttributes.campaign, value: input.campaign },
-      { key: SearchAttributes.stage, value: state.stage },
-      { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
-    ];
-    const changed = wanted.filter((w) => (this.published.get(w.key.name) ?? null) !== comparable(w.value));
-    if (changed.length > 0) {
-      wf.upsertSearchAttributes(changed as Parameters<typeof wf.upsertSearchAttributes>[0]);
-      for (const w of changed) this.published.set(w.key.name, comparable(w.value));
-    }
-    wf.setCurrentDetails(currentDetails(state));
+    this.publisher.flush(this.state, this.input);
   }
 
   sendEmail(message: Message): void {
@@ -272,11 +242,4 @@ export class ProcessContext {
       throw error;
     }
   }
-}
-
-/** A search attribute's value in a form that compares by value (dates by their instant). */
-function comparable(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime();
-  if (Array.isArray(value)) return value.length === 1 ? comparable(value[0]) : JSON.stringify(value);
-  return value ?? null;
 }

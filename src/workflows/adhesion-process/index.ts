@@ -7,8 +7,9 @@
  *
  * Read in this order: this file (start and the main loop), context.ts (what every part shares:
  * audit, mail, stage changes), signer-updates.ts and coordinator-updates.ts (the handlers),
- * validators.ts (their synchronous checks), due.ts (reminders, escalation, expiry),
- * deadlines.ts (the dates), state.ts (a new state, the Web UI details).
+ * validators.ts (their synchronous checks), due.ts (reminders, escalation, expiry, the timer),
+ * deadlines.ts (the dates), activities.ts (which activities, local or not), publisher.ts (search
+ * attributes and Web UI details), state.ts (a new state, the Web UI details' text).
  */
 import * as wf from '@temporalio/workflow';
 import { statusQuery } from '../../domain/messages';
