@@ -10,19 +10,10 @@
  * version selection takes them.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { temporalCacheDir, TemporalSetupError } from '../dev/temporal';
+import { isExecutable, temporalCacheDir, TemporalSetupError } from '../dev/temporal';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.2';
 export const GO_TOOLCHAIN = 'go1.27.3';
@@ -106,15 +97,6 @@ function go(
   });
   if (result.status !== 0)
     throw new TemporalSetupError(`go ${args.join(' ')} failed (exit ${result.status})`);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The binary: `$<env>`, PATH, the cache, else built into the cache (with Go). */

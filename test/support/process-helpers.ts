@@ -117,21 +117,32 @@ export async function historyLength(env: ProcessEnv, workflowId: string): Promis
   return history.events?.length ?? 0;
 }
 
+/** The local activities a history records, one marker each: the activity's type and attempt. */
+function localActivityMarkers(
+  history: temporal.api.history.v1.IHistory,
+): { type?: string; attempt?: number }[] {
+  return (history.events ?? []).flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data =
+      marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : null;
+    if (!data) return [];
+    const record = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      activity_type?: string;
+      attempt?: number;
+    };
+    return [{ type: record.activity_type, attempt: record.attempt }];
+  });
+}
+
 /**
  * How many times a process called activity `type`: normal activities (scheduled events) and
  * local activities (the marker core records for each, whose data names the activity).
  */
 export function activityCalls(history: temporal.api.history.v1.IHistory, type: string): number {
-  return (history.events ?? []).filter((e) => {
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === type) return true;
-    const marker = e.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_local_activity') return false;
-    const data = marker.details?.data?.payloads?.[0]?.data;
-    return (
-      !!data &&
-      (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type === type
-    );
-  }).length;
+  const scheduled = (history.events ?? []).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type,
+  ).length;
+  return scheduled + localActivityMarkers(history).filter((m) => m.type === type).length;
 }
 
 /**
@@ -139,19 +150,12 @@ export function activityCalls(history: temporal.api.history.v1.IHistory, type: s
  * with its attempt and backoff when it leaves the retries to a durable timer.
  */
 export function localActivityAttempts(history: temporal.api.history.v1.IHistory, type: string): number {
-  let attempts = 0;
-  for (const e of history.events ?? []) {
-    const marker = e.markerRecordedEventAttributes;
-    const data =
-      marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : null;
-    if (!data) continue;
-    const record = JSON.parse(Buffer.from(data).toString('utf8')) as {
-      activity_type?: string;
-      attempt?: number;
-    };
-    if (record.activity_type === type) attempts = Math.max(attempts, record.attempt ?? 0);
-  }
-  return attempts;
+  return Math.max(
+    0,
+    ...localActivityMarkers(history)
+      .filter((m) => m.type === type)
+      .map((m) => m.attempt ?? 0),
+  );
 }
 
 /**

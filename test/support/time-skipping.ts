@@ -12,8 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
-import { SearchAttributes } from '../../src/domain/search-attributes';
+import { searchAttributeTypes } from '../../src/namespace-setup';
 
 const POM = join(__dirname, 'time-skipping', 'pom.xml');
 
@@ -54,9 +53,6 @@ export function testServerExecutable(): string {
   return script;
 }
 
-const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-const DATETIME = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME;
-
 /** A fresh time-skipping server with the project's search attributes. */
 export async function timeSkippingEnvironment(
   client: NonNullable<Parameters<typeof TestWorkflowEnvironment.createTimeSkipping>[0]>['client'],
@@ -65,11 +61,10 @@ export async function timeSkippingEnvironment(
     server: { executable: { type: 'existing-path', path: testServerExecutable() } },
     client,
   });
+  // Added outright: this server cannot list what it has (registerSearchAttributes asks first).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.values(SearchAttributes).map((key) => [key.name, key.type === 'DATETIME' ? DATETIME : KEYWORD]),
-    ),
+    searchAttributes: searchAttributeTypes(),
   });
   return env;
 }

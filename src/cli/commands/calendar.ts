@@ -125,6 +125,7 @@ export function registerCalendar(program: Command): void {
     .option('--json', 'imprime el resultado en JSON')
     .action(async (options: { campaign: string; inhabiles?: string; json?: boolean }) => {
       const calendarData = declaredCalendar(options.inhabiles);
+      const version = new WorkingCalendar(calendarData.declared).version;
       await withProcesses(async ({ processes }) => {
         const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ${SearchAttributes.campaign.name} = '${options.campaign}' AND ExecutionStatus = 'Running'`;
         const ids: string[] = [];
@@ -146,9 +147,7 @@ export function registerCalendar(program: Command): void {
         }
         const failed = results.filter((r) => r.code !== undefined && r.code !== 'WRONG_STAGE');
         if (options.json) {
-          process.stdout.write(
-            `${JSON.stringify({ calendarVersion: new WorkingCalendar(calendarData.declared).version, results }, null, 2)}\n`,
-          );
+          process.stdout.write(`${JSON.stringify({ calendarVersion: version, results }, null, 2)}\n`);
         } else {
           for (const r of results)
             process.stdout.write(
@@ -157,7 +156,7 @@ export function registerCalendar(program: Command): void {
                 : `${r.workflowId}: sin cambios — ${r.code}: ${r.message}\n`,
             );
           process.stdout.write(
-            `${results.filter((r) => r.deadline).length} de ${results.length} procesos en curso planeados con el calendario ${new WorkingCalendar(calendarData.declared).version}\n`,
+            `${results.filter((r) => r.deadline).length} de ${results.length} procesos en curso planeados con el calendario ${version}\n`,
           );
         }
         if (failed.length > 0) process.exitCode = ExitCode.refused;
