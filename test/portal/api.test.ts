@@ -89,6 +89,8 @@ describe('the signer portal over HTTP', function () {
     assert.equal(body.status, 'accepted');
     assert.equal(body.stage, 'AwaitingInstituteCountersignature');
     assert.equal(body.report.signer.rfc, 'COCR800101AB1');
+    // The commissioner's invitation goes out after the answer; wait for it to be recorded.
+    await waitForState(env, workflowId, (s) => s.audit.filter((e) => e.type === 'email-sent').length === 2);
     const events = await historyLength(env, workflowId);
     await expectError(
       await post(`/api/v1/signing/${token}/signature`, { format: 'cms', signature }),

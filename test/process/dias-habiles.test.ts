@@ -101,7 +101,12 @@ describe('a process counted in días hábiles, on the real server', function () 
     const { workflowId } = await env.processes.start(input);
     await waitForState(env, workflowId, (s) => s.deadline !== null);
     await env.processes.update(workflowId, extendDeadlineUpdate, { businessDays: 1, reason: 'Cabildo' });
-    const before = await env.processes.status(workflowId);
+    // The notice of the new deadline goes out after the answer; wait for it to be recorded.
+    const before = await waitForState(
+      env,
+      workflowId,
+      (s) => s.audit.filter((e) => e.type === 'email-sent').length === 2,
+    );
 
     for (const calendar of [
       { declared: [{ date: '2026-02-30', reason: 'Vacaciones' }] },

@@ -72,6 +72,51 @@ describe('the process survives failing parts', function () {
     assert.ok(copies.length >= 1, 'delivered');
   });
 
+  it('SMTP down when the president signs: the signature is answered at once, the commissioner is invited once SMTP is back', async function () {
+    const f = signingFixtures();
+    const input = testInput();
+    const { workflowId } = await env.processes.start(input);
+    const { claims } = await signingLink(env, input.president.email);
+    const ready = await waitForState(env, workflowId, (s) => s.audit.some((e) => e.type === 'email-sent'));
+    const letter = await documentOf(env, ready);
+    const port = env.outbox.port;
+    await env.outbox.stop();
+    let answeredWhileDown = false;
+    try {
+      const asked = Date.now();
+      const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
+        role: 'municipal',
+        linkVersion: claims.version,
+        run: claims.run,
+        signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
+      });
+      assert.equal(signed.status, 'accepted');
+      assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
+      // Before version 6 the answer waited for the invitation's delivery: with SMTP down, for the
+      // five seconds of local retries. Now it waits for the verification alone.
+      const waited = Date.now() - asked;
+      assert.ok(waited < 3_000, `answered in ${waited} ms`);
+      // The invitation is Temporal's to deliver: an activity, retried while SMTP is down.
+      await until('the invitation to fail against the closed port', async () => {
+        const pending =
+          (await env.client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
+        return pending.some((a) => a.activityType?.name === 'sendEmail' && (a.attempt ?? 0) >= 2)
+          ? true
+          : undefined;
+      });
+      answeredWhileDown = true;
+    } finally {
+      await env.outbox.start(port);
+    }
+    assert.ok(answeredWhileDown);
+    const { claims: commissioner } = await signingLink(env, input.commissioner.email);
+    assert.equal(commissioner.role, 'institute');
+    const after = await waitForState(env, workflowId, (s) =>
+      s.audit.some((e) => e.type === 'email-sent' && e.detail.includes(input.commissioner.email)),
+    );
+    assert.equal(after.audit.filter((e) => e.type === 'email-failed').length, 0);
+  });
+
   it('a worker killed with SIGKILL mid-process and restarted: the process resumes and nothing is lost', async function () {
     const f = signingFixtures();
     await env.stopWorker();

@@ -29,6 +29,9 @@ export type Message = Omit<
   'workflowId' | 'run' | 'municipality' | 'inegiCode' | 'institution'
 >;
 
+/** Who sends a message: the process itself, or an update's handler (answered before it goes out). */
+export type MailOrigin = 'process' | 'update';
+
 /** The dossiers, as the audit trail names them. */
 const DOSSIER_LABEL = { signed: 'expediente con las firmas', completed: 'expediente final' } as const;
 
@@ -77,7 +80,11 @@ export class ProcessContext {
     this.publisher.flush(this.state, this.input);
   }
 
-  sendEmail(message: Message): void {
+  /**
+   * Sends `message` without waiting for it. `from: 'update'` for mail an update handler sends: it
+   * goes out after the update is answered (see `quickActivities`).
+   */
+  sendEmail(message: Message, from: MailOrigin = 'process'): void {
     const { state, input } = this;
     const full: SendEmailInput = {
       ...message,
@@ -91,7 +98,7 @@ export class ProcessContext {
     // Not awaited by the caller: a slow or unreachable relay must not hold the process. Pending
     // mail is awaited before the workflow completes or continues as new.
     this.outbox.push(
-      this.acts.mail.sendEmail(full).then(
+      (from === 'update' ? this.acts.updateMail : this.acts.mail).sendEmail(full).then(
         (sent) =>
           this.audit(
             'system',
@@ -167,7 +174,12 @@ export class ProcessContext {
   }
 
   /** A new link for `role` (superseding any earlier one) and the email that carries it. */
-  sendSigningLink(role: Role, kind: 'signature-request' | 'deadline-extended', actor: string): number {
+  sendSigningLink(
+    role: Role,
+    kind: 'signature-request' | 'deadline-extended',
+    actor: string,
+    from: MailOrigin = 'process',
+  ): number {
     const { state } = this;
     const version = (state.links[role]?.version ?? 0) + 1;
     const signer = state.signers[role];
@@ -183,16 +195,19 @@ export class ProcessContext {
       'link-issued',
       `enlace v${version} de ${ROLE_LABEL[role]} para ${signer.email}, vigente hasta ${state.expiresAt ? mexicoCityText(state.expiresAt) : '—'}`,
     );
-    this.sendEmail({
-      messageKey: `${kind}-${role}-v${version}`,
-      kind,
-      to: [signer],
-      stage: state.stage,
-      deadline: state.deadline,
-      role,
-      link: linkReference(state, role),
-      documentSha256: state.document?.sha256,
-    });
+    this.sendEmail(
+      {
+        messageKey: `${kind}-${role}-v${version}`,
+        kind,
+        to: [signer],
+        stage: state.stage,
+        deadline: state.deadline,
+        role,
+        link: linkReference(state, role),
+        documentSha256: state.document?.sha256,
+      },
+      from,
+    );
     this.publish();
     return version;
   }

@@ -93,15 +93,18 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       const actor = request.actor ?? 'coordinator';
       const pending = ROLES.filter((role) => !state.signatures[role] && state.links[role]);
       ctx.finish(Stage.Withdrawn, actor, `retirado por la coordinación: ${request.reason.trim()}`);
-      ctx.sendEmail({
-        messageKey: 'withdrawal',
-        kind: 'withdrawal',
-        to: pending.length > 0 ? pending.map((role) => state.signers[role]) : [input.coordinator],
-        cc: pending.length > 0 ? [input.coordinator] : [],
-        stage: state.stage,
-        deadline: null,
-        reason: request.reason.trim(),
-      });
+      ctx.sendEmail(
+        {
+          messageKey: 'withdrawal',
+          kind: 'withdrawal',
+          to: pending.length > 0 ? pending.map((role) => state.signers[role]) : [input.coordinator],
+          cc: pending.length > 0 ? [input.coordinator] : [],
+          stage: state.stage,
+          deadline: null,
+          reason: request.reason.trim(),
+        },
+        'update',
+      );
       return { stage: state.stage };
     },
     { validator: (request) => validateCoordinatorAction(request, state.stage) },
@@ -126,7 +129,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       ctx.publish();
       const role = roleAwaited(state.stage);
       // The awaited signer's link expired with the old deadline: a new one carries the new date.
-      if (role) ctx.sendSigningLink(role, 'deadline-extended', actor);
+      if (role) ctx.sendSigningLink(role, 'deadline-extended', actor, 'update');
       return { stage: state.stage, deadline: state.deadline! };
     },
     {
@@ -185,7 +188,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       );
       ctx.publish();
       if (roleAwaited(state.stage) === request.role)
-        ctx.sendSigningLink(request.role, 'signature-request', actor);
+        ctx.sendSigningLink(request.role, 'signature-request', actor, 'update');
       return { stage: state.stage };
     },
     {
@@ -206,6 +209,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
         request.role,
         'signature-request',
         request.actor ?? 'coordinator',
+        'update',
       );
       return { stage: state.stage, linkVersion };
     },

@@ -22,7 +22,7 @@ import {
   type ProcessState,
 } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { classicActivities, leanActivities } from './activities';
+import { classicActivities, leanActivities, quickActivities } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
 import { nextDueAt } from './deadlines';
@@ -36,22 +36,26 @@ import { initialState } from './state';
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 5;
+export const WORKFLOW_CODE_VERSION = 6;
 
 /** Version 4: policies in días hábiles, planned on the working-day calendar. */
 const DIAS_HABILES = 'dias-habiles';
 /** Version 5: local activities, one search-attribute upsert per task, one timer (activities.ts). */
 const LEAN_HISTORY = 'lean-history';
+/** Version 6: the mail an update sends goes out after its answer (`quickActivities`). */
+const QUICK_ANSWERS = 'quick-answers';
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
   // Each patch is asked once, at the start: its answer holds for the whole run. Processes started
   // before días hábiles keep their policy in ms and their dates (see deadlines.ts); those started
   // before version 5 keep the history shape they began with.
-  const lean = wf.patched(LEAN_HISTORY);
+  const quick = wf.patched(QUICK_ANSWERS);
+  const lean = quick || wf.patched(LEAN_HISTORY);
   const diasHabiles = lean || wf.patched(DIAS_HABILES);
   const state: ProcessState = carried ?? initialState(input, !diasHabiles, WORKFLOW_CODE_VERSION);
   const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
-  const ctx = new ProcessContext(state, input, institution, lean ? leanActivities : classicActivities, lean);
+  const activities = quick ? quickActivities : lean ? leanActivities : classicActivities;
+  const ctx = new ProcessContext(state, input, institution, activities, lean);
 
   // Updates. Validators hold the synchronous checks, so refused input never enters history.
   wf.setHandler(statusQuery, () => state);

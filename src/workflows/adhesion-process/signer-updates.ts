@@ -79,7 +79,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       );
       if (role === 'municipal') {
         ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'firmó la presidencia municipal');
-        ctx.sendSigningLink('institute', 'signature-request', 'system');
+        ctx.sendSigningLink('institute', 'signature-request', 'system', 'update');
       } else {
         ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'contrafirmó el Instituto');
         ctx.sendConfirmation('signed', {
@@ -170,16 +170,19 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         request.role,
         `declinado por ${ROLE_LABEL[request.role]}: ${request.reason.trim()}`,
       );
-      ctx.sendEmail({
-        messageKey: 'declined',
-        kind: 'declined',
-        to: [input.coordinator],
-        cc: [state.signers[request.role]],
-        stage: state.stage,
-        deadline: null,
-        role: request.role,
-        reason: request.reason.trim(),
-      });
+      ctx.sendEmail(
+        {
+          messageKey: 'declined',
+          kind: 'declined',
+          to: [input.coordinator],
+          cc: [state.signers[request.role]],
+          stage: state.stage,
+          deadline: null,
+          role: request.role,
+          reason: request.reason.trim(),
+        },
+        'update',
+      );
       return { stage: state.stage };
     },
     {
