@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeyringError, localKeyring, parseKeyring, type Keyring } from './codec/keyring';
 import { MIN_SECRET_LENGTH } from './links/tokens';
@@ -98,6 +99,8 @@ export interface WorkerConfig {
   readonly verification: { readonly threads?: number; readonly timeBudgetMs?: number };
   /** `WORKER_CACHED_PROCESSES`: processes kept in the worker's memory between their tasks. */
   readonly cachedProcesses: number;
+  /** `WORKER_ACTIVITY_SLOTS`: normal activities (dossiers, the mail updates send) run at once. */
+  readonly activitySlots: number;
 }
 
 /**
@@ -211,6 +214,7 @@ export function workerConfig(
     healthHost: env.WORKER_HEALTH_HOST || '127.0.0.1',
     verification: verificationConfig(env),
     cachedProcesses: wholeNumber(env, 'WORKER_CACHED_PROCESSES', 2, 100_000) ?? DEFAULT_CACHED_PROCESSES,
+    activitySlots: wholeNumber(env, 'WORKER_ACTIVITY_SLOTS', 1, 1_000) ?? availableParallelism(),
   };
 }
 

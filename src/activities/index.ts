@@ -26,7 +26,7 @@ import { buildDossier } from '../evidence/dossier';
 import type { ProcessClient } from '../process-client';
 import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
 import { EvidenceAlteredError, type EvidenceStore } from '../storage';
-import { renderLetterPdf } from './letter';
+import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities } from './pades';
 
 export interface ActivityDeps {
@@ -37,9 +37,12 @@ export interface ActivityDeps {
   readonly verifier: Verifier;
   /** Reads campaigns for the digest (visibility and the `status` query). */
   readonly processes?: ProcessClient;
+  /** Draws the letter and the constancia (a {@link RenderPool} in the worker; inline otherwise). */
+  readonly renderer?: Renderer;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const renderer = deps.renderer ?? inlineRenderer;
   /**
    * Stored bytes, verified. Missing or altered is for good (EVIDENCE_MISSING); a store that does
    * not answer throws a plain error, and Temporal retries the activity until it is back.
@@ -68,7 +71,7 @@ export function createActivities(deps: ActivityDeps) {
      * under its SHA-256, and returns only the digest and metadata.
      */
     async renderLetter(input: RenderLetterInput): Promise<DocumentRecord> {
-      const pdf = await renderLetterPdf(input);
+      const pdf = await renderer.letter(input);
       const sha256 = await deps.evidence.put(pdf);
       return {
         sha256,
@@ -92,7 +95,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Builds the evidence dossier from the state, stores its files by digest, and records the manifest. */
     async assembleDossier(input: AssembleDossierInput): Promise<DossierRecord> {
-      const files = await buildDossier(input.state, deps.evidence);
+      const files = await buildDossier(input.state, deps.evidence, renderer);
       const digests = new Map<string, string>();
       for (const file of files) digests.set(file.name, await deps.evidence.put(file.bytes));
       return {

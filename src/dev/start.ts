@@ -29,8 +29,10 @@ import { buildPortal } from '../portal/server';
 import { ProcessClient, ProcessError } from '../process-client';
 import { openStores } from '../storage';
 import { TrustConfigurationError } from '../signatures';
+import { RenderPool } from '../activities/render-pool';
 import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
 import { workflowCode } from '../worker/bundle';
+import { workerTuning } from '../worker/tuning';
 import { manifiestaPlugin } from '../worker/plugin';
 import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { Outbox } from './outbox';
@@ -144,6 +146,8 @@ export async function start(argv: readonly string[]): Promise<void> {
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
     const mailer = createMailer(config.smtpUrl, config.mailFrom, ledger);
     stops.push(async () => mailer.transport.close());
+    const renderer = new RenderPool();
+    stops.push(() => renderer.close());
 
     const connection = await Connection.connect({ address: config.temporal.address });
     stops.push(() => connection.close());
@@ -162,10 +166,10 @@ export async function start(argv: readonly string[]): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         ...workflowCode(),
-        maxCachedWorkflows: config.cachedProcesses,
+        ...workerTuning(config),
         plugins: [
           manifiestaPlugin(
-            { evidence, mailer, links, verifier, processes },
+            { evidence, mailer, links, verifier, renderer, processes },
             { keyring: config.temporal.keyring },
           ),
         ],

@@ -7,6 +7,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
 import type { ProcessState, Role } from '../domain/process';
+import type { Renderer } from '../activities/render-pool';
 import { renderConstancia } from './constancia';
 
 export interface DossierFile {
@@ -74,7 +75,12 @@ async function stored(evidence: EvidenceStore, sha256: string, what: string): Pr
 
 const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
-export async function buildDossier(state: ProcessState, evidence: EvidenceStore): Promise<DossierFile[]> {
+/** `render` draws the constancia: in the caller's thread unless a pool is given. */
+export async function buildDossier(
+  state: ProcessState,
+  evidence: EvidenceStore,
+  render: Pick<Renderer, 'constancia'> = { constancia: renderConstancia },
+): Promise<DossierFile[]> {
   if (!state.document) throw new Error('the process has no letter yet');
   const files: DossierFile[] = [
     { name: 'carta.pdf', bytes: await stored(evidence, state.document.sha256, 'the letter') },
@@ -132,7 +138,7 @@ export async function buildDossier(state: ProcessState, evidence: EvidenceStore)
       document: state.document,
     }),
   });
-  files.push({ name: 'constancia.pdf', bytes: await renderConstancia(state, verificationCommands(state)) });
+  files.push({ name: 'constancia.pdf', bytes: await render.constancia(state, verificationCommands(state)) });
   files.push({ name: 'LEEME.txt', bytes: Buffer.from(readme(state)) });
   const manifest = files
     .map((f) => `${createHash('sha256').update(f.bytes).digest('hex')}  ${f.name}`)

@@ -20,7 +20,7 @@ import { ObjectStoreServer } from './object-store-server';
 import { Postgres } from './postgres';
 import { TemporalServer } from './temporal-server';
 import { UiServer } from './ui-server';
-import { WORKER_NODE_ARGS } from '../worker/heap';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/heap';
 
 export interface StackOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -202,7 +202,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       node(
         `worker ${n}`,
         'worker/main.js',
-        { WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1) },
+        { ...WORKER_ENV, WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1) },
         answers(`http://127.0.0.1:${ports.workerHealth + n - 1}/readyz`),
         WORKER_NODE_ARGS,
       ),

@@ -1,5 +1,6 @@
 /** The real parts the activities need, built from configuration. */
 import { createMailer } from '../activities/email';
+import { RenderPool } from '../activities/render-pool';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
@@ -60,7 +61,7 @@ export function reloadTrustPeriodically(
 export function activityDeps(
   config: WorkerConfig,
   processes?: ProcessClient,
-): ActivityDeps & { readonly verifier: VerificationPool } {
+): ActivityDeps & { readonly verifier: VerificationPool; readonly renderer: RenderPool } {
   const { evidence, ledger } = openStores(config.store, config.temporal.keyring);
   return {
     ...(processes ? { processes } : {}),
@@ -68,5 +69,6 @@ export function activityDeps(
     mailer: createMailer(config.smtpUrl, config.mailFrom, ledger),
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
     verifier: verificationPool(config),
+    renderer: new RenderPool(),
   };
 }

@@ -12,6 +12,7 @@ import type { TemporalConfig } from '../config';
 import { activityDeps, reloadTrustPeriodically } from './deps';
 import { startHealthServer } from './health';
 import { workflowCode } from './bundle';
+import { workerTuning } from './tuning';
 import { manifiestaPlugin } from './plugin';
 
 export async function runWorker(): Promise<void> {
@@ -28,7 +29,7 @@ export async function runWorker(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode(),
-    maxCachedWorkflows: config.cachedProcesses,
+    ...workerTuning(config),
     plugins: [manifiestaPlugin(deps, { keyring: config.temporal.keyring })],
   });
   const health =
@@ -52,6 +53,7 @@ export async function runWorker(): Promise<void> {
     stopReloading();
     deps.mailer.transport.close();
     await deps.verifier.close();
+    await deps.renderer.close();
     await connection.close();
     await client.connection.close();
   }

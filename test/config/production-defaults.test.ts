@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { ConfigError, portalConfig, redactUrl, workerConfig } from '../../src/config';
-import { WORKER_NODE_ARGS } from '../../src/worker/heap';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../src/worker/heap';
+import { workerTuning } from '../../src/worker/tuning';
 import { signingFixtures } from '../support/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
@@ -119,13 +120,35 @@ describe('production defaults fail closed', function () {
       );
   });
 
-  it('`npm run worker` starts the worker with its heap limit', function () {
+  it('WORKER_ACTIVITY_SLOTS bounds the normal activities run at once: the cores by default, or a clear error', function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'datos-'));
+    const base = { LINK_SECRET, DATA_DIR: dataDir };
+    const config = workerConfig(base, 'development');
+    assert.equal(config.activitySlots, availableParallelism());
+    assert.deepEqual(workerTuning(config), {
+      maxCachedWorkflows: 250,
+      workflowThreadPoolSize: 2,
+      maxConcurrentActivityTaskExecutions: availableParallelism(),
+    });
+    assert.equal(workerConfig({ ...base, WORKER_ACTIVITY_SLOTS: '8' }, 'development').activitySlots, 8);
+    for (const bad of ['0', '1.5', 'muchos', '-1', '1001'])
+      assert.throws(
+        () => workerConfig({ ...base, WORKER_ACTIVITY_SLOTS: bad }, 'development'),
+        /WORKER_ACTIVITY_SLOTS must be a whole number from 1 to 1000/,
+      );
+  });
+
+  it('`npm run worker` starts the worker with its heap limit and two malloc arenas', function () {
     const scripts = (
       JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       }
     ).scripts;
-    assert.equal(scripts.worker, `node ${WORKER_NODE_ARGS.join(' ')} dist/src/worker/main.js`);
+    const env = Object.entries(WORKER_ENV).map(([name, value]) => `${name}=${value}`);
+    assert.equal(
+      scripts.worker,
+      `${env.join(' ')} node ${WORKER_NODE_ARGS.join(' ')} dist/src/worker/main.js`,
+    );
   });
 
   it('TRUST_PROXY takes addresses and CIDR ranges, and refuses anything else', function () {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
+import { RenderPool } from '../../src/activities/render-pool';
+import { DEFAULT_CACHED_PROCESSES } from '../../src/config';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring, type Keyring } from '../../src/codec/keyring';
 import { buildCodecServer } from '../../src/codec/server';
@@ -19,6 +21,7 @@ import { SigningLinks } from '../../src/links/tokens';
 import { openStores, type EvidenceStore } from '../../src/storage';
 import { ProcessClient } from '../../src/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
+import { workerTuning } from '../../src/worker/tuning';
 import { signingFixtures, testVerifier } from './fixtures';
 
 export interface ProcessEnv {
@@ -95,6 +98,8 @@ async function start(): Promise<ProcessEnv> {
     links,
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
     verifier: testVerifier(),
+    // As in production: PDFs drawn on a thread of lower priority.
+    renderer: new RenderPool(),
   };
 
   let nativeConnection: NativeConnection | null = null;
@@ -107,6 +112,7 @@ async function start(): Promise<ProcessEnv> {
       namespace: server.namespace,
       taskQueue,
       workflowsPath,
+      ...workerTuning({ cachedProcesses: DEFAULT_CACHED_PROCESSES, activitySlots: 2 }),
       plugins: [manifiestaPlugin(deps, { keyring })],
     });
     running = worker.run();
@@ -123,6 +129,7 @@ async function start(): Promise<ProcessEnv> {
   teardown = async () => {
     await stopWorker();
     deps.mailer.transport.close();
+    await deps.renderer.close();
     await connection.close();
     await outbox.stop();
     await server.stop();
