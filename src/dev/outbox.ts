@@ -20,6 +20,7 @@ export class Outbox {
   readonly messages: OutboxMessage[] = [];
   private server: SMTPServer | null = null;
   private waiters: (() => void)[] = [];
+  private readonly listeners = new Set<(message: OutboxMessage) => void>();
   port = 0;
 
   /** With `dir`, every message is also kept there as `<n>.eml` and read back by {@link load}. */
@@ -61,13 +62,15 @@ export class Outbox {
             (mail) => {
               const id = (this.messages.at(-1)?.id ?? 0) + 1;
               if (this.dir) writeFileSync(join(this.dir, `${id}.eml`), raw);
-              this.messages.push({
+              const message: OutboxMessage = {
                 id,
                 receivedAt: new Date().toISOString(),
                 envelopeTo: session.envelope.rcptTo.map((r) => r.address),
                 mail,
                 raw,
-              });
+              };
+              this.messages.push(message);
+              for (const listener of this.listeners) listener(message);
               for (const wake of this.waiters.splice(0)) wake();
               callback();
             },
@@ -104,6 +107,12 @@ export class Outbox {
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Calls `listener` with each message received from now on; returns the function that stops it. */
+  onMessage(listener: (message: OutboxMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves with the first message (received so far or later) that matches, or rejects after `timeoutMs`. */
