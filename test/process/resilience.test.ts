@@ -81,7 +81,6 @@ describe('the process survives failing parts', function () {
     const letter = await documentOf(env, ready);
     const port = env.outbox.port;
     await env.outbox.stop();
-    let answeredWhileDown = false;
     try {
       const asked = Date.now();
       const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
@@ -104,11 +103,9 @@ describe('the process survives failing parts', function () {
           ? true
           : undefined;
       });
-      answeredWhileDown = true;
     } finally {
       await env.outbox.start(port);
     }
-    assert.ok(answeredWhileDown);
     const { claims: commissioner } = await signingLink(env, input.commissioner.email);
     assert.equal(commissioner.role, 'institute');
     const after = await waitForState(env, workflowId, (s) =>
