@@ -92,7 +92,8 @@ describe('the process survives failing parts', function () {
       assert.equal(signed.status, 'accepted');
       assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
       // Before version 6 the answer waited for the invitation's delivery: with SMTP down, for the
-      // five seconds of local retries. Now it waits for the verification alone.
+      // seconds of its local retries (until the next wait would exceed 5 s). Now it waits for the
+      // verification alone.
       const waited = Date.now() - asked;
       assert.ok(waited < 3_000, `answered in ${waited} ms`);
       // The invitation is Temporal's to deliver: an activity, retried while SMTP is down.
