@@ -228,10 +228,8 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: num
 }
 
 function verificationConfig(env: NodeJS.ProcessEnv): WorkerConfig['verification'] {
-  const number = (name: string, min: number, max: number): number | undefined =>
-    wholeNumber(env, name, min, max);
-  const threads = number('VERIFICATION_THREADS', 1, 64);
-  const timeBudgetMs = number('VERIFICATION_TIME_BUDGET_MS', 100, 600_000);
+  const threads = wholeNumber(env, 'VERIFICATION_THREADS', 1, 64);
+  const timeBudgetMs = wholeNumber(env, 'VERIFICATION_TIME_BUDGET_MS', 100, 600_000);
   return {
     ...(threads !== undefined ? { threads } : {}),
     ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}),

@@ -6,8 +6,8 @@
  * CPU priority (render-thread.ts): signers are answered first, and rendering takes the CPU they
  * leave.
  */
-import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { threadScript } from '../thread-script';
 import type { RenderLetterInput } from '../domain/activities';
 import type { ProcessState } from '../domain/process';
 import { renderConstancia } from '../evidence/constancia';
@@ -42,16 +42,13 @@ export class RenderPool implements Renderer {
    *   pdfkit and its fonts.
    */
   constructor(threads = 1) {
-    // From dist/ the thread is plain JavaScript; from src/ (tests, tsx) it needs tsx's loader.
-    const fromSource = __filename.endsWith('.ts');
     this.pool = new Piscina({
-      filename: join(__dirname, `render-thread.${fromSource ? 'ts' : 'js'}`),
+      ...threadScript(__dirname, 'render-thread'),
       workerData: { nice: RENDER_NICE } satisfies RenderThreadData,
       minThreads: 1,
       maxThreads: threads,
       idleTimeout: 60_000,
       resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
-      ...(fromSource ? { execArgv: [...process.execArgv, '--require', require.resolve('tsx/cjs')] } : {}),
     });
   }
 

@@ -7,8 +7,8 @@
  * "try again", never a verdict on the signature.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { threadScript } from '../thread-script';
 import { parseCertificate } from './certificate';
 import { PATH_LIMITS } from './chain';
 import { bytesEqual } from './der';
@@ -78,17 +78,14 @@ export class VerificationPool implements Verifier {
       anchors: trust.anchors.all().map((c) => c.der),
       crls: trust.crls.map((crl) => ({ der: crl.der, source: crl.source })),
     };
-    // From dist/ the thread is plain JavaScript; from src/ (tests, tsx) it needs tsx's loader.
-    const fromSource = __filename.endsWith('.ts');
     return new Piscina({
-      filename: join(__dirname, `verify-thread.${fromSource ? 'ts' : 'js'}`),
+      ...threadScript(__dirname, 'verify-thread'),
       workerData: material,
       minThreads: 1,
       maxThreads: this.options.threads ?? Math.min(4, availableParallelism()),
       maxQueue: this.options.maxQueue ?? 64,
       idleTimeout: 60_000,
       resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
-      ...(fromSource ? { execArgv: [...process.execArgv, '--require', require.resolve('tsx/cjs')] } : {}),
     });
   }
 
