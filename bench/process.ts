@@ -150,7 +150,6 @@ async function main(): Promise<void> {
   // Claim check: the minutes go to the evidence store once; each update carries the reference.
   const minutes = Buffer.from('%PDF-1.4\nActa\n');
   const minutesSha256 = await evidence.put(minutes);
-  const certificate = (p: typeof president) => p.certDer.toString('base64');
   // Each signer acts on the emailed invitation, as people do (the portal then reads the process
   // once), rather than polling Temporal until the link exists.
   const mailed = new Set<string>(outbox.messages.flatMap((m) => m.envelopeTo));
@@ -169,32 +168,22 @@ async function main(): Promise<void> {
     await invited(input.president.email);
     const state = await processes.status(workflowId);
     const letter = (await evidence.get(state.document!.sha256))!;
-    const signature = (key: string) => sign('sha256', letter, key).toString('base64');
-    await timed(
-      () =>
-        processes.update(workflowId, submitSignatureUpdate, {
-          role: 'municipal',
-          linkVersion: 1,
-          run: state.runId,
-          format: 'pkcs1-sha256',
-          signature: signature(president.keyPem),
-          certificate: certificate(president),
-        }),
-      'municipal',
-    );
+    const signs = (role: 'municipal' | 'institute', signer: typeof president) =>
+      timed(
+        () =>
+          processes.update(workflowId, submitSignatureUpdate, {
+            role,
+            linkVersion: 1,
+            run: state.runId,
+            format: 'pkcs1-sha256',
+            signature: sign('sha256', letter, signer.keyPem).toString('base64'),
+            certificate: signer.certDer.toString('base64'),
+          }),
+        role,
+      );
+    await signs('municipal', president);
     await invited(input.commissioner.email);
-    await timed(
-      () =>
-        processes.update(workflowId, submitSignatureUpdate, {
-          role: 'institute',
-          linkVersion: 1,
-          run: state.runId,
-          format: 'pkcs1-sha256',
-          signature: signature(commissioner.keyPem),
-          certificate: certificate(commissioner),
-        }),
-      'institute',
-    );
+    await signs('institute', commissioner);
     await timed(() =>
       processes.update(workflowId, recordInstallationUpdate, {
         date: '2026-11-20',

@@ -15,10 +15,15 @@ import { startDevServer } from '../../src/dev/temporal';
 import { submitSignatureUpdate } from '../../src/domain/messages';
 import { ProcessClient } from '../../src/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
-import { signingFixtures, testVerifier } from '../support/fixtures';
+import { testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { documentOf, signingLink, testInput, waitForState } from '../support/process-helpers';
-import { opensslCms } from '../support/sign';
+import {
+  documentOf,
+  presidentSignature,
+  signingLink,
+  testInput,
+  waitForState,
+} from '../support/process-helpers';
 
 describe('hosting the process', function () {
   this.timeout(240_000);
@@ -81,7 +86,6 @@ describe('hosting the process', function () {
   });
 
   it('continues as new when the server suggests it, carrying the whole state; signing still works', async function () {
-    const f = signingFixtures();
     // A server that suggests continue-as-new after a few dozen events.
     const server = await startDevServer({
       binary: env.temporalBinary,
@@ -133,12 +137,11 @@ describe('hosting the process', function () {
 
         const letter = await documentOf(env, state);
         const link = state.links.municipal!;
-        const signed = await processes.update(workflowId, submitSignatureUpdate, {
-          role: 'municipal',
-          linkVersion: link.version,
-          run: state.runId,
-          signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-        });
+        const signed = await processes.update(
+          workflowId,
+          submitSignatureUpdate,
+          presidentSignature(letter, { version: link.version, run: state.runId }),
+        );
         assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
         const after = await processes.status(workflowId);
         assert.ok(after.remindersSent.length >= 3, 'reminders sent before continuing were kept');

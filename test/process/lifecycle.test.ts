@@ -14,6 +14,7 @@ import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
   documentOf,
+  presidentSignature,
   replayAndRecord,
   signingLink,
   testInput,
@@ -98,7 +99,6 @@ describe('the adhesion process over time and under coordinator actions', functio
   });
 
   it('withdraw ends the process as Withdrawn, tells the awaited signer, and the link stops working', async function () {
-    const f = signingFixtures();
     const input = testInput();
     const { workflowId } = await env.processes.start(input);
     const { claims } = await signingLink(env, input.president.email);
@@ -112,12 +112,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     );
     const letter = await documentOf(env, await env.processes.status(workflowId));
     await assert.rejects(
-      env.processes.update(workflowId, submitSignatureUpdate, {
-        role: 'municipal',
-        linkVersion: claims.version,
-        run: claims.run,
-        signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-      }),
+      env.processes.update(workflowId, submitSignatureUpdate, presidentSignature(letter, claims)),
       (error: ProcessError) => error.code === 'WRONG_STAGE',
     );
     const state = await env.processes.status(workflowId);

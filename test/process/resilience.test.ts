@@ -6,16 +6,15 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { submitSignatureUpdate } from '../../src/domain/messages';
-import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
   documentOf,
   localActivityAttempts,
+  presidentSignature,
   signingLink,
   testInput,
   waitForState,
 } from '../support/process-helpers';
-import { opensslCms } from '../support/sign';
 
 /** Polls `probe` (every 100 ms, up to `timeoutMs`) until it returns a value. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -73,7 +72,6 @@ describe('the process survives failing parts', function () {
   });
 
   it('SMTP down when the president signs: the signature is answered at once, the commissioner is invited once SMTP is back', async function () {
-    const f = signingFixtures();
     const input = testInput();
     const { workflowId } = await env.processes.start(input);
     const { claims } = await signingLink(env, input.president.email);
@@ -83,12 +81,11 @@ describe('the process survives failing parts', function () {
     await env.outbox.stop();
     try {
       const asked = Date.now();
-      const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
-        role: 'municipal',
-        linkVersion: claims.version,
-        run: claims.run,
-        signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-      });
+      const signed = await env.processes.update(
+        workflowId,
+        submitSignatureUpdate,
+        presidentSignature(letter, claims),
+      );
       assert.equal(signed.status, 'accepted');
       assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
       // Before version 6 the answer waited for the invitation's delivery: with SMTP down, for the
@@ -116,7 +113,6 @@ describe('the process survives failing parts', function () {
   });
 
   it('a worker killed with SIGKILL mid-process and restarted: the process resumes and nothing is lost', async function () {
-    const f = signingFixtures();
     await env.stopWorker();
     const startChild = async (): Promise<ChildProcess> => {
       const child = spawn(
@@ -174,12 +170,11 @@ describe('the process survives failing parts', function () {
       );
 
       const letter = await documentOf(env, reminded);
-      const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
-        role: 'municipal',
-        linkVersion: claims.version,
-        run: claims.run,
-        signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-      });
+      const signed = await env.processes.update(
+        workflowId,
+        submitSignatureUpdate,
+        presidentSignature(letter, claims),
+      );
       assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
       const state = await env.processes.status(workflowId);
       assert.equal(state.remindersSent.length, 1, 'the reminder was sent exactly once');

@@ -15,7 +15,11 @@ import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src
 import type { OutboxMessage } from '../../src/dev/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
 import type { ProcessEnv } from './process-env';
-import { submitSignatureUpdate, type FileReference } from '../../src/domain/messages';
+import {
+  submitSignatureUpdate,
+  type FileReference,
+  type SubmitSignatureInput,
+} from '../../src/domain/messages';
 import { signingFixtures } from './fixtures';
 import { opensslCms, opensslPkcs1 } from './sign';
 
@@ -223,6 +227,23 @@ export const HISTORIES_DIR = join(__dirname, '..', 'histories');
  * Both signatures, as the signers make them: the president's CMS (openssl cms, chain carried),
  * then the commissioner's PKCS#1 with the certificate. Returns the signed letter.
  */
+/**
+ * The municipal president's CMS signature of `letter` (carrying the intermediate CA), as
+ * `submitSignature` takes it from a link's version and run.
+ */
+export function presidentSignature(
+  letter: Buffer,
+  link: { readonly version: number; readonly run: string },
+): SubmitSignatureInput {
+  const f = signingFixtures();
+  return {
+    role: 'municipal',
+    linkVersion: link.version,
+    run: link.run,
+    signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
+  };
+}
+
 export async function signBoth(
   env: ProcessEnv,
   workflowId: string,
@@ -231,12 +252,7 @@ export async function signBoth(
   const f = signingFixtures();
   const municipal = await signingLink(env, emails.municipal);
   const letter = await documentOf(env, await waitForState(env, workflowId, (s) => s.document !== null));
-  await env.processes.update(workflowId, submitSignatureUpdate, {
-    role: 'municipal',
-    linkVersion: municipal.claims.version,
-    run: municipal.claims.run,
-    signature: opensslCms(letter, f.president, { carry: [f.intermediate] }).toString('base64'),
-  });
+  await env.processes.update(workflowId, submitSignatureUpdate, presidentSignature(letter, municipal.claims));
   const institute = await signingLink(env, emails.institute);
   await env.processes.update(workflowId, submitSignatureUpdate, {
     role: 'institute',
