@@ -21,10 +21,10 @@ import {
   type ProcessInput,
   type ProcessState,
 } from '../../domain/process';
-import { SearchAttributes } from '../../domain/search-attributes';
 import { classicActivities, leanActivities, quickActivities } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
+import { identityAttributes } from './publisher';
 import { nextDueAt } from './deadlines';
 import { DueTimer, handleDue } from './due';
 import { registerSignerUpdates } from './signer-updates';
@@ -63,12 +63,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   registerCoordinatorUpdates(ctx);
 
   // Lean processes write these with their first flush, and only if the start did not set them.
-  if (!lean)
-    wf.upsertSearchAttributes([
-      { key: SearchAttributes.municipality, value: input.municipality },
-      { key: SearchAttributes.inegiCode, value: input.inegiCode },
-      { key: SearchAttributes.campaign, value: input.campaign },
-    ]);
+  if (!lean) wf.upsertSearchAttributes(identityAttributes(input));
   if (carried) {
     ctx.publish();
   } else {

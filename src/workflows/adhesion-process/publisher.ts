@@ -9,6 +9,23 @@ import type { ProcessInput, ProcessState } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
 import { currentDetails } from './state';
 
+/** What identifies a process in searches: written at its start, never changed. */
+export function identityAttributes(input: ProcessInput) {
+  return [
+    { key: SearchAttributes.municipality, value: input.municipality },
+    { key: SearchAttributes.inegiCode, value: input.inegiCode },
+    { key: SearchAttributes.campaign, value: input.campaign },
+  ];
+}
+
+/** What follows a process's state. */
+function progressAttributes(state: ProcessState) {
+  return [
+    { key: SearchAttributes.stage, value: state.stage },
+    { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
+  ];
+}
+
 export class Publisher {
   /** The search attributes as last written. */
   private readonly published = new Map<string, unknown>();
@@ -26,10 +43,7 @@ export class Publisher {
       this.unpublished = true;
       return;
     }
-    wf.upsertSearchAttributes([
-      { key: SearchAttributes.stage, value: state.stage },
-      { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
-    ]);
+    wf.upsertSearchAttributes(progressAttributes(state));
     wf.setCurrentDetails(currentDetails(state));
   }
 
@@ -40,13 +54,7 @@ export class Publisher {
   flush(state: ProcessState, input: ProcessInput): void {
     if (!this.lean || !this.unpublished) return;
     this.unpublished = false;
-    const wanted = [
-      { key: SearchAttributes.municipality, value: input.municipality },
-      { key: SearchAttributes.inegiCode, value: input.inegiCode },
-      { key: SearchAttributes.campaign, value: input.campaign },
-      { key: SearchAttributes.stage, value: state.stage },
-      { key: SearchAttributes.deadline, value: state.deadline ? new Date(state.deadline) : null },
-    ];
+    const wanted = [...identityAttributes(input), ...progressAttributes(state)];
     const changed = wanted.filter((w) => (this.published.get(w.key.name) ?? null) !== comparable(w.value));
     if (changed.length > 0) {
       wf.upsertSearchAttributes(changed as Parameters<typeof wf.upsertSearchAttributes>[0]);
