@@ -8,6 +8,7 @@ import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
 import { registerReport } from './commands/report';
+import { registerReseal } from './commands/reseal';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerEvidence(program);
   registerVerify(program);
   registerCalendar(program);
+  registerReseal(program);
   return program;
 }
 

@@ -5,16 +5,23 @@
  * payload; the key id travels in the encrypted payload's metadata (and is bound to the ciphertext
  * as additional data), so rotated keys keep decrypting what they wrote.
  *
+ * The key is the keyring's `temporal-payloads` key, derived from the master key (keyring.ts);
+ * payloads written before keys were derived name the cipher `AES256GCM` and were encrypted with
+ * the master key itself, and still decrypt.
+ *
  * Payloads without our encoding pass through decode untouched: histories recorded before
  * encryption replay, and search attributes (which Temporal indexes) are never encoded by codecs.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { Keyring } from './keyring';
+import { legacyKey, purposeKey, type Keyring } from './keyring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
-export const CIPHER = 'AES256GCM';
+/** AES-256-GCM with the payload key derived from the master key (HKDF-SHA256). */
+export const CIPHER = 'AES256GCM-HKDF';
+/** AES-256-GCM with the master key itself: payloads written before keys were derived. */
+export const LEGACY_CIPHER = 'AES256GCM';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -42,7 +49,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const keyId = this.keyring.currentKeyId;
-    const key = this.keyring.keys.get(keyId)!;
+    const key = purposeKey(this.keyring, keyId, 'temporal-payloads')!;
     return payloads.map((payload) => {
       const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
       const iv = randomBytes(IV_BYTES);
@@ -64,9 +71,13 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       if (read(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
       const cipherName = read(payload.metadata?.['encryption-cipher']);
-      if (cipherName !== CIPHER) throw new PayloadDecryptionError(`unknown payload cipher "${cipherName}"`);
+      if (cipherName !== CIPHER && cipherName !== LEGACY_CIPHER)
+        throw new PayloadDecryptionError(`unknown payload cipher "${cipherName}"`);
       const keyId = read(payload.metadata?.['encryption-key-id']) ?? '';
-      const key = this.keyring.keys.get(keyId);
+      const key =
+        cipherName === CIPHER
+          ? purposeKey(this.keyring, keyId, 'temporal-payloads')
+          : legacyKey(this.keyring, keyId);
       if (key === undefined) throw new PayloadKeyUnknownError(keyId);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       if (data.length < IV_BYTES + TAG_BYTES)

@@ -1,9 +1,15 @@
 /**
- * The payload keyring (`PAYLOAD_KEYS`, `PAYLOAD_KEY_ID`): key id → 256-bit AES key. One key
- * encrypts; every key decrypts, so a new key can encrypt from today while payloads written under
- * older ones (in running processes' histories) still read. Keys are never logged or echoed.
+ * The payload keyring (`PAYLOAD_KEYS`, `PAYLOAD_KEY_ID`): key id → 256-bit master key. One key
+ * encrypts; every key decrypts, so a new key can encrypt from today while what older ones wrote (in
+ * running processes' histories, in the evidence store) still reads. Keys are never logged or echoed.
+ *
+ * A master key never encrypts anything itself: each purpose (Temporal's payloads, the evidence
+ * store, the mail ledger) gets its own AES key derived from it with HKDF (RFC 5869), so a
+ * ciphertext made for one purpose can never be taken for another's, and what one key protects is
+ * separated by more than additional data. (Payloads and objects written before derivation existed
+ * were encrypted with the master key itself, and still read: see `legacyKey`.)
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -11,6 +17,38 @@ export interface Keyring {
   /** The key that encrypts new payloads. */
   readonly currentKeyId: string;
   readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+/** What a derived key encrypts. Each is a separate key; a new purpose is a new name here. */
+export type KeyPurpose = 'temporal-payloads' | 'evidence' | 'mail-ledger';
+
+/** HKDF's salt: fixed, naming the scheme (RFC 5869 §3.1 allows a non-secret constant). */
+const DERIVATION_SALT = Buffer.from('manifiesta keyring v1');
+const derivedKeys = new WeakMap<Buffer, Map<KeyPurpose, Buffer>>();
+
+/**
+ * The AES-256 key for `purpose` under master key `keyId` (HKDF-SHA256), or undefined when the
+ * keyring lacks that key id. Derived once per key and purpose.
+ */
+export function purposeKey(keyring: Keyring, keyId: string, purpose: KeyPurpose): Buffer | undefined {
+  const master = keyring.keys.get(keyId);
+  if (master === undefined) return undefined;
+  let byPurpose = derivedKeys.get(master);
+  if (byPurpose === undefined) {
+    byPurpose = new Map();
+    derivedKeys.set(master, byPurpose);
+  }
+  let key = byPurpose.get(purpose);
+  if (key === undefined) {
+    key = Buffer.from(hkdfSync('sha256', master, DERIVATION_SALT, Buffer.from(purpose), 32));
+    byPurpose.set(purpose, key);
+  }
+  return key;
+}
+
+/** The master key itself, which encrypted payloads and objects before keys were derived (read only). */
+export function legacyKey(keyring: Keyring, keyId: string): Buffer | undefined {
+  return keyring.keys.get(keyId);
 }
 
 export class KeyringError extends Error {

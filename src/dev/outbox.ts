@@ -3,7 +3,8 @@
  * and tests assert on. It can be taken down and brought back on the same port to rehearse an
  * unreachable relay.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE_MODE, privateDir } from '../storage/private-files';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -29,7 +30,8 @@ export class Outbox {
   /** Reads back the messages an earlier run kept in `dir`. */
   async load(): Promise<void> {
     if (!this.dir) return;
-    mkdirSync(this.dir, { recursive: true });
+    // Each message holds live signing links: the owner's alone.
+    privateDir(this.dir);
     const files = readdirSync(this.dir)
       .filter((name) => /^\d+\.eml$/.test(name))
       .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
@@ -61,7 +63,7 @@ export class Outbox {
           simpleParser(raw).then(
             (mail) => {
               const id = (this.messages.at(-1)?.id ?? 0) + 1;
-              if (this.dir) writeFileSync(join(this.dir, `${id}.eml`), raw);
+              if (this.dir) writeFileSync(join(this.dir, `${id}.eml`), raw, { mode: PRIVATE_FILE_MODE });
               const message: OutboxMessage = {
                 id,
                 receivedAt: new Date().toISOString(),

@@ -4,7 +4,8 @@
  * started again with the same arguments. Its output goes to a log file, never to the console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE, privateDir } from '../storage/private-files';
 import { dirname } from 'node:path';
 
 export interface ProcessSpec {
@@ -50,8 +51,9 @@ export class ManagedProcess {
   }
 
   async start(): Promise<void> {
-    mkdirSync(dirname(this.spec.logFile), { recursive: true });
-    this.log ??= createWriteStream(this.spec.logFile, { flags: 'a' });
+    // A part's log may quote what it handled: the owner's alone (0600 in a 0700 folder).
+    privateDir(dirname(this.spec.logFile));
+    this.log ??= createWriteStream(this.spec.logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
     this.expectingExit = false;
     const child = spawn(this.spec.command, [...this.spec.args], {
       env: { ...process.env, ...this.spec.env },

@@ -4,8 +4,10 @@
  * a second write of a key (412), which is how two workers storing the same evidence agree.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ServiceException,
@@ -21,6 +23,8 @@ export interface S3Location {
   readonly region: string;
   /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need. */
   readonly forcePathStyle: boolean;
+  /** Explicit credentials; the AWS SDK's usual chain (the environment, profiles, roles) when absent. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -34,6 +38,7 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: s3.forcePathStyle,
       maxAttempts: 2,
       ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+      ...(s3.credentials ? { credentials: { ...s3.credentials } } : {}),
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
     });
   }
@@ -70,6 +75,47 @@ export class S3ObjectStore implements ObjectStore {
       if ((error as S3ServiceException).name === 'NoSuchKey') return null;
       throw unavailable(error, `reading ${key}`);
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.s3.bucket, Key: this.keyOf(key) }));
+    } catch (error) {
+      throw unavailable(error, `deleting ${key}`);
+    }
+  }
+
+  async replace(key: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.s3.bucket, Key: this.keyOf(key), Body: bytes }),
+      );
+    } catch (error) {
+      throw unavailable(error, `replacing ${key}`);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const base = this.s3.prefix ? `${this.s3.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.s3.bucket,
+            Prefix: `${base}${prefix}`,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+      } catch (error) {
+        throw unavailable(error, `listing ${prefix || 'the store'}`);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key?.startsWith(base)) yield object.Key.slice(base.length);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async ready(): Promise<void> {

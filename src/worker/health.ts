@@ -4,13 +4,23 @@
  * Plain node:http: two routes, nothing to parse, nothing logged.
  */
 import { createServer, type Server } from 'node:http';
+import { redactPersonalData } from '../domain/redact';
 
 export interface HealthProbes {
   /** Resolves when ready; rejects with the reason otherwise. */
   readonly ready: () => Promise<void>;
 }
 
-export async function startHealthServer(port: number, host: string, probes: HealthProbes): Promise<Server> {
+/**
+ * @param log where the reason a probe failed goes: the operator's log, not the caller, who may be
+ *   anyone who reaches the port and learns only `not ready`.
+ */
+export async function startHealthServer(
+  port: number,
+  host: string,
+  probes: HealthProbes,
+  log: (line: string) => void = console.warn,
+): Promise<Server> {
   const server = createServer((request, response) => {
     const answer = (status: number, body: object): void => {
       response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -21,8 +31,10 @@ export async function startHealthServer(port: number, host: string, probes: Heal
     if (request.url === '/readyz') {
       probes.ready().then(
         () => answer(200, { status: 'ready' }),
-        (error: unknown) =>
-          answer(503, { status: 'unavailable', reason: (error as Error)?.message ?? String(error) }),
+        (error: unknown) => {
+          log(`worker not ready: ${redactPersonalData((error as Error)?.message ?? String(error))}`);
+          answer(503, { status: 'not ready' });
+        },
       );
       return;
     }

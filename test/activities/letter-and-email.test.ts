@@ -101,7 +101,16 @@ describe('email over SMTP, with failures classified', function () {
     port = (server as unknown as { server: { address(): { port: number } } }).server.address().port;
   });
 
+  // Every mailer keeps pooled connections open: closed first, or the server waits them out.
+  const mailers: ReturnType<typeof createMailer>[] = [];
+  const mailerTo = (url: string) => {
+    const mailer = createMailer(url, 'manifiesta <no-responder@manifiesta.test>');
+    mailers.push(mailer);
+    return mailer;
+  };
+
   after(async function () {
+    for (const mailer of mailers) mailer.transport.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -118,25 +127,29 @@ describe('email over SMTP, with failures classified', function () {
     institution: DEFAULT_INSTITUTION,
   };
 
-  it('a 5xx refusal is permanent: a non-retryable EMAIL_REJECTED failure', async function () {
-    reply = { code: 550, message: 'mailbox unavailable' };
-    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+  it('a 5xx refusal is permanent: a non-retryable EMAIL_REJECTED failure, whose message names no address', async function () {
+    // Relays quote the recipient; the failure is logged by the worker and kept in history.
+    reply = { code: 550, message: 'mailbox unavailable: <presidencia@example.mx> (COCR800101AB1)' };
+    const mailer = mailerTo(`smtp://127.0.0.1:${port}`);
     await assert.rejects(sendEmail(mailer, message, null), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.type, 'EMAIL_REJECTED');
       assert.equal(error.nonRetryable, true);
+      assert.match(error.message, /^SMTP refused reminder: EENVELOPE 550 \(RCPT\): /);
+      assert.ok(!error.message.includes('@') && !error.message.includes('COCR800101AB1'), error.message);
+      assert.equal(error.cause, undefined, 'nor does a cause');
       return true;
     });
   });
 
   it('a 4xx refusal or an unreachable relay is transient: a plain, retryable error', async function () {
     reply = { code: 451, message: 'try again later' };
-    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    const mailer = mailerTo(`smtp://127.0.0.1:${port}`);
     await assert.rejects(
       sendEmail(mailer, message, null),
       (error: unknown) => !(error instanceof ApplicationFailure) && /SMTP unavailable/.test(String(error)),
     );
-    const nowhere = createMailer('smtp://127.0.0.1:1', 'manifiesta <no-responder@manifiesta.test>');
+    const nowhere = mailerTo('smtp://127.0.0.1:1');
     await assert.rejects(
       sendEmail(nowhere, message, null),
       (error: unknown) => !(error instanceof ApplicationFailure),
@@ -145,7 +158,7 @@ describe('email over SMTP, with failures classified', function () {
 
   it('attachments go along within the size limit; above it they are left out and the message says so', async function () {
     reply = null;
-    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    const mailer = mailerTo(`smtp://127.0.0.1:${port}`);
     const small = [
       {
         filename: 'constancia-de-firmas.pdf',
@@ -185,7 +198,7 @@ describe('email over SMTP, with failures classified', function () {
 
   it('accepted mail has the Message-ID derived from process and message', async function () {
     reply = null;
-    const mailer = createMailer(`smtp://127.0.0.1:${port}`, 'manifiesta <no-responder@manifiesta.test>');
+    const mailer = mailerTo(`smtp://127.0.0.1:${port}`);
     const sent = await sendEmail(mailer, message, null);
     assert.equal(sent.messageId, '<adhesion-cga-15037.reminder-x@manifiesta.test>');
     assert.deepEqual(sent.accepted, ['presidencia@example.mx']);
@@ -207,17 +220,17 @@ describe('email over SMTP, with failures classified', function () {
     await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
     const countingPort = (counting as unknown as { server: { address(): { port: number } } }).server.address()
       .port;
+    const store = mkdtempSync(join(tmpdir(), 'libro-de-correo-'));
+    const keyring = parseKeyring(JSON.stringify({ k: randomBytes(32).toString('base64') }));
+    // Two workers sharing one store: the second is the retry after the first died past the 250.
+    const [first, second] = [1, 2].map(() =>
+      createMailer(
+        `smtp://127.0.0.1:${countingPort}`,
+        'manifiesta <no-responder@manifiesta.test>',
+        openStores({ kind: 'folder', dir: store }, keyring).ledger,
+      ),
+    );
     try {
-      const store = mkdtempSync(join(tmpdir(), 'libro-de-correo-'));
-      const keyring = parseKeyring(JSON.stringify({ k: randomBytes(32).toString('base64') }));
-      // Two workers sharing one store: the second is the retry after the first died past the 250.
-      const [first, second] = [1, 2].map(() =>
-        createMailer(
-          `smtp://127.0.0.1:${countingPort}`,
-          'manifiesta <no-responder@manifiesta.test>',
-          openStores({ kind: 'folder', dir: store }, keyring).ledger,
-        ),
-      );
       const once = await sendEmail(first!, { ...message, run: 'run-1' }, null);
       const again = await sendEmail(second!, { ...message, run: 'run-1' }, null);
       assert.equal(received, 1, 'the relay got the message once');
@@ -226,6 +239,9 @@ describe('email over SMTP, with failures classified', function () {
       await sendEmail(second!, { ...message, run: 'run-2' }, null);
       assert.equal(received, 2);
     } finally {
+      // Pooled connections closed first, or the server waits for them to time out.
+      first!.transport.close();
+      second!.transport.close();
       await new Promise<void>((resolve) => counting.close(() => resolve()));
     }
   });
