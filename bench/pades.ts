@@ -22,7 +22,7 @@ import { renderLetterPdf } from '../src/activities/letter';
 import { parseKeyring } from '../src/codec/keyring';
 import { DEFAULT_INSTITUTION, SIGNATURE_FIELD, type Role } from '../src/domain/process';
 import { TrustStore, VerificationPool } from '../src/signatures';
-import { openStores } from '../src/storage';
+import { openStores, type ContentAddressedStore } from '../src/storage';
 import { TestPki, type Party } from '../test/support/pki';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '60' } } });
@@ -45,13 +45,17 @@ const signers: Record<Role, Party> = {
 };
 
 const keyring = parseKeyring(JSON.stringify({ bench: randomBytes(32).toString('base64') }));
-const { evidence } = openStores(
+const { evidence, preparations } = openStores(
   { kind: 'folder', dir: mkdtempSync(join(tmpdir(), 'manifiesta-bench-ev-')) },
   keyring,
 );
 const verifier = new VerificationPool(TrustStore.fromCertificates([root.certDer, intermediate.certDer]));
-const stored = async (sha256: string): Promise<Buffer> => (await evidence.get(sha256))!;
-const activities = padesActivities({ evidence, verifier, stored });
+const stored = async (
+  sha256: string,
+  _what: string,
+  from: ContentAddressedStore = evidence,
+): Promise<Buffer> => (await from.get(sha256))!;
+const activities = padesActivities({ evidence, preparations, verifier, stored });
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -106,6 +110,8 @@ async function main(): Promise<void> {
         expectedSigner,
         at,
         documentSha256: base,
+        // As version 7 prepares: in the preparation store, discarded once the signature used it.
+        supersedes: null,
       });
       if (!warm) timings[`prepare (${role})`]!.push(performance.now() - started);
       if (!prepared.preparation) throw new Error(`prepare refused: ${prepared.report.code}`);
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
       started = performance.now();
       const embedded = await activities.embedPadesSignature({
         preparationSha256: prepared.preparation.sha256,
+        preparationStore: 'preparations',
         signatureBase64: signature.toString('base64'),
         certificateBase64: party.certDer.toString('base64'),
         expectedSigner,

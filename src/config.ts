@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeyringError, localKeyring, parseKeyring, type Keyring } from './codec/keyring';
 import { MIN_SECRET_LENGTH } from './links/tokens';
+import type { RevocationPolicy } from './signatures';
 import type { StoreLocation } from './storage';
 
 export class ConfigError extends Error {
@@ -21,7 +22,20 @@ export interface TemporalConfig {
   /** `PAYLOAD_KEYS`, `PAYLOAD_KEY_ID`: what encrypts and decrypts every payload (src/codec). */
   readonly keyring: Keyring;
   readonly apiKey?: string;
-  readonly tls?: { readonly crt: Buffer; readonly key: Buffer } | true;
+  /**
+   * TLS to the frontend: `true` (Temporal Cloud with an API key: the system's roots), or the
+   * client's pair for mutual TLS (`TEMPORAL_TLS_CERT`, `TEMPORAL_TLS_KEY`), with the CA that issued
+   * the server's certificate when it is not a public one (`TEMPORAL_TLS_CA`) and the name to verify
+   * it by (`TEMPORAL_TLS_SERVER_NAME`).
+   */
+  readonly tls?:
+    | {
+        readonly crt: Buffer;
+        readonly key: Buffer;
+        readonly ca?: Buffer | undefined;
+        readonly serverName?: string | undefined;
+      }
+    | true;
 }
 
 /**
@@ -67,6 +81,10 @@ export function temporalConfig(
       throw new ConfigError(`${name}: cannot read ${path}`);
     }
   };
+  if ((env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_SERVER_NAME) && !(cert && key))
+    throw new ConfigError(
+      'TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME go with TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+    );
   return {
     address,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -74,7 +92,14 @@ export function temporalConfig(
     keyring: payloadKeyring(env, keys),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
     ...(cert && key
-      ? { tls: { crt: readPem('TEMPORAL_TLS_CERT', cert), key: readPem('TEMPORAL_TLS_KEY', key) } }
+      ? {
+          tls: {
+            crt: readPem('TEMPORAL_TLS_CERT', cert),
+            key: readPem('TEMPORAL_TLS_KEY', key),
+            ...(env.TEMPORAL_TLS_CA ? { ca: readPem('TEMPORAL_TLS_CA', env.TEMPORAL_TLS_CA) } : {}),
+            ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverName: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+          },
+        }
       : env.TEMPORAL_API_KEY
         ? { tls: true as const }
         : {}),
@@ -89,6 +114,12 @@ export interface WorkerConfig {
   readonly linkSecret: string;
   readonly trustAnchors: string | undefined;
   readonly crls: string | undefined;
+  /** `CRL_URLS`: CRLs the worker fetches on a schedule and keeps in the object store. */
+  readonly crlUrls: readonly string[];
+  /** `REVOCATION_POLICY`: `required` outside development, unless set to `best-effort`. */
+  readonly revocationPolicy: RevocationPolicy;
+  /** `CRL_REFRESH_MINUTES` (60), in ms. */
+  readonly crlRefreshMs: number;
   /** `EVIDENCE_DIR` or `EVIDENCE_URL` (with the S3 variables). */
   readonly store: StoreLocation;
   /** `WORKER_HEALTH_PORT`: where the worker answers /healthz and /readyz (none when absent). */
@@ -187,6 +218,12 @@ export function workerConfig(
     throw new ConfigError(
       `PORTAL_BASE_URL must be an http(s) URL without credentials (got "${redactUrl(portalBaseUrl)}")`,
     );
+  // Links carry a bearer token: over plain HTTP, anyone on the path reads it and signs or declines
+  // in the signer's name. Only a portal on this machine (loopback) may be plain HTTP.
+  if (mode === 'production' && parsed.protocol !== 'https:' && !isLoopback(parsed.hostname))
+    throw new ConfigError(
+      `PORTAL_BASE_URL must be an https:// address (got "${redactUrl(portalBaseUrl)}"): signing links carry their token, which plain HTTP would expose on the way; only a loopback address (localhost, 127.0.0.1, [::1]) may be http://`,
+    );
   const linkSecret = env.LINK_SECRET ?? '';
   if (linkSecret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(
@@ -201,8 +238,10 @@ export function workerConfig(
       "TRUST_ANCHORS must be set: the certificates of SAT's e.firma CAs (files or folders, comma-separated); without them every signature is refused",
     );
   }
+  const revocation = revocationConfig(env, mode);
   return {
     temporal: temporalConfig(env, mode),
+    ...revocation,
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'manifiesta <no-responder@manifiesta.local>',
     portalBaseUrl,
@@ -216,6 +255,51 @@ export function workerConfig(
     cachedProcesses: wholeNumber(env, 'WORKER_CACHED_PROCESSES', 2, 100_000) ?? DEFAULT_CACHED_PROCESSES,
     activitySlots: wholeNumber(env, 'WORKER_ACTIVITY_SLOTS', 1, 1_000) ?? availableParallelism(),
   };
+}
+
+/**
+ * Revocation (README "Revocation"). Outside development a signature is accepted only when its
+ * certificate's revocation is established, so a source must be configured (`CRLS`, `CRL_URLS`);
+ * `REVOCATION_POLICY=best-effort` is the explicit exception for an institute whose CAs publish no
+ * CRL, and the parts say so when they start.
+ */
+function revocationConfig(
+  env: NodeJS.ProcessEnv,
+  mode: RunMode,
+): Pick<WorkerConfig, 'crlUrls' | 'revocationPolicy' | 'crlRefreshMs'> {
+  const policy = env.REVOCATION_POLICY?.trim() || (mode === 'production' ? 'required' : 'best-effort');
+  if (policy !== 'required' && policy !== 'best-effort')
+    throw new ConfigError(
+      `REVOCATION_POLICY must be "required" or "best-effort" (got "${policy.slice(0, 40)}")`,
+    );
+  const crlUrls = (env.CRL_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  for (const url of crlUrls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`CRL_URLS must list http(s) URLs, comma-separated (got "${redactUrl(url)}")`);
+    }
+    if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
+      throw new ConfigError(`CRL_URLS must list http(s) URLs without credentials (got "${redactUrl(url)}")`);
+  }
+  if (policy === 'required' && !env.CRLS?.trim() && crlUrls.length === 0)
+    throw new ConfigError(
+      'CRLS or CRL_URLS must be set: without a revocation source no signature can be accepted (a certificate must be shown not revoked when it signs). Set REVOCATION_POLICY=best-effort only where the CAs publish no CRL: revocation is then not checked',
+    );
+  const minutes = wholeNumber(env, 'CRL_REFRESH_MINUTES', 1, 7 * 24 * 60) ?? 60;
+  return { crlUrls, revocationPolicy: policy, crlRefreshMs: minutes * 60_000 };
+}
+
+/** Whether `hostname` (as URL parses it) names this machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  );
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
@@ -272,11 +356,31 @@ export interface CodecConfig {
   readonly host: string;
   /** The Web UI's origins: `TEMPORAL_UI_URL` (comma-separated), else localhost on TEMPORAL_UI_PORT. */
   readonly allowedOrigins: readonly string[];
-  /** `CODEC_AUTH`: the bearer token every request must carry, when set. */
+  /** `CODEC_ALLOWED_HOSTS`: the Host values served (`host:port`, or `host`); loopback when absent. */
+  readonly allowedHosts: readonly string[];
+  /** `CODEC_AUTH`: a bearer token requests may carry. */
   readonly auth: string | undefined;
+  /** `CODEC_OIDC_ISSUER` (+ `CODEC_OIDC_AUDIENCE`): the SSO whose access tokens the Web UI passes. */
+  readonly oidc: { readonly issuer: string; readonly audience: string | undefined } | undefined;
+  /** Development only: no token required. */
+  readonly allowAnonymous: boolean;
+  /** `CODEC_ENCODE=enabled`: serve `/encode` (off by default: reading needs only `/decode`). */
+  readonly encode: boolean;
+  /** `CODEC_ACCESS_LOG`: a file the access record is appended to (stdout when absent). */
+  readonly accessLog: string | undefined;
 }
 
-export function codecConfig(env: NodeJS.ProcessEnv, keys: KeySource): CodecConfig {
+/**
+ * The codec server's settings. Outside development (`npm run codec-server`) it refuses to start
+ * without a way to tell who asks: `CODEC_AUTH` or `CODEC_OIDC_ISSUER` (README "The codec server").
+ * `local` (`npm start`, and `npm run stack:production`'s trial on one machine): no token needed,
+ * and then it may only listen on loopback and serve loopback names.
+ */
+export function codecConfig(
+  env: NodeJS.ProcessEnv,
+  keys: KeySource,
+  local: boolean = keys === 'development',
+): CodecConfig {
   const port = Number(env.CODEC_PORT || 8234);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
     throw new ConfigError(`CODEC_PORT must be a port number (got "${env.CODEC_PORT}")`);
@@ -292,15 +396,59 @@ export function codecConfig(env: NodeJS.ProcessEnv, keys: KeySource): CodecConfi
         throw new ConfigError(`TEMPORAL_UI_URL must be the Web UI's URL (got "${redactUrl(url)}")`);
       }
     });
+  const allowedHosts = (env.CODEC_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of allowedHosts)
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host))
+      throw new ConfigError(
+        `CODEC_ALLOWED_HOSTS must list host or host:port values, comma-separated (got "${host.slice(0, 80)}")`,
+      );
   const auth = env.CODEC_AUTH || undefined;
   if (auth !== undefined && auth.length < 16)
     throw new ConfigError('CODEC_AUTH must have at least 16 characters (e.g. `openssl rand -hex 32`)');
+  let oidc: CodecConfig['oidc'];
+  if (env.CODEC_OIDC_ISSUER) {
+    let issuer: URL;
+    try {
+      issuer = new URL(env.CODEC_OIDC_ISSUER);
+    } catch {
+      throw new ConfigError(
+        `CODEC_OIDC_ISSUER must be the issuer's URL (got "${redactUrl(env.CODEC_OIDC_ISSUER)}")`,
+      );
+    }
+    if (issuer.protocol !== 'https:' && !isLoopback(issuer.hostname))
+      throw new ConfigError(
+        'CODEC_OIDC_ISSUER must be an https:// URL: its keys decide who reads personal data',
+      );
+    oidc = { issuer: env.CODEC_OIDC_ISSUER, audience: env.CODEC_OIDC_AUDIENCE || undefined };
+  }
+  const host = env.CODEC_HOST || '127.0.0.1';
+  if (local && auth === undefined && oidc === undefined) {
+    if (!isLoopback(host) || allowedHosts.some((h) => !isLoopback(h.replace(/:\d+$/, ''))))
+      throw new ConfigError(
+        'without CODEC_AUTH or CODEC_OIDC_ISSUER the codec server serves this machine only: CODEC_HOST and CODEC_ALLOWED_HOSTS must be loopback',
+      );
+  }
+  if (!local && auth === undefined && oidc === undefined)
+    throw new ConfigError(
+      "CODEC_AUTH or CODEC_OIDC_ISSUER must be set: the codec server decrypts personal data for whoever asks, so it must know who asks (a bearer token, or the Web UI's single sign-on access token with codec.passAccessToken)",
+    );
+  const encode = (env.CODEC_ENCODE ?? '').trim();
+  if (encode !== '' && encode !== 'enabled' && encode !== 'disabled')
+    throw new ConfigError(`CODEC_ENCODE must be "enabled" or "disabled" (got "${encode.slice(0, 40)}")`);
   return {
     keyring: payloadKeyring(env, keys),
     port,
-    host: env.CODEC_HOST || '127.0.0.1',
+    host,
     allowedOrigins: origins,
+    allowedHosts,
     auth,
+    oidc,
+    allowAnonymous: local,
+    encode: encode === 'enabled',
+    accessLog: env.CODEC_ACCESS_LOG || undefined,
   };
 }
 

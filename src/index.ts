@@ -4,7 +4,8 @@
  * your own worker" shows its use.
  */
 export { manifiestaPlugin, workflowsPath } from './worker/plugin';
-export { activityDeps, verificationPool } from './worker/deps';
+export { activityDeps, trustSource, verificationPool } from './worker/deps';
+export type { WorkerParts } from './worker/deps';
 export { ConfigError, portalConfig, temporalConfig, workerConfig } from './config';
 export type { PortalConfig, RunMode, TemporalConfig, WorkerConfig } from './config';
 export { ProcessClient, ProcessError, resolveWorkflowId } from './process-client';

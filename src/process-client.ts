@@ -224,12 +224,28 @@ export function mapFailure(error: unknown, workflowId: string): unknown {
 
 /** gRPC status codes (a stable part of the gRPC specification). */
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 
-/** Temporal down, unreachable or too slow: gRPC UNAVAILABLE or DEADLINE_EXCEEDED, on the error or its cause. */
+/**
+ * Temporal down, unreachable, too slow or too busy for now, on the error or its cause: gRPC
+ * UNAVAILABLE or DEADLINE_EXCEEDED; RESOURCE_EXHAUSTED (rate limits, a process's updates in flight);
+ * and the run's limit on distinct updates, which lifts when the process continues as new.
+ */
 export function unavailable(error: unknown): boolean {
   for (let e = error as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED))
+    if (!isGrpcServiceError(e)) continue;
+    if (
+      e.code === GRPC_UNAVAILABLE ||
+      e.code === GRPC_DEADLINE_EXCEEDED ||
+      e.code === GRPC_RESOURCE_EXHAUSTED
+    )
+      return true;
+    if (
+      e.code === GRPC_FAILED_PRECONDITION &&
+      /limit on the total number of distinct updates/i.test(e.details)
+    )
       return true;
   }
   return false;

@@ -1,4 +1,8 @@
-/** Connections to Temporal from configuration (plain, mTLS, or Temporal Cloud with an API key). */
+/**
+ * Connections to Temporal from configuration (plain, mTLS, or Temporal Cloud with an API key): the
+ * one place every part (worker, portal, CLI, `npm start`) makes them, so TEMPORAL_API_KEY and the
+ * mTLS settings apply to all alike.
+ */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverter } from './codec/data-converter';
@@ -7,7 +11,13 @@ import type { TemporalConfig } from './config';
 function tlsOption(config: TemporalConfig) {
   if (config.tls === undefined) return {};
   if (config.tls === true) return { tls: true };
-  return { tls: { clientCertPair: { crt: config.tls.crt, key: config.tls.key } } };
+  return {
+    tls: {
+      clientCertPair: { crt: config.tls.crt, key: config.tls.key },
+      ...(config.tls.ca ? { serverRootCACertificate: config.tls.ca } : {}),
+      ...(config.tls.serverName ? { serverNameOverride: config.tls.serverName } : {}),
+    },
+  };
 }
 
 /**
@@ -28,8 +38,13 @@ export async function connect(config: TemporalConfig, connectTimeoutMs?: number)
 
 /** A client whose payloads are encrypted with the configured keyring (src/codec). */
 export async function connectClient(config: TemporalConfig, connectTimeoutMs?: number): Promise<Client> {
+  return clientOver(await connect(config, connectTimeoutMs), config);
+}
+
+/** The project's client (namespace, encrypted payloads) over a connection made by {@link connect}. */
+export function clientOver(connection: Connection, config: TemporalConfig): Client {
   return new Client({
-    connection: await connect(config, connectTimeoutMs),
+    connection,
     namespace: config.namespace,
     dataConverter: dataConverter(config.keyring),
   });

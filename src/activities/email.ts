@@ -7,6 +7,7 @@ import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
+import { redactPersonalData } from '../domain/redact';
 import { escapeHtml } from '../html';
 import type { MailLedger } from '../storage';
 
@@ -109,8 +110,15 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
     case 'declined':
       subject = `Manifestación declinada: ${m} (Gobierno Abierto)`;
       paragraphs.push(
-        `${role ? `${role[0]!.toUpperCase()}${role.slice(1)}` : 'La persona firmante'} declinó firmar la manifestación de ${m}.`,
+        `${role ? `${role[0]!.toUpperCase()}${role.slice(1)}` : 'La persona firmante'} declinó firmar la manifestación de ${m}${input.signedBy ? `; la declinación está firmada con la e.firma de ${input.signedBy} y se conserva, con su verificación, en el expediente del proceso` : ''}.`,
         `Motivo: ${input.reason ?? '—'}`,
+      );
+      break;
+    case 'revocation-unavailable':
+      subject = `Firma no registrada: ${m} — revocación no verificable`;
+      paragraphs.push(
+        `${role ? `${role[0]!.toUpperCase()}${role.slice(1)}` : 'La persona firmante'} de ${m} envió una firma que no pudo registrarse: no hay una lista de revocación (CRL) vigente del emisor de su certificado para comprobar que no esté revocado.`,
+        'Revise que el worker obtenga las listas de revocación (CRLS o CRL_URLS) y que estén al día; la persona firmante puede intentar de nuevo cuando lo estén. No se registró nada de su firma.',
       );
       break;
   }
@@ -139,6 +147,21 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
     '</body></html>',
   ].join('\n');
   return { subject, text, html };
+}
+
+/**
+ * What an SMTP failure says, without personal data: nodemailer's error code, the relay's reply code
+ * and command, and its text with every address taken out.
+ */
+export function smtpFailureText(error: unknown): string {
+  const e = error as { code?: string; responseCode?: number; command?: string; message?: string };
+  const parts = [
+    e?.code,
+    e?.responseCode === undefined ? undefined : String(e.responseCode),
+    e?.command ? `(${e.command.split(/\s/)[0]})` : undefined,
+  ].filter(Boolean);
+  const text = redactPersonalData(String(e?.message ?? error)).slice(0, 300);
+  return `${parts.join(' ')}${parts.length > 0 ? ': ' : ''}${text}`;
 }
 
 /** SMTP errors that retrying cannot fix: a 5xx reply, failed authentication, a refused envelope. */
@@ -245,7 +268,9 @@ export async function deliver(
     };
     accepted = info.accepted.map((a) => (typeof a === 'string' ? a : a.address));
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    // Failures are logged by the worker and kept in history: the relay's words, which quote
+    // recipients, are reduced to its codes and stripped of addresses.
+    const detail = smtpFailureText(error);
     if (isPermanentSmtpError(error)) {
       throw ApplicationFailure.create({
         type: ActivityFailure.EmailRejected,
@@ -253,7 +278,10 @@ export async function deliver(
         nonRetryable: true,
       });
     }
-    throw new Error(`SMTP unavailable for ${what}: ${detail}`, { cause: error }); // transient: retried with backoff
+    // Transient: retried with backoff. No `cause`: the relay's own error quotes recipients, and
+    // the worker logs failures with their causes.
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`SMTP unavailable for ${what}: ${detail}`);
   }
   await mailer.ledger?.record({ messageId: message.messageId, accepted, at: new Date().toISOString() });
   return accepted;

@@ -12,9 +12,12 @@ import type {
   SendEmailResult,
   StoreEvidenceInput,
   StoreEvidenceResult,
+  VerifyDeclinationInput,
+  VerifyDeclinationResult,
   VerifySignatureInput,
   VerifySignatureResult,
 } from '../domain/activities';
+import { declinationText } from '../domain/declination';
 import { ActivityFailure } from '../domain/failures';
 import type { FileReference } from '../domain/messages';
 import { SIGNATURE_FIELD, type DocumentRecord } from '../domain/process';
@@ -25,12 +28,19 @@ import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
 import type { ProcessClient } from '../process-client';
 import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
-import { EvidenceAlteredError, type EvidenceStore } from '../storage';
+import {
+  EvidenceAlteredError,
+  type ContentAddressedStore,
+  type EvidenceStore,
+  type PreparationStore,
+} from '../storage';
 import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities } from './pades';
 
 export interface ActivityDeps {
   readonly evidence: EvidenceStore;
+  /** PAdES preparations between a signer's two steps (not evidence: discarded when done with). */
+  readonly preparations: PreparationStore;
   readonly mailer: Mailer;
   readonly links: SigningLinks;
   /** Verification off the event loop (a {@link VerificationPool} in the worker). */
@@ -47,10 +57,14 @@ export function createActivities(deps: ActivityDeps) {
    * Stored bytes, verified. Missing or altered is for good (EVIDENCE_MISSING); a store that does
    * not answer throws a plain error, and Temporal retries the activity until it is back.
    */
-  const stored = async (sha256: string, what: string): Promise<Buffer> => {
+  const stored = async (
+    sha256: string,
+    what: string,
+    from: ContentAddressedStore = deps.evidence,
+  ): Promise<Buffer> => {
     let bytes: Buffer | null;
     try {
-      bytes = await deps.evidence.get(sha256);
+      bytes = await from.get(sha256);
     } catch (error) {
       if (error instanceof EvidenceAlteredError) throw evidenceMissing(`${what}: ${error.message}`);
       throw error;
@@ -62,6 +76,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...padesActivities({
       evidence: deps.evidence,
+      preparations: deps.preparations,
       verifier: deps.verifier,
       stored,
     }),
@@ -87,7 +102,8 @@ export function createActivities(deps: ActivityDeps) {
       const url = input.link ? deps.links.url({ workflowId: input.workflowId, ...input.link }) : null;
       const attachments = [];
       for (const attachment of input.attachments ?? []) {
-        const content = await stored(attachment.sha256, `attachment ${attachment.fileName}`);
+        // Named by digest in failures: a file name may be personal data, and failures are logged.
+        const content = await stored(attachment.sha256, 'an attachment');
         attachments.push({ filename: attachment.fileName, content, contentType: attachment.mediaType });
       }
       return sendEmail(deps.mailer, input, url, attachments);
@@ -142,6 +158,48 @@ export function createActivities(deps: ActivityDeps) {
       return { report, signatureSha256, certificateSha256 };
     },
 
+    /**
+     * Verifies a signed decline (version 7): the signature over the declination text of the
+     * process's facts and the signer's reason, built here again (never taken from the request),
+     * with every check of a signature and the expected signer's identity. Keeps the text, the
+     * signature and the certificate as evidence when valid; a refused decline leaves nothing.
+     */
+    async verifyDeclination(input: VerifyDeclinationInput): Promise<VerifyDeclinationResult> {
+      const document = Buffer.from(declinationText(input.facts), 'utf8');
+      const signature = Buffer.from(input.signatureBase64, 'base64');
+      const certificate =
+        input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
+      const report = await deps.verifier.verify({
+        document,
+        signature,
+        certificate,
+        format: input.format,
+        expectedSigner: input.expectedSigner,
+        at: new Date(input.at),
+      });
+      if (report.code === 'VERIFICATION_TIMEOUT') {
+        throw ApplicationFailure.create({
+          type: 'VERIFICATION_TIMEOUT',
+          message: report.checks[0]?.detail ?? 'verification not completed',
+          nonRetryable: false,
+        });
+      }
+      if (!report.valid) {
+        return {
+          report,
+          documentSha256: sha256(document),
+          signatureSha256: sha256(signature),
+          certificateSha256: certificate === undefined ? null : sha256(certificate),
+        };
+      }
+      return {
+        report,
+        documentSha256: await deps.evidence.put(document),
+        signatureSha256: await deps.evidence.put(signature),
+        certificateSha256: certificate === undefined ? null : await deps.evidence.put(certificate),
+      };
+    },
+
     /** Builds the campaign digest from the processes' states and emails it to the coordinator. */
     async sendCampaignDigest(input: DigestInput & { readonly now: string }): Promise<Digest> {
       if (!deps.processes) {
@@ -173,8 +231,9 @@ export function createActivities(deps: ActivityDeps) {
      * that SHA-256 and size. Read whole, so the digest is verified, not just the name looked up.
      */
     async checkEvidence(input: FileReference): Promise<DocumentRecord> {
-      const bytes = await stored(input.sha256, input.fileName);
-      if (bytes.length !== input.size) throw evidenceMissing(`${input.fileName} is not ${input.size} bytes`);
+      const bytes = await stored(input.sha256, 'the file');
+      if (bytes.length !== input.size)
+        throw evidenceMissing(`the file with SHA-256 ${input.sha256} is not ${input.size} bytes`);
       return { sha256: input.sha256, size: input.size, mediaType: input.mediaType, fileName: input.fileName };
     },
 

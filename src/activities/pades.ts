@@ -7,6 +7,10 @@
  * 2. embed: check the signer's PKCS #1 signature over those bytes, write the CMS into the stored
  *    revision, verify the embedded signature with the same rules as any other, and store the
  *    signed letter. A refused signature leaves nothing behind.
+ *
+ * Preparations are not evidence: they live in the preparation store (version 7) and are discarded
+ * when a newer one supersedes them and when a signature has used them, so at most one per signer
+ * is kept, however often a link holder prepares.
  */
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -21,13 +25,17 @@ import { readEmbeddedSignatures } from '../pdf/embedded';
 import { embedSignature, PdfSigningError, prepareSignature, type PreparedSignature } from '../pdf/pades';
 import type { VerificationReport, Verifier } from '../signatures';
 import { unfinishedReport } from '../signatures/verify';
-import type { EvidenceStore } from '../storage';
+import type { ContentAddressedStore, EvidenceStore, PreparationStore } from '../storage';
 
 export interface PadesDeps {
   readonly evidence: EvidenceStore;
+  readonly preparations: PreparationStore;
   readonly verifier: Verifier;
-  /** Stored bytes, verified; EVIDENCE_MISSING when absent or altered. */
-  readonly stored: (sha256: string, what: string) => Promise<Buffer>;
+  /**
+   * Stored bytes, verified, from the evidence store or (`from: preparations`) the preparation
+   * store; EVIDENCE_MISSING when absent or altered.
+   */
+  readonly stored: (sha256: string, what: string, from?: ContentAddressedStore) => Promise<Buffer>;
 }
 
 /** What is kept between the two steps, as JSON in the evidence store (by digest). */
@@ -58,7 +66,9 @@ export function padesActivities(deps: PadesDeps) {
         documentSha256: input.documentSha256,
       });
       if (report.code === 'VERIFICATION_TIMEOUT') throw retryLater(report);
-      if (!report.valid) return { report, preparation: null };
+      // A revocation answer missing now does not stop the preparation: the signature is judged
+      // again when it arrives, and refused then if it still cannot be established.
+      if (!report.valid && report.code !== 'REVOCATION_UNAVAILABLE') return { report, preparation: null };
       const base = await deps.stored(input.baseSha256, 'the letter to sign');
       let prepared: PreparedSignature;
       try {
@@ -72,17 +82,21 @@ export function padesActivities(deps: PadesDeps) {
         if (error instanceof PdfSigningError) return { report: refused(report, error), preparation: null };
         throw error;
       }
+      // Version 6 processes (no `supersedes` in their input) kept preparations as evidence.
+      const store = input.supersedes === undefined ? deps.evidence : deps.preparations;
       const stored: StoredPreparation = {
-        pdfSha256: await deps.evidence.put(prepared.pdf),
+        pdfSha256: await store.put(prepared.pdf),
         field: prepared.field,
         byteRange: prepared.byteRange,
         toBeSignedBase64: prepared.toBeSigned.toString('base64'),
         certificateSha256: prepared.certificateSha256,
       };
+      const sha256 = await store.put(Buffer.from(JSON.stringify(stored)));
+      if (input.supersedes) await discardPreparation(deps, input.supersedes, [sha256, stored.pdfSha256]);
       return {
         report,
         preparation: {
-          sha256: await deps.evidence.put(Buffer.from(JSON.stringify(stored))),
+          sha256,
           toBeSignedBase64: stored.toBeSignedBase64,
           certificateSha256: stored.certificateSha256,
         },
@@ -90,9 +104,12 @@ export function padesActivities(deps: PadesDeps) {
     },
 
     async embedPadesSignature(input: EmbedPadesInput): Promise<EmbedPadesResult> {
-      const stored = parsePreparation(await deps.stored(input.preparationSha256, 'the prepared signature'));
+      const from = input.preparationStore === 'preparations' ? deps.preparations : deps.evidence;
+      const stored = parsePreparation(
+        await deps.stored(input.preparationSha256, 'the prepared signature', from),
+      );
       const prepared: PreparedSignature = {
-        pdf: await deps.stored(stored.pdfSha256, 'the prepared letter'),
+        pdf: await deps.stored(stored.pdfSha256, 'the prepared letter', from),
         field: stored.field,
         byteRange: stored.byteRange,
         toBeSigned: Buffer.from(stored.toBeSignedBase64, 'base64'),
@@ -130,7 +147,7 @@ export function padesActivities(deps: PadesDeps) {
       if (verified.code === 'VERIFICATION_TIMEOUT') throw retryLater(verified);
       const report: VerificationReport = { ...verified, format: 'pades' };
       if (!report.valid) return { report, signedDocument: null, ...base };
-      return {
+      const result: EmbedPadesResult = {
         report,
         signedDocument: {
           sha256: await deps.evidence.put(signed),
@@ -141,8 +158,29 @@ export function padesActivities(deps: PadesDeps) {
         signatureSha256: await deps.evidence.put(embedded.cms),
         certificateSha256: await deps.evidence.put(certificate),
       };
+      // The signed letter is evidence now; what it was prepared from is not needed any more.
+      if (from === deps.preparations) await discardPreparation(deps, input.preparationSha256, []);
+      return result;
     },
   };
+}
+
+/**
+ * Removes a preparation (its JSON and its prepared PDF) from the preparation store, but none of
+ * `keep` (a newer preparation identical in part to it). A preparation already gone is no error:
+ * the activity may be repeated.
+ */
+async function discardPreparation(deps: PadesDeps, sha256: string, keep: readonly string[]): Promise<void> {
+  let pdfSha256: string | null = null;
+  try {
+    pdfSha256 =
+      parsePreparation((await deps.preparations.get(sha256)) ?? Buffer.from('{}')).pdfSha256 ?? null;
+  } catch {
+    // unreadable: its JSON goes, and its PDF (unknown) stays until the store is cleaned
+  }
+  for (const digest of [pdfSha256, sha256]) {
+    if (digest !== null && !keep.includes(digest)) await deps.preparations.discard(digest);
+  }
 }
 
 /** A certificate that passed but a revision that could not be prepared: the report says why. */

@@ -1,30 +1,76 @@
 /**
- * The codec server (Temporal's remote codec protocol): `POST /encode` and `POST /decode` take and
- * answer `{payloads: [{metadata, data}]}` (protobuf JSON, base64 bytes). The Web UI and
- * `temporal --codec-endpoint` call it to show staff the decrypted inputs, results, summaries and
- * the `status` query. It decrypts anything it is given, so who may reach it may read personal
- * data: CORS admits only the Web UI's origin, `CODEC_AUTH` can require a bearer token, bodies are
- * bounded, and nothing about a request's content is logged.
+ * The codec server (Temporal's remote codec protocol): `POST /decode` (and, when enabled,
+ * `POST /encode`) take and answer `{payloads: [{metadata, data}]}` (protobuf JSON, base64 bytes).
+ * The Web UI and `temporal --codec-endpoint` call it to show staff the decrypted inputs, results,
+ * summaries and the `status` query. It decrypts what it is given, so it guards who may ask:
+ *
+ * - the `Host` must be one it serves (`CODEC_ALLOWED_HOSTS`, loopback by default) and an `Origin`,
+ *   when a browser sends one, the Web UI's: a page elsewhere (DNS rebinding through a staff
+ *   member's browser included) is refused;
+ * - a bearer token: `CODEC_AUTH`, or the Web UI's own access token (`codec.passAccessToken`),
+ *   checked against the single sign-on issuer (`CODEC_OIDC_ISSUER`); one of them is required
+ *   outside development;
+ * - `/encode` only when enabled (`CODEC_ENCODE=enabled`): reading needs decoding only;
+ * - every decode is recorded as an access to personal data (who, from where, when, how many
+ *   payloads, which namespace and workflow when known; never the content), and every refusal too,
+ *   because the institute must keep a record of who read personal data.
  */
 import { timingSafeEqual } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { Payload } from '@temporalio/common';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { EncryptionCodec } from './encryption-codec';
 import type { Keyring } from './keyring';
+
+/** The single sign-on whose access tokens the Web UI passes (`codec.passAccessToken: true`). */
+export interface OidcSettings {
+  /** `CODEC_OIDC_ISSUER`: the issuer URL, as tokens' `iss` names it; its keys are discovered. */
+  readonly issuer: string;
+  /** `CODEC_OIDC_AUDIENCE`: the `aud` tokens must carry, when set. */
+  readonly audience?: string | undefined;
+}
+
+/** One line of the access record (JSON, never a payload's content). */
+export interface CodecAccessRecord {
+  readonly event: 'personal-data-access' | 'codec-request-refused';
+  readonly at: string;
+  /** Whom the token names: the SSO's user, `CODEC_AUTH` (a shared token), or nobody (development). */
+  readonly who: string;
+  readonly address: string;
+  readonly path: string;
+  readonly payloads?: number;
+  readonly namespace?: string;
+  readonly workflow?: string;
+  readonly reason?: string;
+}
 
 export interface CodecServerOptions {
   readonly keyring: Keyring;
   /** Origins whose browsers may call (the Web UI's, e.g. `http://localhost:8233`). */
   readonly allowedOrigins: readonly string[];
-  /** `CODEC_AUTH`: when set, every request carries `Authorization: Bearer <it>`. */
+  /**
+   * `Host` values served: `host:port`, or `host` for any port. Default: loopback (`localhost`,
+   * `127.0.0.1`, `[::1]`) on any port.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** `CODEC_AUTH`: a bearer token that every request may carry instead of an SSO access token. */
   readonly auth?: string | undefined;
+  readonly oidc?: OidcSettings | undefined;
+  /** Neither `auth` nor `oidc`: allowed only in development (`npm start`, tests). */
+  readonly allowAnonymous?: boolean;
+  /** `CODEC_ENCODE=enabled`: serve `/encode` too. */
+  readonly encode?: boolean;
   /** Largest request body (default 16 MiB). */
   readonly bodyLimit?: number;
+  /** Where the access record goes (default: a JSON line on stdout). */
+  readonly record?: (entry: CodecAccessRecord) => void;
 }
 
 /** Payloads per request: the Web UI asks event by event; a history export asks in batches. */
 const MAX_PAYLOADS = 10_000;
+
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -67,24 +113,112 @@ const payloadsSchema = {
   },
 } as const;
 
+/** A header value fit for the record: printable, bounded. */
+const clean = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : value.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+
+/** Whether `host` (a Host header) is one of `allowed` (`host:port`, or `host` for any port). */
+export function hostAllowed(host: string | undefined, allowed: readonly string[]): boolean {
+  if (!host) return false;
+  const given = host.toLowerCase();
+  const name = given.startsWith('[') ? given.slice(0, given.indexOf(']') + 1) : given.split(':')[0]!;
+  return allowed.some((entry) => {
+    const wanted = entry.toLowerCase();
+    return wanted === given || wanted === name;
+  });
+}
+
+/** The workflow a request concerns, when the caller says so (a header, or the Web UI page it came from). */
+function workflowOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-workflow-id'];
+  if (typeof header === 'string') return clean(header);
+  const referer = request.headers.referer;
+  const match = typeof referer === 'string' ? /\/workflows\/([^/?#]+)/.exec(referer) : null;
+  return match ? clean(decodeURIComponent(match[1]!)) : undefined;
+}
+
 export async function buildCodecServer(options: CodecServerOptions): Promise<FastifyInstance> {
   const codec = new EncryptionCodec(options.keyring);
-  // No request logging at all: bodies are personal data, and even their sizes are nobody's business.
+  const allowedHosts = options.allowedHosts?.length ? options.allowedHosts : LOOPBACK_HOSTS;
+  const record =
+    options.record ?? ((entry: CodecAccessRecord) => process.stdout.write(`${JSON.stringify(entry)}\n`));
+  if (!options.auth && !options.oidc && !options.allowAnonymous)
+    throw new Error('the codec server needs CODEC_AUTH or CODEC_OIDC_ISSUER: it decrypts personal data');
+  const expected = options.auth ? Buffer.from(`Bearer ${options.auth}`) : null;
+  let keys: JWTVerifyGetKey | null = null;
+  const oidcKeys = async (): Promise<JWTVerifyGetKey> => {
+    if (keys !== null) return keys;
+    const discovery = `${options.oidc!.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    const response = await fetch(discovery, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`the issuer's configuration answered HTTP ${response.status}`);
+    const { jwks_uri: jwksUri } = (await response.json()) as { jwks_uri?: string };
+    if (!jwksUri) throw new Error('the issuer publishes no jwks_uri');
+    keys = createRemoteJWKSet(new URL(jwksUri));
+    return keys;
+  };
+
+  // Who the bearer is, or why not. Development without either setting: nobody in particular.
+  const identify = async (request: FastifyRequest): Promise<{ who: string } | { refused: string }> => {
+    const given = request.headers.authorization ?? '';
+    if (expected !== null) {
+      const bytes = Buffer.from(given);
+      if (bytes.length === expected.length && timingSafeEqual(bytes, expected)) return { who: 'CODEC_AUTH' };
+    }
+    if (options.oidc && /^Bearer \S+$/.test(given)) {
+      try {
+        const { payload } = await jwtVerify(given.slice('Bearer '.length), await oidcKeys(), {
+          issuer: options.oidc.issuer,
+          ...(options.oidc.audience ? { audience: options.oidc.audience } : {}),
+        });
+        const who = payload.email ?? payload.preferred_username ?? payload.sub;
+        if (typeof who !== 'string' || who === '') return { refused: 'the access token names nobody' };
+        return { who: `sso:${clean(who)}` };
+      } catch (error) {
+        return { refused: `the access token was refused (${(error as Error).name})` };
+      }
+    }
+    if (expected === null && !options.oidc) return { who: 'anonymous (development)' };
+    return { refused: given ? 'a token that is not valid' : 'no bearer token' };
+  };
+
+  // The access record replaces request logging: what a request carried is nobody's business.
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
   await app.register(cors, {
     origin: [...options.allowedOrigins],
     methods: ['POST'],
-    allowedHeaders: ['Content-Type', 'X-Namespace', 'Authorization'],
+    allowedHeaders: ['Content-Type', 'X-Namespace', 'Authorization', 'X-Workflow-Id'],
     credentials: true,
     maxAge: 600,
   });
-  const expected = options.auth ? Buffer.from(`Bearer ${options.auth}`) : null;
+  app.decorateRequest('who', '');
+  const refuse = (request: FastifyRequest, reason: string): void =>
+    record({
+      event: 'codec-request-refused',
+      at: new Date().toISOString(),
+      who: (request as FastifyRequest & { who: string }).who || 'unknown',
+      address: request.ip,
+      path: clean(request.url) ?? '',
+      reason,
+    });
   app.addHook('onRequest', async (request, reply) => {
-    if (expected === null || request.method === 'OPTIONS') return;
-    const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (request.url === '/healthz') return;
+    // DNS rebinding: a foreign page under a name that resolves to us sends its own Host.
+    if (!hostAllowed(request.headers.host, allowedHosts)) {
+      refuse(request, `Host ${clean(request.headers.host) ?? '(none)'} is not served (CODEC_ALLOWED_HOSTS)`);
+      return reply.code(403).send({ error: 'this Host is not served here' });
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
+      refuse(request, `Origin ${clean(origin)} is not the Web UI's (TEMPORAL_UI_URL)`);
+      return reply.code(403).send({ error: 'requests from this origin are not accepted' });
+    }
+    if (request.method === 'OPTIONS') return;
+    const identity = await identify(request);
+    if ('refused' in identity) {
+      refuse(request, identity.refused);
       return reply.code(401).send({ error: 'a valid Authorization: Bearer token is required' });
     }
+    (request as FastifyRequest & { who: string }).who = identity.who;
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('Cache-Control', 'no-store');
@@ -96,15 +230,32 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
     return reply.code(status).send({ error: error.message });
   });
 
-  for (const [path, run] of [
-    ['/encode', (payloads: Payload[]) => codec.encode(payloads)],
-    ['/decode', (payloads: Payload[]) => codec.decode(payloads)],
-  ] as const) {
+  app.post<{ Body: { payloads: JsonPayload[] } }>(
+    '/decode',
+    { schema: { body: payloadsSchema } },
+    async (request) => {
+      const decoded = await codec.decode(request.body.payloads.map(fromJson));
+      const namespace = clean(request.headers['x-namespace'] as string | undefined);
+      const workflow = workflowOf(request);
+      record({
+        event: 'personal-data-access',
+        at: new Date().toISOString(),
+        who: (request as FastifyRequest & { who: string }).who,
+        address: request.ip,
+        path: '/decode',
+        payloads: decoded.length,
+        ...(namespace ? { namespace } : {}),
+        ...(workflow ? { workflow } : {}),
+      });
+      return { payloads: decoded.map(toJson) };
+    },
+  );
+  if (options.encode) {
     app.post<{ Body: { payloads: JsonPayload[] } }>(
-      path,
+      '/encode',
       { schema: { body: payloadsSchema } },
       async (request) => ({
-        payloads: (await run(request.body.payloads.map(fromJson))).map(toJson),
+        payloads: (await codec.encode(request.body.payloads.map(fromJson))).map(toJson),
       }),
     );
   }

@@ -9,12 +9,10 @@
 import { calendarFromEnv } from '../calendar-file';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createMailer } from '../activities/email';
-import { dataConverter } from '../codec/data-converter';
 import { buildCodecServer } from '../codec/server';
 import {
   codecConfig,
@@ -28,9 +26,10 @@ import { MIN_SECRET_LENGTH, SigningLinks } from '../links/tokens';
 import { buildPortal } from '../portal/server';
 import { ProcessClient, ProcessError } from '../process-client';
 import { openStores } from '../storage';
+import { privateDir } from '../storage/private-files';
 import { TrustConfigurationError } from '../signatures';
 import { RenderPool } from '../activities/render-pool';
-import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
+import { trustSource, verificationPool } from '../worker/deps';
 import { workflowCode } from '../worker/bundle';
 import { workerTuning } from '../worker/tuning';
 import { manifiestaPlugin } from '../worker/plugin';
@@ -40,6 +39,7 @@ import { startOutboxPage } from './outbox-page';
 import { Supervisor, type RunningPart } from './supervisor';
 import { registerSearchAttributes } from '../namespace-setup';
 import { resolveTemporalBinary, startDevServer } from './temporal';
+import { clientOver, connect, connectWorker } from '../temporal-connection';
 
 const log = (line: string): void => console.log(`[manifiesta] ${line}`);
 
@@ -64,7 +64,7 @@ function serving(app: { server: Server; close(): Promise<unknown> }): RunningPar
 export async function start(argv: readonly string[]): Promise<void> {
   const demo = argv.includes('--demo');
   const dir = dataDirOf();
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const parts = new Supervisor(log);
   const stops: (() => Promise<unknown>)[] = [];
@@ -135,32 +135,32 @@ export async function start(argv: readonly string[]): Promise<void> {
       TRUST_ANCHORS: [process.env.TRUST_ANCHORS, demoPki?.caPath].filter(Boolean).join(','),
     };
     const config = workerConfig(env, 'development');
+    const stores = openStores(config.store, config.temporal.keyring);
+    const { evidence, preparations, ledger } = stores;
     // One pool of verification threads for the worker and the portal.
-    const verifier = verificationPool(config);
-    const stopReloading = reloadTrustPeriodically(config, verifier, log);
+    const source = trustSource(config, stores, log);
+    log(source.describe());
+    const { pool: verifier, stopKeeping } = await verificationPool(config, source, { fetch: true });
     stops.push(async () => {
-      stopReloading();
+      stopKeeping();
       await verifier.close();
     });
-    const { evidence, ledger } = openStores(config.store, config.temporal.keyring);
     const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
     const mailer = createMailer(config.smtpUrl, config.mailFrom, ledger);
     stops.push(async () => mailer.transport.close());
     const renderer = new RenderPool();
     stops.push(() => renderer.close());
 
-    const connection = await Connection.connect({ address: config.temporal.address });
+    // The connections every part makes (temporal-connection.ts): TEMPORAL_API_KEY and the mTLS pair
+    // apply here as in `npm run worker`.
+    const connection = await connect(config.temporal);
     stops.push(() => connection.close());
     await registerSearchAttributes(connection, config.temporal.namespace);
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: dataConverter(config.temporal.keyring),
-    });
+    const client = clientOver(connection, config.temporal);
     const processes = new ProcessClient(client, config.temporal.taskQueue);
 
     await parts.keep('the worker', async () => {
-      const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+      const nativeConnection = await connectWorker(config.temporal);
       const worker = await Worker.create({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
@@ -169,7 +169,7 @@ export async function start(argv: readonly string[]): Promise<void> {
         ...workerTuning(config),
         plugins: [
           manifiestaPlugin(
-            { evidence, mailer, links, verifier, renderer, processes },
+            { evidence, preparations, mailer, links, verifier, renderer, processes },
             { keyring: config.temporal.keyring },
           ),
         ],
@@ -194,6 +194,7 @@ export async function start(argv: readonly string[]): Promise<void> {
         processes,
         links,
         evidence,
+        preparations,
         verifier,
         baseUrl: config.portalBaseUrl,
         trustProxy: portalSettings.trustProxy,

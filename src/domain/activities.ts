@@ -9,6 +9,7 @@ import type {
   Stage,
 } from './process';
 import type { VerificationReport } from '../signatures/report';
+import type { DeclinationFacts } from './declination';
 
 export interface RenderLetterInput {
   readonly workflowId: string;
@@ -31,7 +32,8 @@ export type EmailKind =
   | 'expiry'
   | 'withdrawal'
   | 'declined'
-  | 'deadline-extended';
+  | 'deadline-extended'
+  | 'revocation-unavailable';
 
 /** Each message as the audit trail names it, in Spanish. */
 export const EMAIL_KIND_LABEL: Readonly<Record<EmailKind, string>> = {
@@ -44,6 +46,7 @@ export const EMAIL_KIND_LABEL: Readonly<Record<EmailKind, string>> = {
   withdrawal: 'aviso de retiro',
   declined: 'aviso de declinación',
   'deadline-extended': 'aviso de plazo ampliado',
+  'revocation-unavailable': 'aviso de revocación no verificable',
 };
 
 export interface Recipient {
@@ -82,6 +85,8 @@ export interface SendEmailInput {
   readonly role?: Role;
   readonly link?: LinkReference;
   readonly reason?: string;
+  /** Who signed a decline with their e.firma: name and RFC as their certificate says (version 7). */
+  readonly signedBy?: string;
   readonly institution: Institution;
   readonly documentSha256?: string;
   readonly attachments?: readonly EmailAttachment[];
@@ -152,6 +157,11 @@ export interface PreparePadesInput {
   readonly at: string;
   /** The original letter's SHA-256, for the report. */
   readonly documentSha256: string;
+  /**
+   * Version 7: the preparation (in the preparation store) this one replaces, discarded once the
+   * new one is stored; null when there is none. Absent: kept as version 6 kept them.
+   */
+  readonly supersedes?: string | null;
 }
 
 export interface PreparePadesResult {
@@ -167,6 +177,8 @@ export interface PreparePadesResult {
 /** Embeds the signer's PKCS #1 signature in the prepared revision, and verifies the result. */
 export interface EmbedPadesInput {
   readonly preparationSha256: string;
+  /** Where the preparation is kept: the preparation store (version 7), else the evidence store. */
+  readonly preparationStore?: 'preparations';
   readonly signatureBase64: string;
   readonly certificateBase64: string;
   readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
@@ -180,4 +192,22 @@ export interface EmbedPadesResult {
   /** SHA-256 of the embedded CMS (stored) and of the certificate. */
   readonly signatureSha256: string;
   readonly certificateSha256: string;
+}
+
+/** Verifies a signed decline (version 7): the signature over the declination text of these facts. */
+export interface VerifyDeclinationInput {
+  readonly facts: DeclinationFacts;
+  readonly signatureBase64: string;
+  readonly certificateBase64?: string;
+  readonly format?: 'cms' | 'pkcs1-sha256';
+  readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
+  readonly at: string;
+}
+
+export interface VerifyDeclinationResult {
+  readonly report: VerificationReport;
+  /** SHA-256 of the declination text, of the signature and of the certificate (stored when valid). */
+  readonly documentSha256: string;
+  readonly signatureSha256: string;
+  readonly certificateSha256: string | null;
 }

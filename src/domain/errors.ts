@@ -119,6 +119,25 @@ export const ERROR_CODES = {
     status: 429,
     message: 'Demasiados intentos en poco tiempo. Espere un momento e intente de nuevo.',
   },
+  SIGNATURE_REQUIRED: {
+    status: 400,
+    message:
+      'La declinación es un acto del gobierno municipal: fírmela con su e.firma en la página del enlace antes de enviarla.',
+  },
+  REVOCATION_UNAVAILABLE: {
+    status: 503,
+    message:
+      'En este momento no se puede comprobar que su certificado no esté revocado, así que la firma no se registró. La coordinación fue avisada; intente de nuevo más tarde.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'La dirección solicitada no existe.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message:
+      'Ocurrió un error inesperado y no se registró nada. Intente de nuevo; si el problema continúa, comuníquese con la coordinación.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the public error codes. */
@@ -140,6 +159,7 @@ export type VerificationErrorCode = Extract<
   | 'DOCUMENT_MODIFIED_AFTER_SIGNING'
   | 'VERIFICATION_LIMIT_EXCEEDED'
   | 'VERIFICATION_TIMEOUT'
+  | 'REVOCATION_UNAVAILABLE'
 >;
 
 /** Type guard for strings that arrive from outside (JSON, failure details). */

@@ -50,12 +50,23 @@ export interface SubmitSignatureResult {
   readonly report: VerificationReport;
 }
 
+/**
+ * A decline, signed with the signer's e.firma (version 7): `signature` is over the declination
+ * text (`declinationText` in src/domain/declination.ts) of this reason and process, as a detached
+ * CMS or a PKCS #1 v1.5 SHA-256 signature with the certificate. Unsigned declines, which processes
+ * before version 7 took, are refused (SIGNATURE_REQUIRED).
+ */
 export interface DeclineInput {
   readonly role: Role;
   readonly linkVersion: number;
   /** As in {@link SubmitSignatureInput.run}. */
   readonly run: string;
   readonly reason: string;
+  readonly format?: 'cms' | 'pkcs1-sha256';
+  /** Base64 of the signature over the declination text. */
+  readonly signature?: string;
+  /** Base64 of the signer's certificate (required with `pkcs1-sha256`). */
+  readonly certificate?: string;
 }
 
 export interface InstallationMemberInput {
@@ -153,7 +164,4 @@ export const resendLinkUpdate = defineUpdate<StageResult & { linkVersion: number
   'resendLink',
 );
 
-/** Largest signature or certificate accepted in an update (decoded bytes). */
-export const MAX_SIGNATURE_BYTES = 1024 * 1024;
-/** Largest minutes file (a scanned acta de instalación), checked before it is uploaded. */
-export const MAX_MINUTES_BYTES = 25 * 1024 * 1024;
+export { MAX_CERTIFICATE_BYTES, MAX_MINUTES_BYTES, MAX_SIGNATURE_BYTES } from './limits';

@@ -299,6 +299,41 @@ export interface PreparationRecord {
   readonly certificateSha256: string;
   readonly linkVersion: number;
   readonly preparedAt: string;
+  /**
+   * `preparations`: kept in the preparation store and discarded once superseded or used (version
+   * 7). Absent: in the evidence store, as version 6 kept them.
+   */
+  readonly store?: 'preparations';
+}
+
+/**
+ * What a role's current link has been used for (version 7): the process admits a few preparations
+ * and refusals per link version (src/domain/limits.ts), and a new link starts afresh.
+ */
+export interface LinkUse {
+  readonly linkVersion: number;
+  readonly preparations: number;
+  readonly refusals: number;
+  /** The coordinator was told that this link's signer could not sign: revocation not checkable. */
+  readonly revocationNoticeSent?: boolean;
+}
+
+/**
+ * A decline signed with the signer's e.firma (version 7): the municipality's refusal to take part
+ * is an act of its government. What was signed is the declination text (src/domain/declination.ts),
+ * kept in the evidence store with the signature and the certificate.
+ */
+export interface DeclinationRecord {
+  readonly role: Role;
+  readonly reason: string;
+  readonly receivedAt: string;
+  readonly format: SignatureFormat;
+  /** SHA-256 of the declination text the signer signed (stored). */
+  readonly documentSha256: string;
+  readonly signatureSha256: string;
+  readonly certificateSha256: string | null;
+  readonly linkVersion: number;
+  readonly report: VerificationReport;
 }
 
 export interface SignatureRecord {
@@ -389,6 +424,10 @@ export interface ProcessState {
   signedDocument?: DocumentRecord | null;
   /** PAdES revisions prepared and not yet signed, by role. */
   preparations?: Partial<Record<Role, PreparationRecord>>;
+  /** What each role's current link has been used for (version 7). */
+  linkUse?: Partial<Record<Role, LinkUse>>;
+  /** The signed decline that ended the process, when it was declined (version 7). */
+  declination?: DeclinationRecord | null;
 }
 
 /** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */

@@ -48,6 +48,22 @@ export function verificationCommands(state: ProcessState): string[] {
     commands.push('pdfsig carta-firmada.pdf');
     commands.push(`cmp -n ${state.document!.size} carta.pdf carta-firmada.pdf`);
   }
+  const declination = state.declination;
+  if (declination) {
+    const at = `-attime ${Math.floor(Date.parse(declination.receivedAt) / 1000)}`;
+    if (declination.format === 'cms') {
+      commands.push(
+        `openssl cms -verify -binary -inform DER -in firma-declinacion.p7s -content declinacion.txt -CAfile ac-confianza.pem -purpose any ${at} -out /dev/null`,
+      );
+    } else {
+      commands.push(
+        'openssl dgst -sha256 -verify clave-publica-declinacion.pem -signature firma-declinacion.sig declinacion.txt',
+      );
+      commands.push(
+        `openssl verify -partial_chain -CAfile ac-confianza.pem ${at} certificado-declinacion.pem`,
+      );
+    }
+  }
   for (const role of ['municipal', 'institute'] as const) {
     const signature = state.signatures[role];
     if (!signature || signature.format === 'pades') continue;
@@ -74,6 +90,23 @@ async function stored(evidence: EvidenceStore, sha256: string, what: string): Pr
 }
 
 const json = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * A certificate as DER and PEM, and its public key: `openssl dgst -verify` takes the key alone; the
+ * certificate ties it to the signer.
+ */
+function certificateFiles(suffix: string, certificate: Buffer): DossierFile[] {
+  const pem = `-----BEGIN CERTIFICATE-----\n${certificate
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END CERTIFICATE-----\n`;
+  const publicKey = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'pem' });
+  return [
+    { name: `certificado-${suffix}.cer`, bytes: certificate },
+    { name: `certificado-${suffix}.pem`, bytes: Buffer.from(pem) },
+    { name: `clave-publica-${suffix}.pem`, bytes: Buffer.from(publicKey) },
+  ];
+}
 
 /** `render` draws the constancia: in the caller's thread unless a pool is given. */
 export async function buildDossier(
@@ -108,17 +141,30 @@ export async function buildDossier(
           bytes: await stored(evidence, signature.signatureSha256, `the ${role} signature`),
         });
       const certificate = await stored(evidence, signature.certificateSha256!, `the ${role} certificate`);
-      const pem = `-----BEGIN CERTIFICATE-----\n${certificate
-        .toString('base64')
-        .replace(/(.{64})/g, '$1\n')
-        .trimEnd()}\n-----END CERTIFICATE-----\n`;
-      files.push({ name: `certificado-${r}.cer`, bytes: certificate });
-      files.push({ name: `certificado-${r}.pem`, bytes: Buffer.from(pem) });
-      // `openssl dgst -verify` takes the key alone; the certificate ties it to the signer.
-      const publicKey = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'pem' });
-      files.push({ name: `clave-publica-${r}.pem`, bytes: Buffer.from(publicKey) });
+      files.push(...certificateFiles(r, certificate));
     }
     files.push({ name: `reporte-verificacion-${r}.json`, bytes: json(signature.report) });
+  }
+  // A signed decline (version 7): what was signed, the signature, the certificate, the report.
+  const declination = state.declination;
+  if (declination) {
+    files.push({
+      name: 'declinacion.txt',
+      bytes: await stored(evidence, declination.documentSha256, 'the declination'),
+    });
+    const signature = await stored(evidence, declination.signatureSha256, 'the declination’s signature');
+    if (declination.format === 'cms') {
+      files.push({ name: 'firma-declinacion.p7s', bytes: signature });
+    } else {
+      files.push({ name: 'firma-declinacion.sig', bytes: signature });
+      const certificate = await stored(
+        evidence,
+        declination.certificateSha256!,
+        'the declination’s certificate',
+      );
+      files.push(...certificateFiles('declinacion', certificate));
+    }
+    files.push({ name: 'reporte-verificacion-declinacion.json', bytes: json(declination.report) });
   }
   files.push({ name: 'bitacora.json', bytes: json(state.audit) });
   if (state.installation) {
@@ -157,6 +203,12 @@ function readme(state: ProcessState): string {
     ...verificationCommands(state).map((c) => `  ${c}`),
     '',
     'SHA256SUMS lista la huella SHA-256 de cada archivo; carta.pdf es exactamente lo que se firmó.',
+    ...(state.declination
+      ? [
+          'declinacion.txt es exactamente lo que se firmó para declinar: nombra el proceso, la huella',
+          'SHA-256 de la carta y el motivo; la firma y el certificado de quien declinó lo acompañan.',
+        ]
+      : []),
     ...(state.signedDocument
       ? [
           'carta-firmada.pdf es la misma carta con las firmas dentro del PDF (PAdES): sus primeros',
@@ -173,6 +225,11 @@ function readme(state: ProcessState): string {
         (role) =>
           `  firma-${ROLE_FILE[role]}: ${signingEpoch(state, role)} = ${state.signatures[role]!.receivedAt}`,
       ),
+    ...(state.declination
+      ? [
+          `  firma-declinacion: ${Math.floor(Date.parse(state.declination.receivedAt) / 1000)} = ${state.declination.receivedAt}`,
+        ]
+      : []),
     'Con él, OpenSSL juzga la vigencia de los certificados en ese momento y no en el día en que se',
     'comprueba: una e.firma vence a los cuatro años, y la firma que era válida al hacerse lo sigue siendo.',
   ].join('\n');

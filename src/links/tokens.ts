@@ -57,6 +57,10 @@ export class SigningLinks {
     const match = /^([A-Za-z0-9_-]{8,1024})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return { ok: false, code: 'LINK_INVALID' };
     const [, body, mac] = match as unknown as [string, string, string];
+    // One spelling per token: base64url's last character can carry unused bits, which decoders
+    // ignore, so four spellings would decode alike. Only the canonical one (what `token` writes)
+    // is a link; rate limits and logs can then trust a token to name one link.
+    if (!isCanonicalBase64url(body) || !isCanonicalBase64url(mac)) return { ok: false, code: 'LINK_INVALID' };
     const expected = this.mac(body);
     const given = Buffer.from(mac, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
@@ -78,4 +82,9 @@ export class SigningLinks {
   private mac(body: string): Buffer {
     return createHmac('sha256', this.secret).update(body).digest();
   }
+}
+
+/** Whether `text` is exactly what base64url (unpadded) writes for the bytes it decodes to. */
+function isCanonicalBase64url(text: string): boolean {
+  return Buffer.from(text, 'base64url').toString('base64url') === text;
 }

@@ -4,7 +4,7 @@ import { SigningLinks } from '../links/tokens';
 import { ProcessClient } from '../process-client';
 import { openStores } from '../storage';
 import { TrustConfigurationError } from '../signatures';
-import { reloadTrustPeriodically, verificationPool } from '../worker/deps';
+import { trustSource, verificationPool } from '../worker/deps';
 import { connectClient } from '../temporal-connection';
 import { buildPortal } from './server';
 
@@ -12,14 +12,20 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
   const config = workerConfig(env);
   const portal = portalConfig(env);
   // Every configuration check (trust anchors included) before anything connects.
-  const verifier = verificationPool(config);
-  const stopReloading = reloadTrustPeriodically(config, verifier);
+  const stores = openStores(config.store, config.temporal.keyring);
+  const source = trustSource(config, stores);
+  console.log(`manifiesta portal: ${source.describe()}`);
+  // The portal only reads the CRLs the worker fetches from CRL_URLS into the store.
+  const { pool: verifier, stopKeeping: stopReloading } = await verificationPool(config, source, {
+    fetch: false,
+  });
   const client = await connectClient(config.temporal);
   const app = await buildPortal({
     // A signer waits at most this long for Temporal, then reads "try again" (503), never a hung page.
     processes: new ProcessClient(client, config.temporal.taskQueue, 30_000),
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
-    evidence: openStores(config.store, config.temporal.keyring).evidence,
+    evidence: stores.evidence,
+    preparations: stores.preparations,
     verifier,
     baseUrl: config.portalBaseUrl,
     trustProxy: portal.trustProxy,

@@ -126,9 +126,15 @@ export function signingPage(link: OpenLink, token: string): string {
 
 <section class="card" aria-labelledby="declinar">
   <h2 id="declinar">Declinar</h2>
+  <p>Declinar es un acto del gobierno municipal y termina el proceso: se firma con su e.firma, como la carta. Cargue arriba su certificado (.cer), su llave privada (.key) y su contraseña y pulse «Revisar certificado»; luego escriba el motivo.</p>
   <form id="form-declinar" novalidate>
     <div class="field"><label for="motivo">Motivo por el que declina</label><textarea id="motivo" name="motivo" rows="3" maxlength="2000" required></textarea></div>
-    <button type="submit" id="enviar-declinar" class="secondary">Declinar la firma</button>
+    <button type="button" id="revisar-declinacion" class="secondary">Revisar el texto de la declinación</button>
+    <div id="texto-declinacion" class="cert" hidden>
+      <p>Va a firmar con su e.firma exactamente este texto:</p>
+      <pre id="declinacion-texto" tabindex="0"></pre>
+    </div>
+    <button type="submit" id="enviar-declinar" class="secondary" disabled>Firmar y declinar</button>
   </form>
 </section>
 

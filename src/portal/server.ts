@@ -12,11 +12,16 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
-import { MAX_SIGNATURE_BYTES } from '../domain/messages';
+import { redactPersonalData } from '../domain/redact';
+import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from '../domain/limits';
+import type { VerificationReport } from '../signatures';
 import { STAGE_LABEL } from '../domain/process';
 import { errorPage, signingPage } from './pages';
+import { WindowLimiter } from './link-limiter';
+import { publicReport } from './public-report';
 import {
   decline,
+  declineDocument,
   documentBytes,
   openLink,
   PortalError,
@@ -24,6 +29,7 @@ import {
   signedDocumentBytes,
   signsInPdf,
   submitSignature,
+  type DeclineSubmission,
   type PortalDeps,
   type SignatureSubmission,
 } from './signing';
@@ -31,8 +37,13 @@ import {
 export interface PortalOptions extends PortalDeps {
   /** `PORTAL_BASE_URL`: POSTs must come from this origin. */
   readonly baseUrl: string;
-  /** Requests per minute and address: pages and API reads, and submissions. */
-  readonly rateLimit?: { readonly reads: number; readonly writes: number };
+  /**
+   * Rate limits. Per address, a minute: `reads` (pages and API reads, default 120) and `writes`
+   * (submissions, 20). Per link (one process, role and link version, from any number of
+   * addresses): `linkReads` a minute (60) and `linkWrites` in ten minutes (12). The process bounds
+   * what a link can cost it whatever these are (src/domain/limits.ts).
+   */
+  readonly rateLimit?: Partial<PortalRateLimits>;
   readonly logger?: boolean;
   /** Where log lines go (default stdout); tests read them to prove no token is logged. */
   readonly logStream?: NodeJS.WritableStream;
@@ -43,6 +54,20 @@ export interface PortalOptions extends PortalDeps {
    */
   readonly trustProxy?: readonly string[];
 }
+
+export interface PortalRateLimits {
+  readonly reads: number;
+  readonly writes: number;
+  readonly linkReads: number;
+  readonly linkWrites: number;
+}
+
+export const DEFAULT_RATE_LIMITS: PortalRateLimits = {
+  reads: 120,
+  writes: 20,
+  linkReads: 60,
+  linkWrites: 12,
+};
 
 /** Where the page's static files live, from src/ or from dist/src/. */
 function assetsDir(): string {
@@ -62,10 +87,18 @@ function assetsDir(): string {
 
 const redact = (url: string): string => url.replace(/\/(firmar|signing)\/[^/?#]+/, '/$1/<token>');
 
-function send(reply: FastifyReply, code: ErrorCode, extra: Record<string, unknown> = {}): FastifyReply {
-  return reply
-    .code(ERROR_CODES[code].status)
-    .send({ error: { code, message: ERROR_CODES[code].message, ...extra } });
+function send(
+  reply: FastifyReply,
+  code: ErrorCode,
+  extra: { readonly report?: VerificationReport; readonly message?: string } = {},
+): FastifyReply {
+  return reply.code(ERROR_CODES[code].status).send({
+    error: {
+      code,
+      message: extra.message ?? ERROR_CODES[code].message,
+      ...(extra.report ? { report: publicReport(extra.report) } : {}),
+    },
+  });
 }
 
 export async function buildPortal(options: PortalOptions): Promise<FastifyInstance> {
@@ -87,14 +120,18 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       : false,
   });
   const dir = assetsDir();
-  const assets: Record<string, { body: Buffer; type: string }> = {
-    'signing.js': { body: readFileSync(join(dir, 'signing.js')), type: 'text/javascript; charset=utf-8' },
-    'portal.css': { body: readFileSync(join(dir, 'portal.css')), type: 'text/css; charset=utf-8' },
-    'forge.min.js': {
-      body: readFileSync(require.resolve('node-forge/dist/forge.min.js')),
-      type: 'text/javascript; charset=utf-8',
-    },
-  };
+  // A Map, not an object literal: a name such as `__proto__` or `toString` must find nothing.
+  const assets = new Map<string, { body: Buffer; type: string }>([
+    ['signing.js', { body: readFileSync(join(dir, 'signing.js')), type: 'text/javascript; charset=utf-8' }],
+    ['portal.css', { body: readFileSync(join(dir, 'portal.css')), type: 'text/css; charset=utf-8' }],
+    [
+      'forge.min.js',
+      {
+        body: readFileSync(require.resolve('node-forge/dist/forge.min.js')),
+        type: 'text/javascript; charset=utf-8',
+      },
+    ],
+  ]);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -115,15 +152,31 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     frameguard: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
+  const limits: PortalRateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimit };
   await app.register(rateLimit, {
     global: true,
-    max: options.rateLimit?.reads ?? 120,
+    max: limits.reads,
     timeWindow: '1 minute',
     errorResponseBuilder: () => ({
       statusCode: 429,
       error: { code: 'RATE_LIMITED', message: ERROR_CODES.RATE_LIMITED.message },
     }),
   });
+  // Per link as well as per address: one forwarded link used from many addresses is still one
+  // link. The key is the link the token names (process, run, role, version), so every copy of one
+  // link counts together; a token that names no link is counted by the address that sent it.
+  const linkKey = (request: FastifyRequest): string => {
+    const token = (request.params as { token?: string }).token ?? '';
+    const reading = options.links.read(token);
+    return reading.ok
+      ? `link:${reading.claims.workflowId}|${reading.claims.run}|${reading.claims.role}|${reading.claims.version}`
+      : `address:${request.ip}`;
+  };
+  const perLink = (limiter: WindowLimiter) => async (request: FastifyRequest) => {
+    if (!limiter.take(linkKey(request))) throw new PortalError('RATE_LIMITED');
+  };
+  const perLinkReads = perLink(new WindowLimiter(limits.linkReads, 60_000));
+  const perLinkWrites = perLink(new WindowLimiter(limits.linkWrites, 10 * 60_000));
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('Cache-Control', 'no-store');
@@ -142,17 +195,30 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
               : error.validation ||
                   (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
                 ? 'MALFORMED_INPUT'
-                : 'TEMPORAL_UNAVAILABLE';
-      if (code === 'TEMPORAL_UNAVAILABLE')
-        request.log.error({ err: { message: error.message } }, 'portal failure');
+                : 'INTERNAL_ERROR';
+      // Temporal or the store out of reach arrive as PortalErrors with their own codes: what is
+      // left is a defect, logged as one (never as an outage), without the personal data a
+      // message may quote.
+      if (code === 'INTERNAL_ERROR' || code === 'TEMPORAL_UNAVAILABLE')
+        request.log.error(
+          { err: { name: error.name, message: redactPersonalData(error.message ?? '') } },
+          code === 'INTERNAL_ERROR' ? 'portal defect' : 'portal failure',
+        );
       if (request.method === 'GET' && request.url.startsWith('/firmar/')) {
         return reply.code(ERROR_CODES[code].status).type('text/html; charset=utf-8').send(errorPage(code));
       }
-      const report = error instanceof PortalError && error.report ? { report: error.report } : {};
-      return send(reply, code, report);
+      return send(reply, code, {
+        ...(error instanceof PortalError && error.report ? { report: error.report } : {}),
+        ...(error instanceof PortalError && error.detail ? { message: error.detail } : {}),
+      });
     },
   );
-  app.setNotFoundHandler((_request, reply) => send(reply, 'LINK_INVALID'));
+  // A link cut short or mangled in a mail client reads as an invalid link; anything else is not here.
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method === 'GET' && request.url.startsWith('/firmar/'))
+      return reply.code(404).type('text/html; charset=utf-8').send(errorPage('LINK_INVALID'));
+    return send(reply, /^\/(firmar|api\/v1\/signing)\//.test(request.url) ? 'LINK_INVALID' : 'NOT_FOUND');
+  });
 
   // CSRF: state changes only as JSON (a cross-site form cannot send it without a preflight we do
   // not allow) and, when the browser says where it comes from, only from our own origin.
@@ -184,56 +250,75 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   });
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
-    const asset = assets[request.params.name];
-    if (!asset) return send(reply, 'LINK_INVALID');
+    const asset = assets.get(request.params.name);
+    if (!asset) return send(reply, 'NOT_FOUND');
     return reply.type(asset.type).send(asset.body);
   });
 
-  app.get<{ Params: { token: string } }>('/firmar/:token', async (request, reply) => {
-    const link = await openLink(options, request.params.token);
-    return reply.type('text/html; charset=utf-8').send(signingPage(link, request.params.token));
-  });
+  app.get<{ Params: { token: string } }>(
+    '/firmar/:token',
+    { preHandler: perLinkReads },
+    async (request, reply) => {
+      const link = await openLink(options, request.params.token);
+      return reply.type('text/html; charset=utf-8').send(signingPage(link, request.params.token));
+    },
+  );
 
-  app.get<{ Params: { token: string } }>('/api/v1/signing/:token', async (request) => {
-    const link = await openLink(options, request.params.token);
-    const { state, role, claims } = link;
-    const signer = state.signers[role];
-    const pades = signsInPdf(link);
-    return {
-      workflowId: claims.workflowId,
-      role,
-      expectedSigner: { name: signer.name, rfc: signer.rfc ?? null },
-      municipality: { name: state.input.municipality, inegiCode: state.input.inegiCode },
-      stage: state.stage,
-      stageLabel: STAGE_LABEL[state.stage],
-      deadline: state.deadline,
-      document: { sha256: state.document?.sha256, mediaType: state.document?.mediaType ?? 'application/pdf' },
-      expiresAt: claims.expiresAt,
-      // The formats this link accepts, the preferred first: `pades` signs inside the PDF.
-      formats: pades ? ['pades', 'pkcs1-sha256', 'cms'] : ['pkcs1-sha256', 'cms'],
-      signedDocument: state.signedDocument ? { sha256: state.signedDocument.sha256 } : null,
-    };
-  });
+  app.get<{ Params: { token: string } }>(
+    '/api/v1/signing/:token',
+    { preHandler: perLinkReads },
+    async (request) => {
+      const link = await openLink(options, request.params.token);
+      const { state, role, claims } = link;
+      const signer = state.signers[role];
+      const pades = signsInPdf(link);
+      return {
+        workflowId: claims.workflowId,
+        role,
+        expectedSigner: { name: signer.name, rfc: signer.rfc ?? null },
+        municipality: { name: state.input.municipality, inegiCode: state.input.inegiCode },
+        stage: state.stage,
+        stageLabel: STAGE_LABEL[state.stage],
+        deadline: state.deadline,
+        document: {
+          sha256: state.document?.sha256,
+          mediaType: state.document?.mediaType ?? 'application/pdf',
+        },
+        expiresAt: claims.expiresAt,
+        // The formats this link accepts, the preferred first: `pades` signs inside the PDF.
+        formats: pades ? ['pades', 'pkcs1-sha256', 'cms'] : ['pkcs1-sha256', 'cms'],
+        signedDocument: state.signedDocument ? { sha256: state.signedDocument.sha256 } : null,
+      };
+    },
+  );
 
-  app.get<{ Params: { token: string } }>('/api/v1/signing/:token/document', async (request, reply) => {
-    const link = await openLink(options, request.params.token);
-    const bytes = await documentBytes(options, link);
-    return reply
-      .type(link.state.document?.mediaType ?? 'application/pdf')
-      .header('Content-Disposition', `inline; filename="${link.state.document?.fileName ?? 'carta.pdf'}"`)
-      .send(bytes);
-  });
+  app.get<{ Params: { token: string } }>(
+    '/api/v1/signing/:token/document',
+    { preHandler: perLinkReads },
+    async (request, reply) => {
+      const link = await openLink(options, request.params.token);
+      const bytes = await documentBytes(options, link);
+      return reply
+        .type(link.state.document?.mediaType ?? 'application/pdf')
+        .header('Content-Disposition', `inline; filename="${link.state.document?.fileName ?? 'carta.pdf'}"`)
+        .send(bytes);
+    },
+  );
 
-  app.get<{ Params: { token: string } }>('/api/v1/signing/:token/signed-document', async (request, reply) => {
-    const link = await openLink(options, request.params.token);
-    const bytes = await signedDocumentBytes(options, link);
-    return reply
-      .type('application/pdf')
-      .header('Content-Disposition', 'inline; filename="carta-firmada.pdf"')
-      .send(bytes);
-  });
+  app.get<{ Params: { token: string } }>(
+    '/api/v1/signing/:token/signed-document',
+    { preHandler: perLinkReads },
+    async (request, reply) => {
+      const link = await openLink(options, request.params.token);
+      const bytes = await signedDocumentBytes(options, link);
+      return reply
+        .type('application/pdf')
+        .header('Content-Disposition', 'inline; filename="carta-firmada.pdf"')
+        .send(bytes);
+    },
+  );
 
-  const writeLimit = { rateLimit: { max: options.rateLimit?.writes ?? 20, timeWindow: '1 minute' } };
+  const writeLimit = { rateLimit: { max: limits.writes, timeWindow: '1 minute' } };
   // Base64 with line breaks allowed; a signature is bounded by the body limit.
   const base64 = (maxLength?: number) => ({
     type: 'string',
@@ -241,28 +326,32 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     ...(maxLength === undefined ? {} : { maxLength }),
     pattern: '^[A-Za-z0-9+/=\\s]+$',
   });
+  const certificateField = base64(Math.ceil((MAX_CERTIFICATE_BYTES * 4) / 3) + 1024);
+  const unspaced = (value: string | undefined): string | undefined => value?.replace(/\s+/g, '');
+  const reasonField = { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' };
 
   app.post<{ Params: { token: string }; Body: { certificate: string } }>(
     '/api/v1/signing/:token/prepare',
     {
       config: writeLimit,
+      preHandler: perLinkWrites,
       schema: {
         body: {
           type: 'object',
           required: ['certificate'],
           additionalProperties: false,
-          properties: { certificate: base64(100_000) },
+          properties: { certificate: certificateField },
         },
       },
     },
-    async (request) =>
-      prepareSignature(options, request.params.token, request.body.certificate.replace(/\s+/g, '')),
+    async (request) => prepareSignature(options, request.params.token, unspaced(request.body.certificate)!),
   );
 
   app.post<{ Params: { token: string }; Body: SignatureSubmission }>(
     '/api/v1/signing/:token/signature',
     {
       config: writeLimit,
+      preHandler: perLinkWrites,
       schema: {
         body: {
           type: 'object',
@@ -271,14 +360,18 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
           properties: {
             format: { type: 'string', enum: ['cms', 'pkcs1-sha256', 'pades'] },
             signature: base64(),
-            certificate: base64(100_000),
+            certificate: certificateField,
           },
         },
       },
     },
     async (request) => {
-      const body = { ...request.body, signature: request.body.signature.replace(/\s+/g, '') };
-      if (body.certificate) body.certificate = body.certificate.replace(/\s+/g, '');
+      const certificate = unspaced(request.body.certificate);
+      const body: SignatureSubmission = {
+        ...request.body,
+        signature: unspaced(request.body.signature)!,
+        ...(certificate ? { certificate } : {}),
+      };
       if ((body.format === 'pkcs1-sha256' || body.format === 'pades') && !body.certificate)
         throw new PortalError('MALFORMED_INPUT');
       const result = await submitSignature(options, request.params.token, body);
@@ -286,30 +379,62 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
         status: 'accepted',
         stage: result.stage,
         stageLabel: STAGE_LABEL[result.stage],
-        report: result.report,
+        report: publicReport(result.report),
       };
     },
   );
 
+  // A decline is signed: first the exact text to sign (nothing changes), then the signed decline.
   app.post<{ Params: { token: string }; Body: { reason: string } }>(
-    '/api/v1/signing/:token/decline',
+    '/api/v1/signing/:token/decline/document',
     {
       config: writeLimit,
+      preHandler: perLinkWrites,
       schema: {
         body: {
           type: 'object',
           required: ['reason'],
           additionalProperties: false,
-          properties: { reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
+          properties: { reason: reasonField },
+        },
+      },
+    },
+    async (request) => declineDocument(options, request.params.token, request.body.reason),
+  );
+
+  app.post<{ Params: { token: string }; Body: DeclineSubmission }>(
+    '/api/v1/signing/:token/decline',
+    {
+      config: writeLimit,
+      preHandler: perLinkWrites,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['reason'],
+          additionalProperties: false,
+          properties: {
+            reason: reasonField,
+            format: { type: 'string', enum: ['cms', 'pkcs1-sha256'] },
+            signature: base64(),
+            certificate: certificateField,
+          },
         },
       },
     },
     async (request) => {
-      const result = await decline(options, request.params.token, request.body.reason);
+      const signature = unspaced(request.body.signature);
+      const certificate = unspaced(request.body.certificate);
+      const result = await decline(options, request.params.token, {
+        reason: request.body.reason,
+        ...(request.body.format ? { format: request.body.format } : {}),
+        ...(signature ? { signature } : {}),
+        ...(certificate ? { certificate } : {}),
+      });
       return {
         status: 'declined',
         stage: result.stage,
         stageLabel: STAGE_LABEL[result.stage as keyof typeof STAGE_LABEL],
+        report: publicReport(result.report),
       };
     },
   );

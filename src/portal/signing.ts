@@ -2,11 +2,22 @@
  * What the signer's link allows, judged in one place: the token (HMAC, expiry), then the process
  * (does it exist, is this link the newest, is this step still open). Every refusal carries its
  * DESIGN code.
+ *
+ * No request reaches the process unless it can change it: a signature or a decline is verified
+ * here first (a refused one never enters the process's history), and a preparation the process
+ * already holds is answered from its state.
  */
-import { StoreUnavailableError, type EvidenceStore } from '../storage';
+import {
+  StoreUnavailableError,
+  type ContentAddressedStore,
+  type EvidenceStore,
+  type PreparationStore,
+} from '../storage';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { createHash } from 'node:crypto';
 import { parsePreparation } from '../activities/pades';
+import { DECLINATION_MEDIA_TYPE, declinationText } from '../domain/declination';
+import { MAX_PREPARATIONS_PER_LINK, MAX_REFUSALS_PER_LINK } from '../domain/limits';
 import {
   declineUpdate,
   prepareSignatureUpdate,
@@ -31,8 +42,10 @@ export class PortalError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly report?: VerificationReport,
+    /** A Spanish sentence that says more than the code's message (what to do about this refusal). */
+    readonly detail?: string,
   ) {
-    super(ERROR_CODES[code].message);
+    super(detail ?? ERROR_CODES[code].message);
   }
 }
 
@@ -40,6 +53,7 @@ export interface PortalDeps {
   readonly processes: ProcessClient;
   readonly links: SigningLinks;
   readonly evidence: EvidenceStore;
+  readonly preparations: PreparationStore;
   readonly verifier: Verifier;
 }
 
@@ -80,10 +94,14 @@ function runOf(link: OpenLink): { workflowId: string; run: string } {
 }
 
 /** Stored bytes; when the store does not answer, the signer is told to try again (503). */
-async function storedBytes(deps: PortalDeps, sha256: string | undefined): Promise<Buffer> {
+async function storedBytes(
+  deps: PortalDeps,
+  sha256: string | undefined,
+  from: ContentAddressedStore = deps.evidence,
+): Promise<Buffer> {
   let bytes: Buffer | null;
   try {
-    bytes = sha256 ? await deps.evidence.get(sha256) : null;
+    bytes = sha256 ? await from.get(sha256) : null;
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw new PortalError('EVIDENCE_UNAVAILABLE');
     throw error;
@@ -107,10 +125,40 @@ export function signsInPdf(link: OpenLink): boolean {
   return link.state.document?.signatureFields?.includes(SIGNATURE_FIELD[link.role]) ?? false;
 }
 
+/** The stored preparation a record names, from the store that keeps it. */
+async function storedPreparation(
+  deps: PortalDeps,
+  record: NonNullable<ProcessState['preparations']>[Role],
+): Promise<ReturnType<typeof parsePreparation>> {
+  const from = record?.store === 'preparations' ? deps.preparations : deps.evidence;
+  return parsePreparation(await storedBytes(deps, record?.sha256, from));
+}
+
+/** How many of `kind` the link has had, as the process counts them (a new link: none). */
+function linkUsed(link: OpenLink, kind: 'preparations' | 'refusals'): number {
+  const use = link.state.linkUse?.[link.role];
+  return use?.linkVersion === link.claims.version ? use[kind] : 0;
+}
+
+/** The refusal the process would give a link that has had its share (answered here, early). */
+function requireLinkAllows(link: OpenLink, kind: 'preparations' | 'refusals'): void {
+  const max = kind === 'preparations' ? MAX_PREPARATIONS_PER_LINK : MAX_REFUSALS_PER_LINK;
+  if (linkUsed(link, kind) < max) return;
+  throw new PortalError(
+    'RATE_LIMITED',
+    undefined,
+    kind === 'preparations'
+      ? `La firma ya se preparó ${max} veces con este enlace. Firme con la última preparación o pida un enlace nuevo a la coordinación.`
+      : `Este enlace ya tuvo ${max} firmas rechazadas. Pida un enlace nuevo a la coordinación.`,
+  );
+}
+
 /**
- * The first step of a PAdES signature. The certificate is judged here first (the refusals of a
- * signature: a CSD, someone else's RFC, expired, untrusted), so that no refused certificate reaches
- * the process; then the process prepares the signer's revision and answers the bytes to sign.
+ * The first step of a PAdES signature. A preparation the process already holds for this link and
+ * this certificate is answered from its state (nothing is sent to the process, nothing stored).
+ * Otherwise the certificate is judged here first (the refusals of a signature: a CSD, someone
+ * else's RFC, expired, untrusted), so that no refused certificate reaches the process; then the
+ * process prepares the signer's revision and answers the bytes to sign.
  */
 export async function prepareSignature(
   deps: PortalDeps,
@@ -119,13 +167,27 @@ export async function prepareSignature(
 ): Promise<PrepareSignatureResult> {
   const link = await openLink(deps, token);
   if (!signsInPdf(link)) throw new PortalError('MALFORMED_INPUT');
+  const certificate = Buffer.from(certificateBase64, 'base64');
+  const held = link.state.preparations?.[link.role];
+  if (
+    held &&
+    held.linkVersion === link.claims.version &&
+    held.certificateSha256 === createHash('sha256').update(certificate).digest('hex')
+  ) {
+    const preparation = await storedPreparation(deps, held);
+    return { toBeSigned: preparation.toBeSignedBase64, digestAlgorithm: 'SHA-256' };
+  }
+  requireLinkAllows(link, 'preparations');
+  requireLinkAllows(link, 'refusals');
   const report = await deps.verifier.verifyCertificate({
-    certificate: Buffer.from(certificateBase64, 'base64'),
+    certificate,
     expectedSigner: expectedSignerOf(link.state.signers[link.role]),
     format: 'pades',
     documentSha256: link.state.document?.sha256,
   });
-  if (!report.valid) throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
+  // A missing revocation answer is judged when the signature arrives (see refuseUnlessAcceptable).
+  if (!report.valid && report.code !== 'REVOCATION_UNAVAILABLE')
+    throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
   try {
     return await deps.processes.update(runOf(link), prepareSignatureUpdate, {
       role: link.role,
@@ -154,8 +216,8 @@ export async function submitSignature(
   body: SignatureSubmission,
 ): Promise<SubmitSignatureResult> {
   const link = await openLink(deps, token);
-  const report = await preCheck(deps, link, body);
-  if (!report.valid) throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
+  requireLinkAllows(link, 'refusals');
+  refuseUnlessAcceptable(await preCheck(deps, link, body));
   try {
     return await deps.processes.update(runOf(link), submitSignatureUpdate, {
       role: link.role,
@@ -168,6 +230,18 @@ export async function submitSignature(
   } catch (error) {
     throw portalErrorOf(error);
   }
+}
+
+/**
+ * Refuses here what the process would refuse, so it never reaches the process's history. One
+ * exception: a signature that passes every check but revocation, which cannot be established now
+ * (REVOCATION_UNAVAILABLE), goes on to the process, which refuses it too, stores nothing, and tells
+ * the coordinator (once per link) that signing is blocked until revocation data is current. Only
+ * the certificate's holder can make such a signature, so this is no way for a stranger to reach it.
+ */
+function refuseUnlessAcceptable(report: VerificationReport): void {
+  if (report.valid || report.code === 'REVOCATION_UNAVAILABLE') return;
+  throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
 }
 
 /**
@@ -194,7 +268,7 @@ async function preCheck(
   }
   const prepared = link.state.preparations?.[link.role];
   if (!prepared || prepared.linkVersion !== link.claims.version) throw new PortalError('MALFORMED_INPUT');
-  const preparation = parsePreparation(await storedBytes(deps, prepared.sha256));
+  const preparation = await storedPreparation(deps, prepared);
   const sameCertificate =
     certificate !== undefined &&
     createHash('sha256').update(certificate).digest('hex') === preparation.certificateSha256;
@@ -207,7 +281,8 @@ async function preCheck(
   });
   // Not over the prepared bytes, or not with the certificate prepared for: the signature is
   // invalid (as the process's embedding step judges it), whatever the letter's digest.
-  if ((report.valid && !sameCertificate) || report.code === 'DOCUMENT_MISMATCH') {
+  const otherwiseValid = report.valid || report.code === 'REVOCATION_UNAVAILABLE';
+  if ((otherwiseValid && !sameCertificate) || report.code === 'DOCUMENT_MISMATCH') {
     return {
       ...report,
       valid: false,
@@ -219,21 +294,89 @@ async function preCheck(
   return { ...report, format: 'pades' };
 }
 
-export async function decline(deps: PortalDeps, token: string, reason: string): Promise<{ stage: string }> {
+/** The declination text of this link's process and `reason`: the exact bytes a decline signs. */
+export function declinationDocument(link: OpenLink, reason: string): Buffer {
+  const { state, role } = link;
+  return Buffer.from(
+    declinationText({
+      workflowId: state.workflowId,
+      run: state.runId,
+      municipality: state.input.municipality,
+      inegiCode: state.input.inegiCode,
+      role,
+      signerName: state.signers[role].name,
+      letterSha256: state.document?.sha256 ?? '',
+      reason,
+    }),
+    'utf8',
+  );
+}
+
+/** What a decline's signer signs, for the page (and scripts) to sign it. */
+export async function declineDocument(
+  deps: PortalDeps,
+  token: string,
+  reason: string,
+): Promise<{ document: string; sha256: string; mediaType: string }> {
   const link = await openLink(deps, token);
+  const bytes = declinationDocument(link, reason);
+  return {
+    document: bytes.toString('base64'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    mediaType: DECLINATION_MEDIA_TYPE,
+  };
+}
+
+export interface DeclineSubmission {
+  readonly reason: string;
+  readonly format?: 'cms' | 'pkcs1-sha256';
+  readonly signature?: string;
+  readonly certificate?: string;
+}
+
+/**
+ * A decline ends the process for good, so it is the signer's act: signed with their e.firma over
+ * the declination text, verified here with the checks of a signature (the expected signer's
+ * identity included) before the process is asked, and verified again by the process.
+ */
+export async function decline(
+  deps: PortalDeps,
+  token: string,
+  body: DeclineSubmission,
+): Promise<{ stage: string; report: VerificationReport }> {
+  const link = await openLink(deps, token);
+  if (!body.signature) throw new PortalError('SIGNATURE_REQUIRED');
+  if (body.format === 'pkcs1-sha256' && !body.certificate) throw new PortalError('MALFORMED_INPUT');
+  requireLinkAllows(link, 'refusals');
+  const report = await deps.verifier.verify({
+    document: declinationDocument(link, body.reason),
+    signature: Buffer.from(body.signature, 'base64'),
+    certificate: body.certificate === undefined ? undefined : Buffer.from(body.certificate, 'base64'),
+    format: body.format,
+    expectedSigner: expectedSignerOf(link.state.signers[link.role]),
+  });
+  refuseUnlessAcceptable(report);
   try {
-    return await deps.processes.update(runOf(link), declineUpdate, {
+    const result = await deps.processes.update(runOf(link), declineUpdate, {
       role: link.role,
       linkVersion: link.claims.version,
       run: link.claims.run,
-      reason,
+      reason: body.reason,
+      signature: body.signature,
+      ...(body.format ? { format: body.format } : {}),
+      ...(body.certificate ? { certificate: body.certificate } : {}),
     });
+    return { stage: result.stage, report };
   } catch (error) {
     throw portalErrorOf(error);
   }
 }
 
-/** A refusal from the process, for the signer. */
+/**
+ * A refusal from the process, for the signer. Its Spanish detail is passed on where it says what
+ * to do (a link that has had its share); other details may quote what the signer must not read.
+ */
 function portalErrorOf(error: unknown): unknown {
-  return error instanceof ProcessError ? new PortalError(error.code, error.report) : error;
+  if (!(error instanceof ProcessError)) return error;
+  return new PortalError(error.code, error.report, error.code === 'RATE_LIMITED' ? error.message : undefined);
 }

@@ -4,6 +4,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
+import { MAX_CERTIFICATE_BYTES } from '../domain/limits';
 import {
   bytesEqual,
   DerError,
@@ -17,6 +18,7 @@ import {
   UniversalTag,
   expectUniversal,
 } from './der';
+import { distributionPointUris } from './crl';
 import { InputRejected, malformed, unsupported } from './failure';
 import { OID } from './oids';
 
@@ -53,8 +55,8 @@ export interface Certificate {
   readonly notBefore: Date;
   readonly notAfter: Date;
   /**
-   * The RSA key as PKCS #1 DER, re-encoded by OpenSSL: one form per key, however the certificate
-   * spelled it. With the subject name, what identifies a CA in path building.
+   * The RSA key as SubjectPublicKeyInfo DER, re-encoded by OpenSSL: one form per key, however the
+   * certificate spelled it. With the subject name, what identifies a CA in path building.
    */
   readonly keyDer: Uint8Array;
   readonly publicKey: KeyObject;
@@ -70,6 +72,12 @@ export interface Certificate {
   readonly basicConstraints: { readonly ca: boolean; readonly pathLen: number | null } | null;
   readonly subjectKeyId: string | null;
   readonly authorityKeyId: string | null;
+  /**
+   * The URIs of its cRLDistributionPoints' full names: a CRL whose issuing distribution point names
+   * a point covers the certificates that point at it (RFC 5280 §6.3.3 b.2). Empty when absent (SAT's
+   * e.firma certificates carry none).
+   */
+  readonly crlDistributionPoints: readonly string[];
   /** Critical extensions this verifier does not process (RFC 5280 §4.2: such a certificate is rejected). */
   readonly unknownCriticalExtensions: readonly string[];
   readonly kind: CertificateKind;
@@ -87,8 +95,6 @@ const PROCESSED_EXTENSIONS = new Set<string>([
   '2.5.29.31', // cRLDistributionPoints
   '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
 ]);
-
-const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 /**
  * RSA keys this verifier will use. The cost of a public-key operation grows with the modulus and
@@ -170,6 +176,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   const ekuExt = findExtension(OID.extKeyUsage);
   const akiExt = findExtension(OID.authorityKeyIdentifier);
   const skiExt = findExtension(OID.subjectKeyIdentifier);
+  const crlDpExt = findExtension('2.5.29.31');
 
   const subjectAttributes = cert.subject.attributes as ForgeAttribute[];
   const hasOrganizationalUnit = subjectAttributes.some((a) => a.type === OID.organizationalUnitName);
@@ -185,7 +192,9 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     serial: readIntegerHex(der, fields[0]),
     notBefore,
     notAfter,
-    keyDer: publicKey.export({ type: 'pkcs1', format: 'der' }),
+    // SPKI, not PKCS #1: Node 24's OpenSSL cannot re-encode a key imported as PKCS #1 into PKCS #1
+    // ("Failed to encode public key"), while its SPKI encoder is as canonical.
+    keyDer: publicKey.export({ type: 'spki', format: 'der' }),
     publicKey,
     keyBits,
     subject: readIdentity(subjectAttributes),
@@ -209,6 +218,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
       : null,
     subjectKeyId: skiExt ? readOctetStringHex(skiExt.value) : null,
     authorityKeyId: akiExt ? readAuthorityKeyId(akiExt.value) : null,
+    crlDistributionPoints: crlDpExt ? readCrlDistributionPoints(crlDpExt.value) : [],
     unknownCriticalExtensions: extensions
       .filter((e) => e.critical === true && !PROCESSED_EXTENSIONS.has(e.id))
       .map((e) => e.id),
@@ -351,6 +361,18 @@ function readOctetStringHex(value: string): string {
   const bytes = binaryBytes(value);
   const node = expectUniversal(parseDer(bytes), UniversalTag.octetString, 'KeyIdentifier');
   return Buffer.from(contentBytes(bytes, node)).toString('hex');
+}
+
+/**
+ * CRLDistributionPoints ::= SEQUENCE OF DistributionPoint { distributionPoint [0] DistributionPointName
+ * OPTIONAL, reasons [1], cRLIssuer [2] }: the URIs of every full name.
+ */
+function readCrlDistributionPoints(value: string): string[] {
+  const bytes = binaryBytes(value);
+  return expectSequence(parseDer(bytes), 'CRLDistributionPoints').children.flatMap((point) => {
+    const name = expectSequence(point, 'DistributionPoint').children.find((c) => isContext(c, 0));
+    return name === undefined ? [] : (distributionPointUris(bytes, name) ?? []);
+  });
 }
 
 /** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … } */

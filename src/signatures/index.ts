@@ -10,6 +10,7 @@ export type { RevocationList } from './crl';
 export { CHECKS } from './report';
 export type { CheckName, CheckResult, SignatureFormat, VerificationReport } from './report';
 export { TrustStore } from './trust-store';
+export type { RevocationPolicy } from './trust-store';
 export { loadTrustStore, TrustConfigurationError } from './trust-store-files';
 export type { TrustFiles } from './trust-store-files';
 export { PATH_LIMITS } from './chain';

@@ -77,6 +77,7 @@ export class VerificationPool implements Verifier {
     const material: TrustMaterial = {
       anchors: trust.anchors.all().map((c) => c.der),
       crls: trust.crls.map((crl) => ({ der: crl.der, source: crl.source })),
+      revocationPolicy: trust.revocationPolicy,
     };
     return new Piscina({
       ...threadScript(__dirname, 'verify-thread'),

@@ -5,7 +5,7 @@ import { parseCertificate } from './certificate';
 import { parseCrl, type RevocationList } from './crl';
 import { certificatesIn, crlsIn } from './encoding';
 import { InputRejected } from './failure';
-import { TrustStore } from './trust-store';
+import { TrustStore, type RevocationPolicy } from './trust-store';
 
 /** A trust anchor or CRL file that cannot be used; start-up stops with this message. */
 export class TrustConfigurationError extends Error {
@@ -45,6 +45,10 @@ export interface TrustFiles {
   readonly anchors?: string | readonly string[] | undefined;
   /** Files or folders of PEM/DER CRLs. */
   readonly crls?: string | readonly string[] | undefined;
+  /** CRLs read elsewhere (from the evidence store, fetched from `CRL_URLS`). */
+  readonly moreCrls?: readonly RevocationList[];
+  /** What to do when revocation cannot be established (default `best-effort`). */
+  readonly revocationPolicy?: RevocationPolicy;
 }
 
 /** Reads anchors and CRLs; any file that is not what it should be stops with its name. */
@@ -72,5 +76,5 @@ export function loadTrustStore(files: TrustFiles): TrustStore {
       }
     });
   });
-  return new TrustStore(anchors, crls);
+  return new TrustStore(anchors, [...crls, ...(files.moreCrls ?? [])], files.revocationPolicy);
 }

@@ -4,8 +4,21 @@ import { bytesEqual } from './der';
 import type { RevocationList } from './crl';
 
 /**
- * What the verifier trusts: anchors (roots, and intermediates accepted as anchors) and the CRLs
- * it consults. Immutable once built; share one per process.
+ * What the verifier does when a certificate's revocation cannot be established (no CRL from its
+ * issuer whose thisUpdate..nextUpdate covers the time judged):
+ *
+ * - `required`: the signature is not accepted; the report's code is REVOCATION_UNAVAILABLE ("cannot
+ *   be judged now, try again"), never a verdict that the signature is bad. What the worker and the
+ *   portal do outside development (README "Revocation").
+ * - `best-effort`: the revocation check is skipped and the report says so (`revocationChecked`
+ *   false). For `manifiesta verify` by default, for development, and for an institute whose CAs
+ *   publish no CRL (`REVOCATION_POLICY=best-effort`, said loudly at start).
+ */
+export type RevocationPolicy = 'required' | 'best-effort';
+
+/**
+ * What the verifier trusts: anchors (roots, and intermediates accepted as anchors), the CRLs it
+ * consults and the revocation policy. Immutable once built; share one per process.
  */
 export class TrustStore {
   readonly anchors: AnchorSet;
@@ -14,6 +27,7 @@ export class TrustStore {
   constructor(
     anchors: readonly Certificate[],
     readonly crls: readonly RevocationList[] = [],
+    readonly revocationPolicy: RevocationPolicy = 'best-effort',
   ) {
     this.anchors = new AnchorSet(anchors);
     for (const crl of crls) {
@@ -23,15 +37,23 @@ export class TrustStore {
   }
 
   /** Trust anchors from DER certificates (e.g. the tests' own CA). */
-  static fromCertificates(ders: readonly Uint8Array[], crls: readonly RevocationList[] = []): TrustStore {
-    return new TrustStore(ders.map(parseCertificate), crls);
+  static fromCertificates(
+    ders: readonly Uint8Array[],
+    crls: readonly RevocationList[] = [],
+    revocationPolicy: RevocationPolicy = 'best-effort',
+  ): TrustStore {
+    return new TrustStore(ders.map(parseCertificate), crls, revocationPolicy);
   }
 
-  /** The CRLs that `issuer` signed and that cover certificates it issued. */
+  /**
+   * The CRLs that `issuer` signed (with a key allowed to sign CRLs) and that can be used: none with
+   * a critical extension not processed, no delta or indirect CRL (RFC 5280 §5.2).
+   */
   crlsFor(issuer: Certificate): RevocationList[] {
     const candidates = this.crlsByIssuer.get(Buffer.from(issuer.subjectName).toString('latin1')) ?? [];
     return candidates.filter(
-      (crl) => bytesEqual(crl.issuerName, issuer.subjectName) && crl.isSignedBy(issuer),
+      (crl) =>
+        crl.unusable === null && bytesEqual(crl.issuerName, issuer.subjectName) && crl.isSignedBy(issuer),
     );
   }
 }

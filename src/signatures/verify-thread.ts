@@ -7,13 +7,14 @@ import { workerData } from 'node:worker_threads';
 import { parseCertificate } from './certificate';
 import { parseCrl } from './crl';
 import type { VerificationReport } from './report';
-import { TrustStore } from './trust-store';
+import { TrustStore, type RevocationPolicy } from './trust-store';
 import { SignatureVerifier, type CertificateInput, type VerifyInput } from './verify';
 
 /** What the pool passes to each thread: the anchors and CRLs as DER (structured-cloneable). */
 export interface TrustMaterial {
   readonly anchors: readonly Uint8Array[];
   readonly crls: readonly { readonly der: Uint8Array; readonly source: string }[];
+  readonly revocationPolicy: RevocationPolicy;
 }
 
 const material = workerData as TrustMaterial;
@@ -21,6 +22,7 @@ const verifier = new SignatureVerifier(
   new TrustStore(
     material.anchors.map((der) => parseCertificate(der)),
     material.crls.map((crl) => parseCrl(crl.der, crl.source)),
+    material.revocationPolicy,
   ),
 );
 

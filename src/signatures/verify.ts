@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ERROR_CODES } from '../domain/errors';
+import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import { CertificateCache, type Certificate } from './certificate';
 import { buildPath } from './chain';
 import type { RevocationList } from './crl';
@@ -75,8 +76,8 @@ export interface ExpectedSigner {
  * PATH_LIMITS in chain.ts).
  */
 export const LIMITS = {
-  signatureBytes: 1024 * 1024,
-  certificateBytes: 64 * 1024,
+  signatureBytes: MAX_SIGNATURE_BYTES,
+  certificateBytes: MAX_CERTIFICATE_BYTES,
   carriedCertificates: 16,
 } as const;
 
@@ -255,14 +256,19 @@ export class SignatureVerifier {
 
   /**
    * RFC 5280 §6.3, simplified to complete CRLs: each certificate below the anchor, by its issuer's
-   * CRLs. A revocation listed at or before the time judged counts in any CRL its issuer signed; but
-   * only a CRL current at that time (thisUpdate ≤ time ≤ nextUpdate) can say a certificate was not
-   * revoked. Without one, the check is skipped and says so: revocation was not checked.
+   * CRLs. A revocation listed at or before the time judged counts in any usable CRL its issuer
+   * signed; but only a CRL current at that time (thisUpdate ≤ time ≤ nextUpdate) and whose scope
+   * covers the certificate can say it was not revoked. Without one, revocation was not established:
+   * under the `required` policy the signature cannot be judged now (REVOCATION_UNAVAILABLE, unless
+   * another check already refused it); under `best-effort` the check is skipped and says so.
    */
   private checkRevocation(path: readonly Certificate[] | null, at: Date, report: ReportBuilder): void {
-    if (this.trust.crls.length === 0)
-      return report.skip('revocation', 'revocation not checked: no CRLs configured');
+    const unestablished = (why: string): void => {
+      report.skip('revocation', `revocation not checked: ${why}`);
+      if (this.trust.revocationPolicy === 'required') report.revocationUnavailable = true;
+    };
     if (path === null) return report.skip('revocation', 'revocation not checked: no certification path');
+    if (this.trust.crls.length === 0) return unestablished('no CRLs configured');
     const checked: string[] = [];
     const unchecked: string[] = [];
     for (let i = 0; i < path.length - 1; i++) {
@@ -277,20 +283,18 @@ export class SignatureVerifier {
           );
         }
       }
-      const current = crls.find((crl) => crlIsCurrent(crl, at));
+      const current = crls.find((crl) => crlIsCurrent(crl, at) && crl.covers(cert));
       if (current !== undefined) {
         checked.push(`${cert.subjectText} not revoked per ${current.source}`);
       } else if (crls.length === 0) {
         unchecked.push(`no CRL from ${cert.issuerText}`);
       } else {
         unchecked.push(
-          `no CRL from ${cert.issuerText} current at ${at.toISOString()} (${crls.map(crlPeriod).join(', ')})`,
+          `no CRL from ${cert.issuerText} current at ${at.toISOString()} and covering it (${crls.map(crlPeriod).join(', ')})`,
         );
       }
     }
-    if (unchecked.length > 0) {
-      return report.skip('revocation', `revocation not checked: ${[...unchecked, ...checked].join('; ')}`);
-    }
+    if (unchecked.length > 0) return unestablished([...unchecked, ...checked].join('; '));
     report.pass('revocation', checked.join('; '));
   }
 }
@@ -485,6 +489,11 @@ class ReportBuilder {
   identityBasis: IdentityBasis = 'none';
   /** Set when the verification stopped before judging anything (its code, e.g. VERIFICATION_TIMEOUT). */
   abandonedWith: VerificationErrorCode | null = null;
+  /**
+   * Revocation could not be established and the policy requires it: the signature cannot be judged
+   * now (REVOCATION_UNAVAILABLE) unless another check refuses it for good.
+   */
+  revocationUnavailable = false;
   private readonly results = new Map<CheckName, CheckResult & { code?: string }>();
   private evidence: Evidence | null = null;
   private readonly digests = new Map<DigestName, Buffer>();
@@ -524,7 +533,9 @@ class ReportBuilder {
     );
     const firstFailure = CHECKS.find(({ check }) => this.results.get(check)?.outcome === 'failed');
     const failureCode = firstFailure && (this.results.get(firstFailure.check)?.code ?? firstFailure.code);
-    const code = (this.abandonedWith ?? failureCode) as VerificationReport['code'];
+    const code = (this.abandonedWith ??
+      failureCode ??
+      (this.revocationUnavailable ? 'REVOCATION_UNAVAILABLE' : undefined)) as VerificationReport['code'];
     const e = this.evidence;
     const cert = e?.signer;
     return {

@@ -6,15 +6,17 @@
  * It honours `npm start`'s environment; its state lives in `$DATA_DIR/produccion`.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LOCAL_KEYRING_FILE } from '../config';
+import { privateDir, TRAVERSABLE_DIR_MODE } from '../storage/private-files';
 import { localKeyring } from '../codec/keyring';
 import { ensureDemoPki } from '../dev/demo-pki';
 import { Outbox } from '../dev/outbox';
 import { startOutboxPage } from '../dev/outbox-page';
 import { MIN_SECRET_LENGTH } from '../links/tokens';
 import { resolveStackBinary, STACK_BINARIES, temporalSchemaDir } from './binaries';
+import { ensureClusterCertificates, tlsEnv, type ClusterCertificates } from './certificates';
 import { ManagedProcess } from './managed-process';
 import { ObjectStoreServer } from './object-store-server';
 import { Postgres } from './postgres';
@@ -37,8 +39,10 @@ export interface ProductionStack {
   readonly ui: UiServer | null;
   /** The local SMTP outbox, when SMTP_URL was not given. */
   readonly outbox: Outbox | null;
-  /** What a CLI (or another part) needs to reach this stack. */
+  /** What a CLI (or another part) needs to reach this stack, with the CLI's client certificate. */
   readonly env: NodeJS.ProcessEnv;
+  /** The frontend's mutual TLS: the CA and every part's certificate. */
+  readonly certificates: ClusterCertificates;
   readonly urls: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -68,9 +72,11 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
   const log = options.log ?? ((line: string) => console.log(`[stack] ${line}`));
   const dataDir = resolve(env.DATA_DIR || '.data');
   const dir = join(dataDir, 'produccion');
-  mkdirSync(dir, { recursive: true });
-  // PostgreSQL runs as its own account when we are root: it must be able to reach its folder.
-  if (process.getuid?.() === 0) for (const d of [dataDir, dir]) chmodSync(d, 0o755);
+  // The owner's alone; when we are root, PostgreSQL runs as its own account and must pass through
+  // DATA_DIR and this folder to reach its own (entered, never listed or read).
+  const onTheWay = process.getuid?.() === 0 ? TRAVERSABLE_DIR_MODE : undefined;
+  privateDir(dataDir, onTheWay);
+  privateDir(dir, onTheWay);
 
   const ports = {
     temporal: port(env, 'TEMPORAL_PORT', 7233),
@@ -106,7 +112,10 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
     stops.push(() => postgres.process.stop());
     log(`PostgreSQL on ${postgres.address}`);
 
+    // Mutual TLS on Temporal's frontend, with certificates made once into DATA_DIR.
+    const certificates = ensureClusterCertificates(join(dir, 'tls'));
     const temporal = new TemporalServer({
+      tls: certificates,
       dir: join(dir, 'temporal'),
       port: ports.temporal,
       server: binaries.server,
@@ -119,7 +128,9 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
     temporal.setupSchema();
     await temporal.start();
     stops.push(() => temporal.process.stop());
-    log(`Temporal server on ${temporal.address} (PostgreSQL)`);
+    log(
+      `Temporal server on ${temporal.address} (PostgreSQL; mutual TLS, clients need a certificate from ${certificates.ca})`,
+    );
 
     const objectStore = new ObjectStoreServer({
       dir: join(dir, 'objetos'),
@@ -146,10 +157,15 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
 
     if (!env.PAYLOAD_KEYS) localKeyring(join(dataDir, LOCAL_KEYRING_FILE)); // created once, as npm start keeps it
     let trustAnchors = env.TRUST_ANCHORS;
+    let revocationPolicy = env.REVOCATION_POLICY;
     if (!trustAnchors) {
       const demo = ensureDemoPki(join(dataDir, 'demo-firmantes'));
       trustAnchors = demo.caPath;
-      log(`TRUST_ANCHORS is not set: trusting the demo CA only (${demo.caPath}); set it for real e.firma`);
+      // The demo CA publishes no CRL: revocation cannot be required of its signers.
+      revocationPolicy ??= 'best-effort';
+      log(
+        `TRUST_ANCHORS is not set: trusting the demo CA only (${demo.caPath}), with REVOCATION_POLICY=best-effort (it publishes no CRL); set TRUST_ANCHORS and CRLS or CRL_URLS for real e.firma`,
+      );
     }
     const portalUrl = env.PORTAL_BASE_URL || `http://localhost:${ports.portal}`;
     const shared: NodeJS.ProcessEnv = {
@@ -159,11 +175,16 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       PAYLOAD_KEYS: env.PAYLOAD_KEYS || join(dataDir, LOCAL_KEYRING_FILE),
       ...(env.PAYLOAD_KEY_ID ? { PAYLOAD_KEY_ID: env.PAYLOAD_KEY_ID } : {}),
       ...objectStore.env,
+      // The frontend's CA and name; each part adds its own client certificate.
+      TEMPORAL_TLS_CA: certificates.ca,
+      TEMPORAL_TLS_SERVER_NAME: certificates.serverName,
       SMTP_URL: env.SMTP_URL || outbox!.url,
       ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
       LINK_SECRET: linkSecret(env, dataDir),
       TRUST_ANCHORS: trustAnchors,
       ...(env.CRLS ? { CRLS: env.CRLS } : {}),
+      ...(env.CRL_URLS ? { CRL_URLS: env.CRL_URLS } : {}),
+      ...(revocationPolicy ? { REVOCATION_POLICY: revocationPolicy } : {}),
       PORTAL_BASE_URL: portalUrl,
       TEMPORAL_UI_URL: `http://localhost:${ports.ui},http://127.0.0.1:${ports.ui}`,
       DATA_DIR: dataDir,
@@ -189,12 +210,23 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     };
 
-    const codec = node(
-      'codec server',
-      'codec/main.js',
-      { CODEC_PORT: String(ports.codec) },
-      answers(`http://127.0.0.1:${ports.codec}/healthz`),
-    );
+    // The stack's Web UI has no single sign-on to pass a token from, so its codec server runs as
+    // on one machine (`--local`: loopback only, no token, every decode recorded in its log). A
+    // real deployment sets CODEC_AUTH or CODEC_OIDC_ISSUER (README "The codec server").
+    const codec = new ManagedProcess({
+      name: 'codec server',
+      command: process.execPath,
+      args: [join(DIST, 'codec/main.js'), '--local'],
+      env: {
+        PAYLOAD_KEYS: shared.PAYLOAD_KEYS,
+        ...(shared.PAYLOAD_KEY_ID ? { PAYLOAD_KEY_ID: shared.PAYLOAD_KEY_ID } : {}),
+        TEMPORAL_UI_URL: shared.TEMPORAL_UI_URL,
+        CODEC_PORT: String(ports.codec),
+      },
+      logFile: join(dir, 'registros', 'codec-server.log'),
+      ready: answers(`http://127.0.0.1:${ports.codec}/healthz`),
+      stopGraceMs: 30_000,
+    });
     await codec.start();
     stops.push(() => codec.stop());
 
@@ -202,7 +234,11 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       node(
         `worker ${n}`,
         'worker/main.js',
-        { ...WORKER_ENV, WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1) },
+        {
+          ...WORKER_ENV,
+          ...tlsEnv(certificates, 'worker'),
+          WORKER_HEALTH_PORT: String(ports.workerHealth + n - 1),
+        },
         answers(`http://127.0.0.1:${ports.workerHealth + n - 1}/readyz`),
         WORKER_NODE_ARGS,
       ),
@@ -212,6 +248,9 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
         `portal ${n + 1}`,
         'portal/main.js',
         {
+          ...tlsEnv(certificates, 'portal'),
+          // Read-only on the bucket: a portal never writes evidence.
+          ...objectStore.readOnlyEnv,
           PORTAL_PORT: String(ports.portal + n),
           PORTAL_HOST: '127.0.0.1',
           ...(env.TRUST_PROXY ? { TRUST_PROXY: env.TRUST_PROXY } : {}),
@@ -232,6 +271,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
         binary: uiBinary,
         temporalAddress: temporal.address,
         codecEndpoint: `http://localhost:${ports.codec}`,
+        tls: certificates,
       });
       await ui.process.start();
       stops.push(() => ui!.process.stop());
@@ -257,7 +297,9 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       portals,
       ui,
       outbox,
-      env: shared,
+      // What the CLI (or a script) needs: its own client certificate, the writers' store account.
+      env: { ...shared, ...tlsEnv(certificates, 'cli') },
+      certificates,
       urls,
       stop,
     };

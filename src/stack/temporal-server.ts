@@ -5,9 +5,10 @@
  * it) and our search attributes added.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { ClusterCertificates } from './certificates';
 import { msToTs } from '@temporalio/common/lib/time';
 import { TemporalSetupError } from '../dev/temporal';
 import { registerSearchAttributes } from '../namespace-setup';
@@ -27,6 +28,11 @@ export interface TemporalServerOptions {
   readonly postgres: Postgres;
   readonly namespace: string;
   readonly log: (line: string) => void;
+  /**
+   * Mutual TLS on the frontend: only clients with a certificate from this set's CA get in. The
+   * server's own system worker (schedules, batch jobs) has its own client certificate.
+   */
+  readonly tls: ClusterCertificates;
 }
 
 export class TemporalServer {
@@ -82,8 +88,22 @@ export class TemporalServer {
     }
   }
 
+  /** The stack's own connection (its setup and readiness), with the CLI's client certificate. */
+  private connect(connectTimeout?: number): Promise<Connection> {
+    const { tls } = this.options;
+    return Connection.connect({
+      address: this.address,
+      ...(connectTimeout ? { connectTimeout } : {}),
+      tls: {
+        serverRootCACertificate: readFileSync(tls.ca),
+        serverNameOverride: tls.serverName,
+        clientCertPair: { crt: readFileSync(tls.clients.cli.cert), key: readFileSync(tls.clients.cli.key) },
+      },
+    });
+  }
+
   private async answers(): Promise<void> {
-    const connection = await Connection.connect({ address: this.address, connectTimeout: 2_000 });
+    const connection = await this.connect(2_000);
     try {
       await connection.workflowService.getSystemInfo({});
     } finally {
@@ -94,7 +114,7 @@ export class TemporalServer {
   /** Starts the server, then registers the namespace (once) and our search attributes. */
   async start(): Promise<void> {
     await this.process.start();
-    const connection = await Connection.connect({ address: this.address });
+    const connection = await this.connect();
     try {
       const { namespace } = this.options;
       try {
@@ -126,6 +146,7 @@ export class TemporalServer {
 
 function serverConfig(options: TemporalServerOptions): string {
   const p = options.port;
+  const { tls } = options;
   const [host, port] = options.postgres.address.split(':') as [string, string];
   const store = (database: string, maxConns: number): string => `      sql:
         pluginName: "postgres12"
@@ -158,6 +179,24 @@ global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: "127.0.0.1"
+  # Mutual TLS on the frontend (gRPC and HTTP): a client needs a certificate from our CA. The
+  # services talk among themselves on loopback ports of this one process; the system worker
+  # reaches the frontend like any client, with a certificate of its own (and must name the server).
+  tls:
+    frontend:
+      server:
+        certFile: ${JSON.stringify(tls.server.cert)}
+        keyFile: ${JSON.stringify(tls.server.key)}
+        requireClientAuth: true
+        clientCaFiles:
+          - ${JSON.stringify(tls.ca)}
+    systemWorker:
+      certFile: ${JSON.stringify(tls.clients['temporal-system'].cert)}
+      keyFile: ${JSON.stringify(tls.clients['temporal-system'].key)}
+      client:
+        serverName: ${JSON.stringify(tls.serverName)}
+        rootCaFiles:
+          - ${JSON.stringify(tls.ca)}
 services:
   frontend:
 ${service(p, p + 5, p + 4)}

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClusterCertificates } from './certificates';
 import { ManagedProcess } from './managed-process';
 
 export interface UiServerOptions {
@@ -12,6 +13,8 @@ export interface UiServerOptions {
   readonly binary: string;
   readonly temporalAddress: string;
   readonly codecEndpoint: string;
+  /** The frontend's mutual TLS: the UI server connects with its own client certificate. */
+  readonly tls: ClusterCertificates;
 }
 
 export class UiServer {
@@ -37,6 +40,14 @@ export class UiServer {
         `  endpoint: ${options.codecEndpoint}`,
         'auth:',
         '  enabled: false',
+        // Its own certificate to the frontend, and the server's verified (host verification is
+        // off unless asked for).
+        'tls:',
+        `  caFile: ${JSON.stringify(options.tls.ca)}`,
+        `  certFile: ${JSON.stringify(options.tls.clients['web-ui'].cert)}`,
+        `  keyFile: ${JSON.stringify(options.tls.clients['web-ui'].key)}`,
+        `  serverName: ${JSON.stringify(options.tls.serverName)}`,
+        '  enableHostVerification: true',
         '',
       ].join('\n'),
     );

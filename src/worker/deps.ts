@@ -4,71 +4,70 @@ import { RenderPool } from '../activities/render-pool';
 import type { ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
-import { openStores } from '../storage';
+import { CrlStore } from '../revocation/crl-store';
+import { TrustSource } from '../revocation/trust-source';
+import { openStores, type Stores } from '../storage';
 import type { ProcessClient } from '../process-client';
-import { loadTrustStore, TrustConfigurationError, VerificationPool, type TrustStore } from '../signatures';
+import { VerificationPool } from '../signatures';
 
 /**
- * Verification threads trusting the configured anchors and CRLs (the worker and the portal).
- * TRUST_ANCHORS that name no certificate (an empty folder, a wrong extension) stop start-up: every
- * signature would be refused.
+ * Where the verifier's trust comes from (anchors, CRL files, CRLs fetched from `CRL_URLS` into
+ * the object store, the revocation policy), for the worker and the portal alike.
  */
-export function verificationPool(config: WorkerConfig): VerificationPool {
-  return new VerificationPool(trustFrom(config), config.verification);
+export function trustSource(config: WorkerConfig, stores: Stores, log?: (line: string) => void): TrustSource {
+  const crls =
+    config.crlUrls.length > 0
+      ? new CrlStore(stores.evidence.objects, stores.evidence, config.temporal.keyring)
+      : null;
+  return new TrustSource(config, crls, log);
 }
-
-function trustFrom(config: WorkerConfig, log: (line: string) => void = console.warn): TrustStore {
-  const trust = loadTrustStore({ anchors: config.trustAnchors, crls: config.crls });
-  if (config.trustAnchors !== undefined && trust.anchors.size === 0) {
-    throw new TrustConfigurationError(
-      `TRUST_ANCHORS (${config.trustAnchors}) names no certificate: give the CA certificates' files (.pem .crt .cer .der) or folders holding them`,
-    );
-  }
-  const now = new Date();
-  for (const crl of trust.crls) {
-    if (crl.nextUpdate === null || crl.nextUpdate < now)
-      log(
-        `CRL ${crl.source} is out of date (nextUpdate ${crl.nextUpdate?.toISOString() ?? 'absent'}): revocation is not checked with it; put its newer edition in CRLS`,
-      );
-  }
-  return trust;
-}
-
-/** How often the worker and the portal re-read TRUST_ANCHORS and CRLS (SAT publishes CRLs daily). */
-export const TRUST_RELOAD_MS = 15 * 60_000;
 
 /**
- * Re-reads the trust files every {@link TRUST_RELOAD_MS}, so newly published CRLs are used
- * without a restart; a file that cannot be read keeps the previous material and is logged.
- * Returns the function that stops it.
+ * Verification threads trusting what `source` says now, kept current by it from then on (with
+ * `fetch`, the worker's, also fetching `CRL_URLS`). TRUST_ANCHORS that name no certificate (an
+ * empty folder, a wrong extension) stop start-up: every signature would be refused.
  */
-export function reloadTrustPeriodically(
+export async function verificationPool(
   config: WorkerConfig,
-  pool: VerificationPool,
-  log: (line: string) => void = console.warn,
-): () => void {
-  const timer = setInterval(() => {
-    try {
-      void pool.reload(trustFrom(config, log));
-    } catch (error) {
-      log(`trust files not reloaded, the previous ones stay in use: ${(error as Error).message}`);
-    }
-  }, TRUST_RELOAD_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  source: TrustSource,
+  options: { readonly fetch: boolean },
+): Promise<{ readonly pool: VerificationPool; readonly stopKeeping: () => void }> {
+  const pool = new VerificationPool(await source.build(), config.verification);
+  return { pool, stopKeeping: source.keep(pool, options) };
 }
 
-export function activityDeps(
+export interface WorkerParts extends ActivityDeps {
+  readonly verifier: VerificationPool;
+  readonly renderer: RenderPool;
+  /** Stops keeping trust current, closes the mail transport and the thread pools. */
+  close(): Promise<void>;
+}
+
+/** Everything a worker hosting the process needs (README "Hosting the process in your own worker"). */
+export async function activityDeps(
   config: WorkerConfig,
   processes?: ProcessClient,
-): ActivityDeps & { readonly verifier: VerificationPool; readonly renderer: RenderPool } {
-  const { evidence, ledger } = openStores(config.store, config.temporal.keyring);
+  log: (line: string) => void = console.warn,
+): Promise<WorkerParts> {
+  const stores = openStores(config.store, config.temporal.keyring);
+  const source = trustSource(config, stores, log);
+  log(`manifiesta: ${source.describe()}`);
+  const { pool, stopKeeping } = await verificationPool(config, source, { fetch: true });
+  const mailer = createMailer(config.smtpUrl, config.mailFrom, stores.ledger);
+  const renderer = new RenderPool();
   return {
     ...(processes ? { processes } : {}),
-    evidence,
-    mailer: createMailer(config.smtpUrl, config.mailFrom, ledger),
+    evidence: stores.evidence,
+    preparations: stores.preparations,
+    mailer,
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
-    verifier: verificationPool(config),
-    renderer: new RenderPool(),
+    verifier: pool,
+    renderer,
+    async close() {
+      stopKeeping();
+      mailer.transport.close();
+      await pool.close();
+      await renderer.close();
+    },
   };
 }

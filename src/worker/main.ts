@@ -9,7 +9,7 @@ import { TrustConfigurationError } from '../signatures';
 import { ProcessClient } from '../process-client';
 import { connect, connectClient, connectWorker } from '../temporal-connection';
 import type { TemporalConfig } from '../config';
-import { activityDeps, reloadTrustPeriodically } from './deps';
+import { activityDeps } from './deps';
 import { startHealthServer } from './health';
 import { workflowCode } from './bundle';
 import { workerTuning } from './tuning';
@@ -18,10 +18,9 @@ import { manifiestaPlugin } from './plugin';
 export async function runWorker(): Promise<void> {
   const config = workerConfig();
   // Every configuration check (trust anchors included) before anything connects.
-  const parts = activityDeps(config);
+  const parts = await activityDeps(config);
   const client = await connectClient(config.temporal);
   const deps = { ...parts, processes: new ProcessClient(client, config.temporal.taskQueue) };
-  const stopReloading = reloadTrustPeriodically(config, deps.verifier);
   const connection = await connectWorker(config.temporal);
   await ensureSearchAttributes(config.temporal);
   const worker = await Worker.create({
@@ -50,10 +49,7 @@ export async function runWorker(): Promise<void> {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight work is done
   } finally {
     health?.close();
-    stopReloading();
-    deps.mailer.transport.close();
-    await deps.verifier.close();
-    await deps.renderer.close();
+    await parts.close();
     await connection.close();
     await client.connection.close();
   }

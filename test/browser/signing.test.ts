@@ -267,13 +267,38 @@ describe('signers in a real browser', function () {
     await page.close();
   });
 
-  it('declining with a reason ends the process and confirms it', async function () {
+  it('declining is signed with the e.firma: the signer reads the exact text, signs it, and the process ends', async function () {
     const { input, workflowId } = await startProcess();
-    const { page } = await openFromEmail(input.president.email);
-    await page.fill('#motivo', 'El Cabildo no aprobó la adhesión en su sesión.');
+    const { page, errors } = await openFromEmail(input.president.email);
+    const reason = 'El Cabildo no aprobó la adhesión en su sesión del 30 de noviembre.';
+    await page.fill('#motivo', reason);
+    // Without the e.firma there is nothing to sign with.
+    await page.click('#revisar-declinacion');
+    assert.match(await page.locator('#avisos').innerText(), /la declinación se firma/);
+    assert.ok(await page.locator('#enviar-declinar').isDisabled());
+
+    await fillEfirma(page, f.president);
+    await page.locator('#certificado').getByText('COCR800101AB1').waitFor();
+    await page.click('#revisar-declinacion');
+    await page.locator('#texto-declinacion').waitFor({ state: 'visible' });
+    const text = await page.locator('#declinacion-texto').innerText();
+    const state = await env.processes.status(workflowId);
+    assert.match(text, new RegExp(reason));
+    assert.ok(text.includes(state.document!.sha256), 'the letter’s SHA-256');
+    assert.ok(text.includes(workflowId), 'the process');
     await page.click('#enviar-declinar');
-    await page.getByRole('heading', { name: 'Declinación registrada' }).waitFor();
-    assert.equal((await env.processes.status(workflowId)).stage, 'Declined');
+    await page.getByRole('heading', { name: 'Declinación firmada y registrada' }).waitFor();
+    assert.match(await page.locator('#confirmacion').innerText(), /ROMINA CONTRERAS CARRASCO/);
+    assert.deepEqual(errors, []);
+    const declined = await env.processes.status(workflowId);
+    assert.equal(declined.stage, 'Declined');
+    assert.equal(declined.declination?.report.signer?.rfc, 'COCR800101AB1');
+    assert.equal(declined.declination?.reason, reason);
+    // What was signed is kept: the text, byte for byte as shown.
+    assert.equal(
+      (await env.evidence.get(declined.declination!.documentSha256))!.toString('utf8').trim(),
+      text.trim(),
+    );
     await page.close();
   });
 

@@ -45,6 +45,7 @@ describe('production defaults fail closed', function () {
     LINK_SECRET,
     PORTAL_BASE_URL: 'https://firma.example.mx',
     TRUST_ANCHORS: anchor,
+    CRLS: signingFixtures().crlPath,
     PAYLOAD_KEYS: JSON.stringify({ k: randomBytes(32).toString('base64') }),
     // Nothing listens here: a part that passed its checks would fail to connect, not to configure.
     TEMPORAL_ADDRESS: '127.0.0.1:1',
@@ -56,7 +57,22 @@ describe('production defaults fail closed', function () {
         [{ TRUST_ANCHORS: ',' }, /^configuration error: TRUST_ANCHORS must be set/m],
         [{ TRUST_ANCHORS: emptyDir }, /^configuration error: TRUST_ANCHORS \(.*\) names no certificate/m],
         [{ PORTAL_BASE_URL: '' }, /^configuration error: PORTAL_BASE_URL must be set/m],
+        // Links carry their token: never over plain HTTP beyond this machine.
+        [
+          { PORTAL_BASE_URL: 'http://firma.example.mx' },
+          /^configuration error: PORTAL_BASE_URL must be an https:\/\/ address/m,
+        ],
         [{ PAYLOAD_KEYS: '' }, /^configuration error: PAYLOAD_KEYS must be set/m],
+        // Revocation fails closed: a source of revocation data, or the explicit exception.
+        [{ CRLS: '' }, /^configuration error: CRLS or CRL_URLS must be set/m],
+        [
+          { REVOCATION_POLICY: 'a-veces' },
+          /^configuration error: REVOCATION_POLICY must be "required" or "best-effort"/m,
+        ],
+        [
+          { CRL_URLS: 'ftp://crl.example.mx/ac.crl' },
+          /^configuration error: CRL_URLS must list http\(s\) URLs/m,
+        ],
       ] as const) {
         const run = await runPart(entry, { ...complete, ...change });
         assert.equal(run.status, 2, `${JSON.stringify(change)}: ${run.stderr}`);
@@ -64,6 +80,24 @@ describe('production defaults fail closed', function () {
       }
     });
   }
+
+  it('starts with a loopback http:// portal address, CRL_URLS instead of CRLS, or REVOCATION_POLICY=best-effort said aloud', function () {
+    const dataDir = mkdtempSync(join(tmpdir(), 'datos-'));
+    const base = { ...complete, DATA_DIR: dataDir };
+    for (const url of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])
+      assert.equal(workerConfig({ ...base, PORTAL_BASE_URL: url }).portalBaseUrl, url);
+    const fromUrls = workerConfig({ ...base, CRLS: '', CRL_URLS: 'http://crl.example.mx/ac4.crl' });
+    assert.deepEqual(fromUrls.crlUrls, ['http://crl.example.mx/ac4.crl']);
+    assert.equal(fromUrls.revocationPolicy, 'required');
+    assert.equal(
+      workerConfig({ ...base, CRLS: '', REVOCATION_POLICY: 'best-effort' }).revocationPolicy,
+      'best-effort',
+    );
+    assert.equal(
+      workerConfig({ LINK_SECRET, DATA_DIR: dataDir }, 'development').revocationPolicy,
+      'best-effort',
+    );
+  });
 
   it('never echoes a password or a secret in a configuration error', async function () {
     for (const smtpUrl of [

@@ -269,19 +269,33 @@ describe('the signer portal over HTTP', function () {
     );
   });
 
-  it('decline ends the process; the link then answers WRONG_STAGE', async function () {
+  it('a signed decline ends the process; the link then answers WRONG_STAGE', async function () {
     const { token, workflowId } = await openProcess();
+    const reason = 'El Cabildo no aprobó la adhesión.';
+    const text = (await (await post(`/api/v1/signing/${token}/decline/document`, { reason })).json()) as {
+      document: string;
+    };
     const response = await post(
       `/api/v1/signing/${token}/decline`,
-      { reason: 'El Cabildo no aprobó la adhesión.' },
+      {
+        reason,
+        format: 'pkcs1-sha256',
+        signature: opensslPkcs1(Buffer.from(text.document, 'base64'), f.president).toString('base64'),
+        certificate: f.president.certDer.toString('base64'),
+      },
       { Origin: portal.url },
     );
-    assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), {
-      status: 'declined',
-      stage: 'Declined',
-      stageLabel: 'Declinado',
-    });
+    const body = (await response.json()) as {
+      status: string;
+      stage: string;
+      stageLabel: string;
+      report: unknown;
+    };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.deepEqual(
+      { status: body.status, stage: body.stage, stageLabel: body.stageLabel },
+      { status: 'declined', stage: 'Declined', stageLabel: 'Declinado' },
+    );
     assert.equal((await env.processes.status(workflowId)).stage, 'Declined');
     await expectError(await fetch(`${portal.url}/api/v1/signing/${token}`), 409, 'WRONG_STAGE');
   });

@@ -29,6 +29,7 @@ describe('the portal for operators', function () {
       processes: new ProcessClient(env.client, env.taskQueue),
       links: env.links,
       evidence: env.evidence,
+      preparations: env.preparations,
       verifier: testVerifier(),
       baseUrl: 'http://127.0.0.1',
       ...options,

@@ -144,7 +144,13 @@ describe('personal data stays private in Temporal', function () {
         workflowsPath,
         plugins: [
           manifiestaPlugin(
-            { evidence: env.evidence, mailer, links: env.links, verifier: testVerifier() },
+            {
+              evidence: env.evidence,
+              preparations: env.preparations,
+              mailer,
+              links: env.links,
+              verifier: testVerifier(),
+            },
             { keyring },
           ),
         ],

@@ -36,6 +36,7 @@ describe('hosting the process', function () {
   function deps() {
     return {
       evidence: env.evidence,
+      preparations: env.preparations,
       mailer: createMailer(env.outbox.url, 'host <host@example.mx>'),
       links: env.links,
       verifier: testVerifier(),

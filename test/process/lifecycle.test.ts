@@ -7,6 +7,7 @@ import {
   submitSignatureUpdate,
   withdrawUpdate,
 } from '../../src/domain/messages';
+import { declinationText } from '../../src/domain/declination';
 import { STAGE_LABEL, type ProcessState } from '../../src/domain/process';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { type ProcessError } from '../../src/process-client';
@@ -79,15 +80,31 @@ describe('the adhesion process over time and under coordinator actions', functio
     await replayAndRecord(env, workflowId, 'expired');
   });
 
-  it('a decline ends the process as Declined and tells the coordinator why', async function () {
+  it('a signed decline ends the process as Declined and tells the coordinator why', async function () {
     const input = testInput();
     const { workflowId } = await env.processes.start(input);
     const { claims } = await signingLink(env, input.president.email);
+    const state0 = await waitForState(env, workflowId, (s) => s.document !== null);
+    const reason = 'El Cabildo no aprobó la adhesión.';
+    const text = declinationText({
+      workflowId,
+      run: claims.run,
+      municipality: input.municipality,
+      inegiCode: input.inegiCode,
+      role: 'municipal',
+      signerName: input.president.name,
+      letterSha256: state0.document!.sha256,
+      reason,
+    });
     const result = await env.processes.update(workflowId, declineUpdate, {
       role: 'municipal',
       linkVersion: claims.version,
       run: claims.run,
-      reason: 'El Cabildo no aprobó la adhesión.',
+      reason,
+      format: 'cms',
+      signature: opensslCms(Buffer.from(text), signingFixtures().president, {
+        carry: [signingFixtures().intermediate],
+      }).toString('base64'),
     });
     assert.equal(result.stage, 'Declined');
     const state = await env.processes.status(workflowId);

@@ -131,7 +131,7 @@ describe('refused updates leave the process unchanged', function () {
     );
   });
 
-  it('a forged or foreign signature: its verification code, state unchanged', async function () {
+  it('a forged or foreign signature: its verification code; nothing changes but the refusal, counted and audited', async function () {
     const before = snapshot(await env.processes.status(workflowId));
     const cases: [string, Buffer, Record<string, unknown>?][] = [
       ['DOCUMENT_MISMATCH', opensslCms(flipByte(letter, 100), f.president, { carry: [f.intermediate] })],
@@ -150,7 +150,21 @@ describe('refused updates leave the process unchanged', function () {
         return true;
       });
     }
-    assert.equal(snapshot(await env.processes.status(workflowId)), before);
+    // Version 7: each refusal the process verified is counted against the link and audited with its
+    // reasons (what the signer's answer leaves out); nothing else changes, nothing is stored.
+    const after = await env.processes.status(workflowId);
+    const refusals = after.audit.filter((e) => e.type === 'signature-refused');
+    assert.deepEqual(
+      refusals.map((e) => /\(([A-Z_]+);/.exec(e.detail)?.[1]),
+      cases.map(([code]) => code),
+    );
+    assert.match(refusals[2]!.detail, /RFC MAVJ650101CD2 is not the expected COCR800101AB1/);
+    assert.equal(after.linkUse?.municipal?.refusals, cases.length);
+    const { linkUse: _use, ...rest } = after;
+    assert.equal(
+      snapshot({ ...rest, audit: after.audit.filter((e) => e.type !== 'signature-refused') } as ProcessState),
+      before,
+    );
   });
 
   it('without an RFC or CURP the certificate must bear the signer’s name, unless the coordinator accepted any signer', async function () {

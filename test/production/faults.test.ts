@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { parse } from 'csv-parse/sync';
 import forge from 'node-forge';
 import { dataConverter } from '../../src/codec/data-converter';
@@ -23,7 +23,8 @@ import type { ProcessState } from '../../src/domain/process';
 import { SigningLinks } from '../../src/links/tokens';
 import { pool } from '../../src/pool';
 import { ProcessClient } from '../../src/process-client';
-import { storeLocation } from '../../src/config';
+import { storeLocation, temporalConfig } from '../../src/config';
+import { connect } from '../../src/temporal-connection';
 import { openStores } from '../../src/storage';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
@@ -48,7 +49,8 @@ describe('the production topology under faults', function () {
 
   before(async function () {
     t = await productionStack();
-    connection = await Connection.connect({ address: t.stack.temporal.address });
+    // Over the frontend's mutual TLS, with the CLI's client certificate (as the stack's env has it).
+    connection = await connect(temporalConfig(t.stack.env, 'cli'));
     processes = new ProcessClient(
       new Client({ connection, dataConverter: dataConverter(parseKeyring(TEST_KEYRING_FILE)) }),
       'manifiesta',

@@ -378,7 +378,9 @@ describe('hostile signatures are refused with bounded work', function () {
           'CERTIFICATE_UNTRUSTED',
         );
       }
-      assert.ok(ms < 1_000, `four hostile uploads refused in ${ms.toFixed(0)} ms`);
+      // Bounded, not timed to the millisecond: before path building was bounded this ring never
+      // finished; on a loaded 2-core machine four refusals take about a second.
+      assert.ok(ms < 3_000, `four hostile uploads refused in ${ms.toFixed(0)} ms`);
       assert.ok(slowest < 1_000, `healthz took up to ${slowest.toFixed(0)} ms`);
       const after = await env.processes.status(workflowId);
       assert.deepEqual(after.signatures, before.signatures, 'nothing was recorded');

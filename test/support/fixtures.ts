@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrustStore, VerificationPool } from '../../src/signatures';
+import { loadTrustStore, TrustStore, VerificationPool } from '../../src/signatures';
 import { TestPki, type Party } from './pki';
 
 const DAY = 86_400_000;
@@ -152,15 +152,35 @@ function build(): SigningFixtures {
 }
 
 let pool: VerificationPool | undefined;
+let bestEffortPool: VerificationPool | undefined;
 
 /**
- * The test run's verification threads, trusting the root and the intermediate (as production
- * trusts SAT's roots and intermediates: a raw PKCS#1 signature carries no chain).
+ * The test run's verification threads, as production has them: trusting the root and the
+ * intermediate (as production trusts SAT's roots and intermediates: a raw PKCS#1 signature carries
+ * no chain), with both CAs' current CRLs, and revocation required.
  */
 export function testVerifier(): VerificationPool {
   const f = signingFixtures();
-  pool ??= new VerificationPool(TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer]), {
-    threads: 2,
-  });
+  pool ??= new VerificationPool(
+    loadTrustStore({
+      anchors: [f.root.certPath, f.intermediate.certPath],
+      crls: [f.crlPath, f.rootCrlPath],
+      revocationPolicy: 'required',
+    }),
+    { threads: 2 },
+  );
   return pool;
+}
+
+/**
+ * The same anchors without CRLs, revocation best-effort: for processes judged weeks ahead on the
+ * time-skipping server, past any CRL's nextUpdate.
+ */
+export function bestEffortVerifier(): VerificationPool {
+  const f = signingFixtures();
+  bestEffortPool ??= new VerificationPool(
+    TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer]),
+    { threads: 1 },
+  );
+  return bestEffortPool;
 }

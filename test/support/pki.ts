@@ -223,9 +223,20 @@ export class TestPki {
 
   /**
    * A CRL from `ca` with `openssl ca -gencrl`, listing `revoked` with their revocation dates.
-   * Returns the PEM path.
+   * Current for 30 days from now, unless `options` say when it was issued and when it ends;
+   * `extensions` are OpenSSL crl_extensions lines (e.g. `1.2.3.4=critical,ASN1:NULL`). Returns the
+   * PEM path.
    */
-  crl(label: string, ca: Party, revoked: readonly { party: Party; at: Date }[]): string {
+  crl(
+    label: string,
+    ca: Party,
+    revoked: readonly { party: Party; at: Date }[],
+    options: {
+      readonly thisUpdate?: Date;
+      readonly nextUpdate?: Date;
+      readonly extensions?: readonly string[];
+    } = {},
+  ): string {
     const base = join(this.dir, `crl-${label}`);
     mkdirSync(base, { recursive: true });
     const asn1Time = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
@@ -252,9 +263,11 @@ export class TestPki {
         `crlnumber = ${base}/crlnumber`,
         'default_md = sha256',
         'default_crl_days = 30',
+        ...(options.extensions ? ['crl_extensions = crl_ext', '[ crl_ext ]', ...options.extensions] : []),
         '',
       ].join('\n'),
     );
+    const generalizedTime = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
     const out = join(this.dir, `${label}.crl.pem`);
     execFileSync(
       'openssl',
@@ -269,6 +282,8 @@ export class TestPki {
         ca.certPath,
         '-out',
         out,
+        ...(options.thisUpdate ? ['-crl_lastupdate', generalizedTime(options.thisUpdate)] : []),
+        ...(options.nextUpdate ? ['-crl_nextupdate', generalizedTime(options.nextUpdate)] : []),
       ],
       { stdio: 'pipe' },
     );

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ProcessClient } from '../../src/process-client';
-import { buildPortal } from '../../src/portal/server';
+import { buildPortal, type PortalRateLimits } from '../../src/portal/server';
 import type { Verifier } from '../../src/signatures';
+import type { EvidenceStore, PreparationStore } from '../../src/storage';
 import { testVerifier } from './fixtures';
 import type { ProcessEnv } from './process-env';
 
@@ -15,10 +16,18 @@ export interface TestPortal {
   close(): Promise<void>;
 }
 
+/** What a portal talks to, when not the run's own worker and evidence store (an isolated worker's). */
+export interface PortalParts {
+  readonly processes: ProcessClient;
+  readonly evidence: EvidenceStore;
+  readonly preparations: PreparationStore;
+}
+
 export async function startPortal(
   env: ProcessEnv,
-  rateLimit?: { reads: number; writes: number },
+  rateLimit?: Partial<PortalRateLimits>,
   verifier: Verifier = testVerifier(),
+  parts?: PortalParts,
 ): Promise<TestPortal> {
   let logs = '';
   const stream = new PassThrough();
@@ -26,9 +35,10 @@ export async function startPortal(
   // The origin is known once listening; the Origin check only needs it to match what browsers send.
   let url = 'http://127.0.0.1';
   const app = await buildPortal({
-    processes: new ProcessClient(env.client, env.taskQueue),
+    processes: parts?.processes ?? new ProcessClient(env.client, env.taskQueue),
     links: env.links,
-    evidence: env.evidence,
+    evidence: parts?.evidence ?? env.evidence,
+    preparations: parts?.preparations ?? env.preparations,
     verifier,
     get baseUrl() {
       return url;

@@ -14,11 +14,11 @@ import { RenderPool } from '../../src/activities/render-pool';
 import { DEFAULT_CACHED_PROCESSES } from '../../src/config';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring, type Keyring } from '../../src/codec/keyring';
-import { buildCodecServer } from '../../src/codec/server';
+import { buildCodecServer, type CodecAccessRecord } from '../../src/codec/server';
 import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
 import { Outbox } from '../../src/dev/outbox';
 import { SigningLinks } from '../../src/links/tokens';
-import { openStores, type EvidenceStore } from '../../src/storage';
+import { openStores, type EvidenceStore, type PreparationStore } from '../../src/storage';
 import { ProcessClient } from '../../src/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { workerTuning } from '../../src/worker/tuning';
@@ -30,6 +30,7 @@ export interface ProcessEnv {
   readonly processes: ProcessClient;
   readonly outbox: Outbox;
   readonly evidence: EvidenceStore;
+  readonly preparations: PreparationStore;
   readonly links: SigningLinks;
   readonly linkSecret: string;
   readonly taskQueue: string;
@@ -53,6 +54,9 @@ export interface ProcessEnv {
 export const TEST_KEYRING_FILE = join(__dirname, 'payload-keys.json');
 
 let started: Promise<ProcessEnv> | undefined;
+
+/** The test run's codec server's access record (every decode, every refusal). */
+export const codecRecord: CodecAccessRecord[] = [];
 let teardown: (() => Promise<void>) | undefined;
 
 export function processEnv(): Promise<ProcessEnv> {
@@ -70,6 +74,9 @@ async function start(): Promise<ProcessEnv> {
   const codecServer = await buildCodecServer({
     keyring,
     allowedOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+    // As `npm start` runs it (development): no token; the access record kept for the tests.
+    allowAnonymous: true,
+    record: (entry) => codecRecord.push(entry),
   });
   await codecServer.listen({ port: 0, host: '127.0.0.1' });
   const codecAddress = codecServer.server.address();
@@ -79,7 +86,7 @@ async function start(): Promise<ProcessEnv> {
   const outbox = new Outbox();
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
-  const { evidence, ledger } = openStores({ kind: 'folder', dir: evidenceDir }, keyring);
+  const { evidence, preparations, ledger } = openStores({ kind: 'folder', dir: evidenceDir }, keyring);
   const linkSecret = randomBytes(32).toString('hex');
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
   const links = new SigningLinks(linkSecret, portalBaseUrl);
@@ -94,6 +101,7 @@ async function start(): Promise<ProcessEnv> {
   const deps = {
     processes: new ProcessClient(client, taskQueue),
     evidence,
+    preparations,
     mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>', ledger),
     links,
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
@@ -142,6 +150,7 @@ async function start(): Promise<ProcessEnv> {
     processes: new ProcessClient(client, taskQueue),
     outbox,
     evidence,
+    preparations,
     links,
     linkSecret,
     taskQueue,
@@ -159,6 +168,7 @@ async function start(): Promise<ProcessEnv> {
       PORTAL_BASE_URL: portalBaseUrl,
       EVIDENCE_DIR: evidenceDir,
       TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
+      CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
     },
     stopWorker,
     startWorker,

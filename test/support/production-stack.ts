@@ -71,6 +71,7 @@ async function start(): Promise<TestStack> {
       SMTP_URL: outbox.url,
       LINK_SECRET: linkSecret,
       TRUST_ANCHORS: `${f.root.certPath},${f.intermediate.certPath}`,
+      CRLS: `${f.crlPath},${f.rootCrlPath}`,
       PAYLOAD_KEYS: TEST_KEYRING_FILE,
       PORTAL_BASE_URL: `http://127.0.0.1:${others + 1}`,
       // As behind the institute's reverse proxy: each signer is their own client for the rate

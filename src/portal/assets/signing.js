@@ -410,21 +410,73 @@
       });
   });
 
+  // Declining is signed like the letter: the server answers the exact text (the process, the
+  // letter's SHA-256 and the reason), the signer reads it, and the key signs it here.
+  var declineButton = document.getElementById('enviar-declinar');
+  var declineBox = document.getElementById('texto-declinacion');
+  var declination = null;
+
+  function reasonGiven() {
+    var reason = document.getElementById('motivo').value.trim();
+    if (!reason) throw new Error('Escriba el motivo por el que declina.');
+    return reason;
+  }
+
+  document.getElementById('motivo').addEventListener('input', function () {
+    declination = null;
+    declineButton.disabled = true;
+    declineBox.hidden = true;
+  });
+
+  document.getElementById('revisar-declinacion').addEventListener('click', function () {
+    var reason;
+    try {
+      if (!reviewed)
+        throw new Error(
+          'Primero cargue su e.firma arriba y pulse «Revisar certificado»: la declinación se firma.',
+        );
+      reason = reasonGiven();
+    } catch (error) {
+      return fail(error);
+    }
+    post('/decline/document', { reason: reason }).then(function (answer) {
+      var bytes = forge.util.decode64(answer.document);
+      var md = forge.md.sha256.create();
+      md.update(bytes);
+      if (md.digest().toHex() !== answer.sha256)
+        throw new Error('El texto recibido no coincide con su huella; recargue la página.');
+      declination = { reason: reason, bytes: bytes };
+      document.getElementById('declinacion-texto').textContent = decodeUtf8(bytes);
+      declineBox.hidden = false;
+      declineButton.disabled = false;
+      say('Lea el texto de la declinación y, si es correcto, pulse «Firmar y declinar».', 'ok');
+      declineButton.focus();
+    }, fail);
+  });
+
   document.getElementById('form-declinar').addEventListener('submit', function (event) {
     event.preventDefault();
-    var reason = document.getElementById('motivo').value.trim();
-    if (!reason) return fail(new Error('Escriba el motivo por el que declina.'));
-    var button = document.getElementById('enviar-declinar');
-    busy(button, true);
-    post('/decline', { reason: reason }).then(
+    if (!reviewed || !declination)
+      return fail(new Error('Primero pulse «Revisar el texto de la declinación».'));
+    busy(declineButton, true);
+    say('Firmando la declinación…');
+    post('/decline', {
+      reason: declination.reason,
+      format: 'pkcs1-sha256',
+      signature: sign(reviewed.key, declination.bytes),
+      certificate: certificateBase64(reviewed.cert),
+    }).then(
       function (result) {
-        confirm('Declinación registrada', [
-          ['Motivo', reason],
+        var signer = (result.report && result.report.signer) || {};
+        confirm('Declinación firmada y registrada', [
+          ['Firmante', signer.name || '—'],
+          ['RFC', signer.rfc || '—'],
+          ['Motivo', declination.reason],
           ['Estado del proceso', result.stageLabel || result.stage],
         ]);
       },
       function (error) {
-        busy(button, false);
+        busy(declineButton, false);
         fail(error);
       },
     );

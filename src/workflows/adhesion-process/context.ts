@@ -13,6 +13,7 @@ import {
   type AuditEvent,
   type DocumentRecord,
   type Institution,
+  type LinkUse,
   type ProcessInput,
   type ProcessState,
   type Role,
@@ -22,6 +23,8 @@ import { scheduleStage } from './deadlines';
 import { Publisher } from './publisher';
 import { linkReference, ROLE_LABEL } from './state';
 import { mexicoCityText } from '../../domain/schedule';
+import { MAX_REFUSALS_PER_LINK } from '../../domain/limits';
+import type { VerificationReport } from '../../signatures/report';
 
 /** A message to send, without what the process adds to every one. */
 export type Message = Omit<
@@ -226,6 +229,54 @@ export class ProcessContext {
     }
     if (linkVersion < link.version) throw refusal('LINK_SUPERSEDED');
     if (this.now().getTime() > new Date(link.expiresAt).getTime()) throw refusal('LINK_EXPIRED');
+  }
+
+  /** How many of `kind` the link `linkVersion` of `role` has had (version 7; a new link: none). */
+  linkUsed(role: Role, linkVersion: number, kind: 'preparations' | 'refusals'): number {
+    const use = this.state.linkUse?.[role];
+    return use?.linkVersion === linkVersion ? use[kind] : 0;
+  }
+
+  /** Counts one more of `kind` against the link (version 7); returns the new count. */
+  useLink(role: Role, linkVersion: number, kind: 'preparations' | 'refusals'): number {
+    const current = this.state.linkUse?.[role];
+    const use: LinkUse =
+      current?.linkVersion === linkVersion ? current : { linkVersion, preparations: 0, refusals: 0 };
+    const next: LinkUse = { ...use, [kind]: use[kind] + 1 };
+    this.state.linkUse = { ...this.state.linkUse, [role]: next };
+    return next[kind];
+  }
+
+  /**
+   * A signature, preparation or decline the process verified and refused (version 7): counted
+   * against the link and written to the audit trail with the whole report's reasons, which the
+   * signer's answer leaves out. When the certificate's revocation could not be checked, the
+   * coordinator is told once per link: the signer cannot sign until it can be.
+   */
+  recordRefusal(role: Role, linkVersion: number, what: string, report: VerificationReport): void {
+    const count = this.useLink(role, linkVersion, 'refusals');
+    const failed = report.checks.filter((c) => c.outcome === 'failed').map((c) => `${c.check}: ${c.detail}`);
+    this.audit(
+      role,
+      'signature-refused',
+      `${what} rechazada (${report.code ?? 'SIGNATURE_INVALID'}; ${count} de ${MAX_REFUSALS_PER_LINK} con el enlace v${linkVersion})${failed.length > 0 ? `: ${failed.join('; ')}` : ''}`,
+    );
+    if (report.code === 'REVOCATION_UNAVAILABLE') {
+      const use = this.state.linkUse![role]!;
+      if (use.revocationNoticeSent) return;
+      this.state.linkUse = { ...this.state.linkUse, [role]: { ...use, revocationNoticeSent: true } };
+      this.sendEmail(
+        {
+          messageKey: `revocation-unavailable-${role}-v${linkVersion}`,
+          kind: 'revocation-unavailable',
+          to: [this.input.coordinator],
+          stage: this.state.stage,
+          deadline: this.state.deadline,
+          role,
+        },
+        'update',
+      );
+    }
   }
 
   /**

@@ -26,6 +26,7 @@ import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
 import { identityAttributes } from './publisher';
 import { nextDueAt } from './deadlines';
+import { DIAS_HABILES, LEAN_HISTORY, LINK_BOUNDS, QUICK_ANSWERS } from './patches';
 import { DueTimer, handleDue } from './due';
 import { registerSignerUpdates } from './signer-updates';
 import { initialState } from './state';
@@ -36,14 +37,7 @@ import { initialState } from './state';
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 6;
-
-/** Version 4: policies in días hábiles, planned on the working-day calendar. */
-const DIAS_HABILES = 'dias-habiles';
-/** Version 5: local activities, one search-attribute upsert per task, one timer (activities.ts). */
-const LEAN_HISTORY = 'lean-history';
-/** Version 6: the mail an update sends goes out after its answer (`quickActivities`). */
-const QUICK_ANSWERS = 'quick-answers';
+export const WORKFLOW_CODE_VERSION = 7;
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
   // Each patch is asked once, at the start: its answer holds for the whole run. Processes started
@@ -115,15 +109,19 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
     }
     const seen = ctx.changes;
     const due = nextDueAt(state);
+    // Version 7: wake up for Temporal's suggestion too, not only at the next change. Requests that
+    // change nothing the loop waits on still count towards the run's update limit; continuing as
+    // new before it is reached keeps every coordinator action possible.
+    const suggested = wf.patched(LINK_BOUNDS) ? () => wf.workflowInfo().continueAsNewSuggested : () => false;
     if (lean) {
       timer.aim(due);
-      await wf.condition(() => ctx.changes !== seen || timer.fired);
+      await wf.condition(() => ctx.changes !== seen || timer.fired || suggested());
       if (timer.take()) handleDue(ctx);
       continue;
     }
     const wait = due === null ? undefined : Math.max(0, due - Date.now());
-    if (wait === undefined) await wf.condition(() => ctx.changes !== seen);
-    else await wf.condition(() => ctx.changes !== seen, wait);
+    if (wait === undefined) await wf.condition(() => ctx.changes !== seen || suggested());
+    else if (await wf.condition(() => ctx.changes !== seen || suggested(), wait)) continue;
     if (ctx.changes === seen) handleDue(ctx);
   }
   ctx.flush();

@@ -5,9 +5,11 @@
 import { calendarProblem, type CalendarData } from '../../domain/calendar';
 import { refusal } from '../../domain/failures';
 import {
+  MAX_CERTIFICATE_BYTES,
   MAX_MINUTES_BYTES,
   MAX_SIGNATURE_BYTES,
   type CoordinatorAction,
+  type DeclineInput,
   type ExtendDeadlineInput,
   type FileReference,
   type RecordInstallationInput,
@@ -42,13 +44,30 @@ export function validateSignature(
     throw refusal('MALFORMED_INPUT', 'formato desconocido');
   }
   checkBase64(request.signature, 'la firma', MAX_SIGNATURE_BYTES);
-  if (request.certificate !== undefined) checkBase64(request.certificate, 'el certificado', 64 * 1024);
+  if (request.certificate !== undefined)
+    checkBase64(request.certificate, 'el certificado', MAX_CERTIFICATE_BYTES);
   if (
     (request.format === 'pkcs1-sha256' || request.format === 'pades') &&
     request.certificate === undefined
   ) {
     throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 o PAdES necesita el certificado');
   }
+}
+
+/**
+ * A decline's signature (version 7): present, in a known format, within the limits. Refused here,
+ * an unsigned decline never enters history, whenever the process began.
+ */
+export function validateDeclineSignature(request: DeclineInput): void {
+  if (request.signature === undefined || request.signature === '')
+    throw refusal('SIGNATURE_REQUIRED', 'firme la declinación con su e.firma');
+  if (request.format !== undefined && !['cms', 'pkcs1-sha256'].includes(request.format))
+    throw refusal('MALFORMED_INPUT', 'formato desconocido');
+  checkBase64(request.signature, 'la firma', MAX_SIGNATURE_BYTES);
+  if (request.certificate !== undefined)
+    checkBase64(request.certificate, 'el certificado', MAX_CERTIFICATE_BYTES);
+  if (request.format === 'pkcs1-sha256' && request.certificate === undefined)
+    throw refusal('MALFORMED_INPUT', 'una firma PKCS#1 necesita el certificado');
 }
 
 /**

@@ -1,0 +1,28 @@
+/**
+ * The patches (`wf.patched(id)`) behind which the process's behaviour changed, by the code version
+ * that introduced them (README "Changing workflow code"). A process that began before a patch
+ * replays the code it ran; every version has recorded histories in test/histories/.
+ */
+
+/** Version 4: policies in días hábiles, planned on the working-day calendar. */
+export const DIAS_HABILES = 'dias-habiles';
+/** Version 5: local activities, one search-attribute upsert per task, one timer (activities.ts). */
+export const LEAN_HISTORY = 'lean-history';
+/** Version 6: the mail an update sends goes out after its answer (`quickActivities`). */
+export const QUICK_ANSWERS = 'quick-answers';
+
+/**
+ * Version 7: what a signing link may cost is bounded. Preparations and refusals are counted per
+ * link version (src/domain/limits.ts) and audited; a preparation lives in the preparation store and
+ * is discarded once superseded or used; the process continues as new whenever Temporal suggests
+ * it, also while it waits (so a run's update limit never blocks the coordinator). Asked where each
+ * change takes effect, so a process that began earlier takes it from its next such step.
+ */
+export const LINK_BOUNDS = 'link-bounds';
+
+/**
+ * Version 7: a decline is signed with the signer's e.firma and verified like a signature before
+ * it ends the process. Asked in the decline's handler: every process, whenever it began, verifies
+ * a decline that arrives from now on (the validators already refuse unsigned ones).
+ */
+export const SIGNED_DECLINE = 'signed-decline';
