@@ -15,6 +15,7 @@ import {
   parseDer,
   readIntegerHex,
   readOid,
+  STRICT_DER,
   UniversalTag,
   expectUniversal,
 } from './der';
@@ -121,7 +122,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
 }
 
 function parseCertificateUnchecked(der: Uint8Array): Certificate {
-  const root = expectSequence(parseDer(der), 'Certificate');
+  // DER only: one spelling per certificate, so its digest names it (see STRICT_DER).
+  const root = expectSequence(parseDer(der, STRICT_DER), 'Certificate');
   const [tbsNode, algNode, sigNode] = root.children;
   const tbs = expectSequence(tbsNode, 'TBSCertificate');
   const fields = isContext(tbs.children[0], 0) ? tbs.children.slice(1) : tbs.children;

@@ -52,9 +52,19 @@ export interface DerLimits {
   readonly maxDepth: number;
   /** Most elements accepted in one input. */
   readonly maxNodes: number;
+  /**
+   * DER only (X.690 §10.1): definite lengths in their shortest form. What a certificate must be
+   * (RFC 5280 §4.1): otherwise one certificate has several spellings, each with its own digest,
+   * which would let one certificate pass for several where certificates are told apart by digest.
+   * A CMS may be BER (indefinite lengths), so this is not the default.
+   */
+  readonly strict?: boolean;
 }
 
 const DEFAULT_LIMITS: DerLimits = { maxDepth: 40, maxNodes: 200_000 };
+
+/** The default limits, DER only. */
+export const STRICT_DER: DerLimits = { ...DEFAULT_LIMITS, strict: true };
 
 interface Frame {
   readonly node: DerNode;
@@ -91,7 +101,7 @@ export function parseDer(bytes: Uint8Array, limits: DerLimits = DEFAULT_LIMITS):
       }
     }
     const bound = stackLimit(stack, bytes.length);
-    const node = readHeader(bytes, pos, bound);
+    const node = readHeader(bytes, pos, bound, limits.strict === true);
     if (++count > limits.maxNodes) throw new DerError('too many ASN.1 elements');
     if (top === undefined) root = node;
     else top.node.children.push(node);
@@ -120,7 +130,7 @@ function stackLimit(stack: readonly Frame[], total: number): number {
 }
 
 /** Reads identifier and length octets; `end` is -1 for an indefinite length. */
-function readHeader(bytes: Uint8Array, start: number, bound: number): DerNode {
+function readHeader(bytes: Uint8Array, start: number, bound: number, strict: boolean): DerNode {
   let pos = start;
   if (pos >= bound) throw new DerError('truncated ASN.1 element');
   const first = bytes[pos++]!;
@@ -143,6 +153,7 @@ function readHeader(bytes: Uint8Array, start: number, bound: number): DerNode {
     end = pos + lengthOctet;
   } else if (lengthOctet === 0x80) {
     if (!constructed) throw new DerError('indefinite length on a primitive element');
+    if (strict) throw new DerError('indefinite length where DER is required');
     end = -1;
   } else {
     const n = lengthOctet & 0x7f;
@@ -152,6 +163,9 @@ function readHeader(bytes: Uint8Array, start: number, bound: number): DerNode {
       if (pos >= bound) throw new DerError('truncated ASN.1 length');
       length = length * 256 + bytes[pos++]!;
     }
+    // DER: the long form only past 127, and no leading zero octet.
+    if (strict && (length < 0x80 || length < 256 ** (n - 1)))
+      throw new DerError('a length not in its shortest form where DER is required');
     end = pos + length;
   }
   if (end > bound) throw new DerError('ASN.1 length exceeds the enclosing element');

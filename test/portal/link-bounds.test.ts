@@ -199,6 +199,27 @@ describe('what one signing link can cost', function () {
     await replayAndRecord(env, workflowId, 'link-bounds-withdrawn');
   });
 
+  it('a certificate re-spelled (BER lengths) is not a second certificate: refused, and no preparation is spent', async function () {
+    const { workflowId, token } = await openProcess();
+    const der = f.president.certDer;
+    // 30 82 LL LL → 30 83 00 LL LL: the same certificate, another digest.
+    const respelled = Buffer.concat([Buffer.from([0x30, 0x83, 0x00]), der.subarray(2)]);
+    await expectPortalError(
+      await post(`/api/v1/signing/${token}/prepare`, { certificate: respelled.toString('base64') }),
+      400,
+      'MALFORMED_INPUT',
+    );
+    const first = await post(`/api/v1/signing/${token}/prepare`, { certificate: der.toString('base64') });
+    assert.equal(first.status, 200);
+    for (let i = 0; i < 3; i++)
+      await expectPortalError(
+        await post(`/api/v1/signing/${token}/prepare`, { certificate: respelled.toString('base64') }),
+        400,
+        'MALFORMED_INPUT',
+      );
+    assert.equal((await worker.processes.status(workflowId)).linkUse?.municipal?.preparations, 1);
+  });
+
   it('each link is rate-limited across addresses; a flood from one address does not lock another link out', async function () {
     const { token } = await openProcess();
     const other = await openProcess();
