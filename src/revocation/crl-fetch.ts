@@ -35,8 +35,7 @@ export async function fetchCrl(
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > MAX_CRL_BYTES)
     throw new CrlFetchError(`${url}: ${declared} bytes, more than ${MAX_CRL_BYTES}`);
-  const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_CRL_BYTES) throw new CrlFetchError(`${url}: more than ${MAX_CRL_BYTES} bytes`);
+  const bytes = await readBounded(response, url);
   let crl: RevocationList;
   try {
     const ders = crlsIn(bytes);
@@ -59,6 +58,25 @@ export async function fetchCrl(
   if (crl.thisUpdate.getTime() > now.getTime() + CLOCK_SKEW_MS)
     throw new CrlFetchError(`${url}: thisUpdate ${crl.thisUpdate.toISOString()} is in the future`);
   return crl;
+}
+
+/** The body, read as it arrives and abandoned past {@link MAX_CRL_BYTES} (whatever the headers said). */
+async function readBounded(response: Response, url: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_CRL_BYTES) {
+      await reader.cancel();
+      throw new CrlFetchError(`${url}: more than ${MAX_CRL_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 export interface RefreshOutcome {

@@ -254,15 +254,21 @@ export class ProcessContext {
    * coordinator is told once per link: the signer cannot sign until it can be.
    */
   recordRefusal(role: Role, linkVersion: number, what: string, report: VerificationReport): void {
-    const count = this.useLink(role, linkVersion, 'refusals');
     const failed = report.checks.filter((c) => c.outcome === 'failed').map((c) => `${c.check}: ${c.detail}`);
+    // Not a verdict on the signature, and only the certificate's holder can make one that gets
+    // this far: it does not count against the link, or the signer who tries again later, as told,
+    // would be locked out.
+    const unavailable = report.code === 'REVOCATION_UNAVAILABLE';
+    const count = unavailable ? null : this.useLink(role, linkVersion, 'refusals');
     this.audit(
       role,
       'signature-refused',
-      `${what} rechazada (${report.code ?? 'SIGNATURE_INVALID'}; ${count} de ${MAX_REFUSALS_PER_LINK} con el enlace v${linkVersion})${failed.length > 0 ? `: ${failed.join('; ')}` : ''}`,
+      `${what} rechazada (${report.code ?? 'SIGNATURE_INVALID'}; ${count === null ? 'no cuenta contra el enlace' : `${count} de ${MAX_REFUSALS_PER_LINK} con el enlace v${linkVersion}`})${failed.length > 0 ? `: ${failed.join('; ')}` : unavailable ? ': no hay una CRL vigente del emisor que cubra el momento de la firma' : ''}`,
     );
-    if (report.code === 'REVOCATION_UNAVAILABLE') {
-      const use = this.state.linkUse![role]!;
+    if (unavailable) {
+      const current = this.state.linkUse?.[role];
+      const use: LinkUse =
+        current?.linkVersion === linkVersion ? current : { linkVersion, preparations: 0, refusals: 0 };
       if (use.revocationNoticeSent) return;
       this.state.linkUse = { ...this.state.linkUse, [role]: { ...use, revocationNoticeSent: true } };
       this.sendEmail(
