@@ -147,7 +147,7 @@ export function padesActivities(deps: PadesDeps) {
       if (verified.code === 'VERIFICATION_TIMEOUT') throw retryLater(verified);
       const report: VerificationReport = { ...verified, format: 'pades' };
       if (!report.valid) return { report, signedDocument: null, ...base };
-      const result: EmbedPadesResult = {
+      return {
         report,
         signedDocument: {
           sha256: await deps.evidence.put(signed),
@@ -158,9 +158,15 @@ export function padesActivities(deps: PadesDeps) {
         signatureSha256: await deps.evidence.put(embedded.cms),
         certificateSha256: await deps.evidence.put(certificate),
       };
-      // The signed letter is evidence now; what it was prepared from is not needed any more.
-      if (from === deps.preparations) await discardPreparation(deps, input.preparationSha256, []);
-      return result;
+    },
+
+    /**
+     * Discards a preparation a signature has used (version 7). A normal activity, scheduled once
+     * the signature is recorded: inside the embedding's own activity, a retry of it after a crash
+     * would find its preparation gone.
+     */
+    async discardPreparation(input: { readonly sha256: string }): Promise<void> {
+      await discardPreparation(deps, input.sha256, []);
     },
   };
 }

@@ -286,6 +286,21 @@ export class ProcessContext {
   }
 
   /**
+   * Discards a used preparation from the preparation store (version 7): a normal activity,
+   * scheduled with this workflow task's completion, so it runs only after the signature that used
+   * the preparation is recorded (a repeated embedding would need it). Awaited, like mail, before
+   * the process ends or continues as new; a failure only leaves an object behind.
+   */
+  discardPreparation(sha256: string): void {
+    this.outbox.push(
+      this.acts.dossier.discardPreparation({ sha256 }).then(
+        () => undefined,
+        () => this.audit('system', 'preparation-kept', `preparación ${sha256} no se pudo borrar del almacén`),
+      ),
+    );
+  }
+
+  /**
    * Runs a verification activity for `role`, one at a time per role. A verification the pool
    * could not make (VERIFICATION_TIMEOUT, retried by the activity) ends as that refusal.
    */

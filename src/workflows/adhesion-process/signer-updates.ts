@@ -88,7 +88,10 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       if (result.signedDocument) {
         // The letter now carries this signature: the next signer signs on top of it.
         state.signedDocument = result.signedDocument;
+        const used = state.preparations![role]!;
         delete state.preparations![role];
+        // Version 7: the preparation it was made from goes, once this is recorded (see ctx.discard).
+        if (bounded && used.store === 'preparations') ctx.discardPreparation(used.sha256);
       }
       state.signatures[role] = {
         role,
@@ -165,6 +168,14 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
           documentSha256: state.document!.sha256,
         }),
       );
+      // A new preparation stored means the one it superseded is gone from the store: never leave the
+      // state naming it, even if the link changed meanwhile and this one is refused below.
+      if (
+        supersedes !== null &&
+        result.preparation !== null &&
+        state.preparations?.[role]?.sha256 === supersedes
+      )
+        delete state.preparations[role];
       ctx.checkLink(role, request.linkVersion, request.run);
       if (!result.report.valid || !result.preparation) {
         if (bounded) ctx.recordRefusal(role, request.linkVersion, 'preparación de la firma', result.report);
