@@ -28,6 +28,7 @@ import {
   prepareSignature,
   signedDocumentBytes,
   signsInPdf,
+  statusCache,
   submitSignature,
   type DeclineSubmission,
   type PortalDeps,
@@ -40,8 +41,10 @@ export interface PortalOptions extends PortalDeps {
   /**
    * Rate limits. Per address, a minute: `reads` (pages and API reads, default 120) and `writes`
    * (submissions, 20). Per link (one process, role and link version, from any number of
-   * addresses): `linkReads` a minute (60) and `linkWrites` in ten minutes (12). The process bounds
-   * what a link can cost it whatever these are (src/domain/limits.ts).
+   * addresses): `linkReads` a minute (300) and `linkWrites` in ten minutes (30: preparations,
+   * signatures, declines). The process bounds what a link can cost it whatever these are
+   * (src/domain/limits.ts). A link's budget is shared by whoever holds it: a holder who spends it
+   * delays the signer until the window ends or the coordinator sends a new link.
    */
   readonly rateLimit?: Partial<PortalRateLimits>;
   readonly logger?: boolean;
@@ -65,8 +68,8 @@ export interface PortalRateLimits {
 export const DEFAULT_RATE_LIMITS: PortalRateLimits = {
   reads: 120,
   writes: 20,
-  linkReads: 60,
-  linkWrites: 12,
+  linkReads: 300,
+  linkWrites: 30,
 };
 
 /** Where the page's static files live, from src/ or from dist/src/. */
@@ -176,6 +179,14 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     if (!limiter.take(linkKey(request))) throw new PortalError('RATE_LIMITED');
   };
   const perLinkReads = perLink(new WindowLimiter(limits.linkReads, 60_000));
+  // Reads share a process's state for a second: a flood of reads through one link costs the
+  // process one query a second. A submission forgets its process's shared state, answered or not.
+  const states = statusCache(options.processes);
+  app.addHook('onResponse', async (request) => {
+    if (request.method !== 'POST' || request.url.endsWith('/decline/document')) return;
+    const reading = options.links.read((request.params as { token?: string }).token ?? '');
+    if (reading.ok) states.forget(reading.claims.workflowId);
+  });
   const perLinkWrites = perLink(new WindowLimiter(limits.linkWrites, 10 * 60_000));
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -259,7 +270,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     '/firmar/:token',
     { preHandler: perLinkReads },
     async (request, reply) => {
-      const link = await openLink(options, request.params.token);
+      const link = await openLink(options, request.params.token, states.read);
       return reply.type('text/html; charset=utf-8').send(signingPage(link, request.params.token));
     },
   );
@@ -268,7 +279,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     '/api/v1/signing/:token',
     { preHandler: perLinkReads },
     async (request) => {
-      const link = await openLink(options, request.params.token);
+      const link = await openLink(options, request.params.token, states.read);
       const { state, role, claims } = link;
       const signer = state.signers[role];
       const pades = signsInPdf(link);
@@ -296,7 +307,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     '/api/v1/signing/:token/document',
     { preHandler: perLinkReads },
     async (request, reply) => {
-      const link = await openLink(options, request.params.token);
+      const link = await openLink(options, request.params.token, states.read);
       const bytes = await documentBytes(options, link);
       return reply
         .type(link.state.document?.mediaType ?? 'application/pdf')
@@ -309,7 +320,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     '/api/v1/signing/:token/signed-document',
     { preHandler: perLinkReads },
     async (request, reply) => {
-      const link = await openLink(options, request.params.token);
+      const link = await openLink(options, request.params.token, states.read);
       const bytes = await signedDocumentBytes(options, link);
       return reply
         .type('application/pdf')
@@ -388,8 +399,9 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   app.post<{ Params: { token: string }; Body: { reason: string } }>(
     '/api/v1/signing/:token/decline/document',
     {
+      // Changes nothing and reads the process's shared state, as a page does: the address's limit
+      // suffices, and a link holder cannot spend the signer's budget with it.
       config: writeLimit,
-      preHandler: perLinkWrites,
       schema: {
         body: {
           type: 'object',
@@ -399,7 +411,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
         },
       },
     },
-    async (request) => declineDocument(options, request.params.token, request.body.reason),
+    async (request) => declineDocument(options, request.params.token, request.body.reason, states.read),
   );
 
   app.post<{ Params: { token: string }; Body: DeclineSubmission }>(

@@ -63,14 +63,49 @@ export interface OpenLink {
   readonly role: Role;
 }
 
+/** How a process's state is read: fresh (`ProcessClient.status`), or from a {@link StatusCache}. */
+export type ReadStatus = (workflowId: string) => Promise<ProcessState>;
+
+/**
+ * Process states shared for a second by every read that asks (pages, documents, the link's JSON):
+ * however many copies of one link ask at once, the process answers one query a second per portal.
+ * Submissions read the state fresh, and forget what was shared of their process.
+ */
+export interface StatusCache {
+  readonly read: ReadStatus;
+  forget(workflowId: string): void;
+}
+
+export function statusCache(processes: ProcessClient, ttlMs = 1_000, capacity = 10_000): StatusCache {
+  const entries = new Map<string, { at: number; state: Promise<ProcessState> }>();
+  const forget = (workflowId: string): void => void entries.delete(workflowId);
+  const read: ReadStatus = (workflowId) => {
+    const now = Date.now();
+    const entry = entries.get(workflowId);
+    if (entry && now - entry.at < ttlMs) return entry.state;
+    const state = processes.status(workflowId);
+    entries.delete(workflowId);
+    if (entries.size >= capacity) entries.delete(entries.keys().next().value!);
+    entries.set(workflowId, { at: now, state });
+    // A failure is not kept: the next read asks again.
+    state.catch(() => forget(workflowId));
+    return state;
+  };
+  return { read, forget };
+}
+
 /** The link's process and role, if the link may still be used. */
-export async function openLink(deps: PortalDeps, token: string): Promise<OpenLink> {
+export async function openLink(
+  deps: PortalDeps,
+  token: string,
+  readStatus: ReadStatus = (workflowId) => deps.processes.status(workflowId),
+): Promise<OpenLink> {
   const reading = deps.links.read(token);
   if (!reading.ok) throw new PortalError(reading.code);
   const { claims } = reading;
   let state: ProcessState;
   try {
-    state = await deps.processes.status(claims.workflowId);
+    state = await readStatus(claims.workflowId);
   } catch (error) {
     if (error instanceof ProcessError && error.code === 'PROCESS_NOT_FOUND')
       throw new PortalError('LINK_INVALID');
@@ -174,8 +209,13 @@ export async function prepareSignature(
     held.linkVersion === link.claims.version &&
     held.certificateSha256 === createHash('sha256').update(certificate).digest('hex')
   ) {
-    const preparation = await storedPreparation(deps, held);
-    return { toBeSigned: preparation.toBeSignedBase64, digestAlgorithm: 'SHA-256' };
+    try {
+      const preparation = await storedPreparation(deps, held);
+      return { toBeSigned: preparation.toBeSignedBase64, digestAlgorithm: 'SHA-256' };
+    } catch (error) {
+      // Gone from the store (a crash between its replacement's steps): prepare it again.
+      if (!(error instanceof PortalError && error.code === 'EVIDENCE_MISSING')) throw error;
+    }
   }
   requireLinkAllows(link, 'preparations');
   requireLinkAllows(link, 'refusals');
@@ -317,8 +357,9 @@ export async function declineDocument(
   deps: PortalDeps,
   token: string,
   reason: string,
+  readStatus?: ReadStatus,
 ): Promise<{ document: string; sha256: string; mediaType: string }> {
-  const link = await openLink(deps, token);
+  const link = await openLink(deps, token, readStatus);
   const bytes = declinationDocument(link, reason);
   return {
     document: bytes.toString('base64'),
