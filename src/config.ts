@@ -360,8 +360,18 @@ export interface CodecConfig {
   readonly allowedHosts: readonly string[];
   /** `CODEC_AUTH`: a bearer token requests may carry. */
   readonly auth: string | undefined;
-  /** `CODEC_OIDC_ISSUER` (+ `CODEC_OIDC_AUDIENCE`): the SSO whose access tokens the Web UI passes. */
-  readonly oidc: { readonly issuer: string; readonly audience: string | undefined } | undefined;
+  /**
+   * `CODEC_OIDC_ISSUER`, `CODEC_OIDC_AUDIENCE` (+ `CODEC_OIDC_REQUIRED_GROUP`,
+   * `CODEC_OIDC_GROUPS_CLAIM`): the SSO whose access tokens the Web UI passes.
+   */
+  readonly oidc:
+    | {
+        readonly issuer: string;
+        readonly audience: string;
+        readonly requiredGroup: string | undefined;
+        readonly groupsClaim: string | undefined;
+      }
+    | undefined;
   /** Development only: no token required. */
   readonly allowAnonymous: boolean;
   /** `CODEC_ENCODE=enabled`: serve `/encode` (off by default: reading needs only `/decode`). */
@@ -422,7 +432,17 @@ export function codecConfig(
       throw new ConfigError(
         'CODEC_OIDC_ISSUER must be an https:// URL: its keys decide who reads personal data',
       );
-    oidc = { issuer: env.CODEC_OIDC_ISSUER, audience: env.CODEC_OIDC_AUDIENCE || undefined };
+    // Without an audience, any token the issuer signs for any of its clients would be taken.
+    if (!env.CODEC_OIDC_AUDIENCE)
+      throw new ConfigError(
+        "CODEC_OIDC_AUDIENCE must be set with CODEC_OIDC_ISSUER: the client id the Web UI's tokens are issued for (its `aud`)",
+      );
+    oidc = {
+      issuer: env.CODEC_OIDC_ISSUER,
+      audience: env.CODEC_OIDC_AUDIENCE,
+      requiredGroup: env.CODEC_OIDC_REQUIRED_GROUP || undefined,
+      groupsClaim: env.CODEC_OIDC_GROUPS_CLAIM || undefined,
+    };
   }
   const host = env.CODEC_HOST || '127.0.0.1';
   if (local && auth === undefined && oidc === undefined) {

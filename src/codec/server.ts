@@ -27,8 +27,26 @@ import type { Keyring } from './keyring';
 export interface OidcSettings {
   /** `CODEC_OIDC_ISSUER`: the issuer URL, as tokens' `iss` names it; its keys are discovered. */
   readonly issuer: string;
-  /** `CODEC_OIDC_AUDIENCE`: the `aud` tokens must carry, when set. */
-  readonly audience?: string | undefined;
+  /** `CODEC_OIDC_AUDIENCE`: the `aud` tokens must carry (the Web UI's client). */
+  readonly audience: string;
+  /**
+   * `CODEC_OIDC_REQUIRED_GROUP`: a group (or role) the token's `groupsClaim` must list, when set;
+   * without it, everyone the single sign-on admits to the Web UI's client may read.
+   */
+  readonly requiredGroup?: string | undefined;
+  /** `CODEC_OIDC_GROUPS_CLAIM` (`groups`): where the groups are, a dotted path (`realm_access.roles`). */
+  readonly groupsClaim?: string | undefined;
+}
+
+/** The claim at a dotted `path` of a token's payload. */
+function claimAt(payload: Record<string, unknown>, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      payload,
+    );
 }
 
 /** One line of the access record (JSON, never a payload's content). */
@@ -168,10 +186,16 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
       try {
         const { payload } = await jwtVerify(given.slice('Bearer '.length), await oidcKeys(), {
           issuer: options.oidc.issuer,
-          ...(options.oidc.audience ? { audience: options.oidc.audience } : {}),
+          audience: options.oidc.audience,
         });
         const who = payload.email ?? payload.preferred_username ?? payload.sub;
         if (typeof who !== 'string' || who === '') return { refused: 'the access token names nobody' };
+        const { requiredGroup } = options.oidc;
+        if (requiredGroup) {
+          const groups = claimAt(payload, options.oidc.groupsClaim ?? 'groups');
+          const listed = Array.isArray(groups) ? groups.includes(requiredGroup) : groups === requiredGroup;
+          if (!listed) return { refused: `sso:${clean(who)} is not in ${clean(requiredGroup)}` };
+        }
         return { who: `sso:${clean(who)}` };
       } catch (error) {
         return { refused: `the access token was refused (${(error as Error).name})` };

@@ -234,7 +234,12 @@ describe('the codec server and the payload keyring', function () {
     const sso = await buildCodecServer({
       keyring,
       allowedOrigins: [UI],
-      oidc: { issuer, audience: 'temporal-ui' },
+      oidc: {
+        issuer,
+        audience: 'temporal-ui',
+        requiredGroup: 'datos-personales',
+        groupsClaim: 'realm_access.roles',
+      },
       record: (entry) => record.push(entry),
     });
     await sso.listen({ port: 0, host: '127.0.0.1' });
@@ -255,25 +260,29 @@ describe('the codec server and the payload keyring', function () {
       });
     try {
       record.length = 0;
+      const entitled = { realm_access: { roles: ['datos-personales'] } };
       assert.equal(
-        (await decode(await token({ sub: 'u-17', email: 'analista@infoem.example' }))).status,
+        (await decode(await token({ sub: 'u-17', email: 'analista@infoem.example', ...entitled }))).status,
         200,
       );
       assert.equal(record.at(-1)!.who, 'sso:analista@infoem.example');
       for (const bad of [
-        await token({ sub: 'u-17' }, { issuer: 'https://otro.example/realms/x' }),
-        await token({ sub: 'u-17' }, { expires: '-1m' }),
+        await token({ sub: 'u-17', ...entitled }, { issuer: 'https://otro.example/realms/x' }),
+        await token({ sub: 'u-17', ...entitled }, { expires: '-1m' }),
+        // Signed in, but not among those who may read personal data.
+        await token({ sub: 'u-18', email: 'becario@infoem.example', realm_access: { roles: ['lectura'] } }),
         'no.es.un-token',
       ]) {
         assert.equal((await decode(bad)).status, 401);
         assert.equal(record.at(-1)!.event, 'codec-request-refused');
       }
+      assert.match(record.at(-2)!.reason ?? '', /becario@infoem\.example is not in datos-personales/);
       // /encode is off unless enabled.
       const encode = await fetch(`${ssoUrl}/encode`, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
-          Authorization: `Bearer ${await token({ sub: 'u-17' })}`,
+          Authorization: `Bearer ${await token({ sub: 'u-17', ...entitled })}`,
         },
         body: JSON.stringify({ payloads: [jsonPayload(1)] }),
       });
