@@ -5,11 +5,13 @@
  * our parts reach the frontend and each can be told apart and replaced alone. Made at first start
  * into DATA_DIR (as the link secret is), reused after, and issued again a month before they end.
  *
- * `node dist/src/stack/certificates.js DIR [--host NAME]…` makes the same set into DIR, for
- * docker-compose.yml's first start.
+ * `node dist/src/stack/certificates.js DIR [--host NAME]… [--per-part] [--owner UID:GID]` makes
+ * the same set into DIR, for docker-compose.yml's first start: with `--per-part`, also a folder per
+ * part under `parts/` holding only that part's pair and the CA certificate (each container mounts
+ * its own; the CA's key is in none), owned by `--owner`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { PRIVATE_FILE_MODE, privateDir } from '../storage/private-files';
@@ -152,6 +154,36 @@ export function ensureClusterCertificates(
   };
 }
 
+/**
+ * A folder per part under `dir/parts/`, each with the CA certificate and that part's own pair only
+ * (the Temporal server's: the frontend's and the services' pairs), owned by `owner` when given.
+ */
+export function exportPerPart(
+  certificates: ClusterCertificates,
+  dir: string,
+  owner?: { uid: number; gid: number },
+): void {
+  const parts: Record<string, KeyPair[]> = {
+    temporal: [certificates.server, certificates.internode],
+    ...Object.fromEntries(
+      TLS_CLIENTS.filter((c) => c !== 'temporal-system').map((c) => [c, [certificates.clients[c]]]),
+    ),
+  };
+  const own = (path: string): void => {
+    if (owner) chownSync(path, owner.uid, owner.gid);
+  };
+  own(privateDir(join(dir, 'parts')));
+  for (const [part, pairs] of Object.entries(parts)) {
+    const target = privateDir(join(dir, 'parts', part));
+    own(target);
+    for (const file of [certificates.ca, ...pairs.flatMap((pair) => [pair.cert, pair.key])]) {
+      const copy = join(target, file.slice(file.lastIndexOf('/') + 1));
+      copyFileSync(file, copy);
+      own(copy);
+    }
+  }
+}
+
 /** The environment a part needs to reach the frontend with its own certificate (temporal-connection.ts). */
 export function tlsEnv(certificates: ClusterCertificates, client: TlsClient): NodeJS.ProcessEnv {
   return {
@@ -165,11 +197,21 @@ export function tlsEnv(certificates: ClusterCertificates, client: TlsClient): No
 if (require.main === module) {
   const [dir, ...rest] = process.argv.slice(2);
   if (!dir) {
-    console.error('usage: node dist/src/stack/certificates.js DIR [--host NAME]…');
+    console.error(
+      'usage: node dist/src/stack/certificates.js DIR [--host NAME]… [--per-part] [--owner UID:GID]',
+    );
     process.exit(2);
   }
   const hosts = rest.flatMap((arg, i) => (rest[i - 1] === '--host' ? [arg] : []));
   const made = ensureClusterCertificates(dir, hosts.length > 0 ? hosts : undefined);
+  if (rest.includes('--per-part')) {
+    const owner = rest[rest.indexOf('--owner') + 1]?.split(':').map(Number);
+    exportPerPart(
+      made,
+      dir,
+      rest.includes('--owner') && owner?.length === 2 ? { uid: owner[0]!, gid: owner[1]! } : undefined,
+    );
+  }
   console.log(
     `certificates in ${dir}: CA ${made.ca}; server for ${hosts.join(', ') || 'localhost, 127.0.0.1'}`,
   );

@@ -179,10 +179,22 @@ global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: "127.0.0.1"
-  # Mutual TLS on the frontend (gRPC and HTTP): a client needs a certificate from our CA. The
-  # services talk among themselves on loopback ports of this one process; the system worker
-  # reaches the frontend like any client, with a certificate of its own (and must name the server).
+  # Mutual TLS: on the frontend (gRPC and HTTP) a client needs a certificate from our CA, and so
+  # does anything talking to the history and matching services (internode), so that no one on
+  # this machine goes round the frontend. The system worker reaches the frontend like any client,
+  # with a certificate of its own (and must name the server).
   tls:
+    internode:
+      server:
+        certFile: ${JSON.stringify(tls.internode.cert)}
+        keyFile: ${JSON.stringify(tls.internode.key)}
+        requireClientAuth: true
+        clientCaFiles:
+          - ${JSON.stringify(tls.ca)}
+      client:
+        serverName: ${JSON.stringify(tls.serverName)}
+        rootCaFiles:
+          - ${JSON.stringify(tls.ca)}
     frontend:
       server:
         certFile: ${JSON.stringify(tls.server.cert)}
