@@ -179,8 +179,8 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     if (!limiter.take(linkKey(request))) throw new PortalError('RATE_LIMITED');
   };
   const perLinkReads = perLink(new WindowLimiter(limits.linkReads, 60_000));
-  // Reads share a process's state for a second: a flood of reads through one link costs the
-  // process one query a second. A submission forgets its process's shared state, answered or not.
+  // Reads at the same time share one query of their process: a flood of reads through one link
+  // costs the process one query at a time. A submission forgets its process's query in flight.
   const states = statusCache(options.processes);
   app.addHook('onResponse', async (request) => {
     if (request.method !== 'POST' || request.url.endsWith('/decline/document')) return;

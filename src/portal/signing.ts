@@ -67,28 +67,28 @@ export interface OpenLink {
 export type ReadStatus = (workflowId: string) => Promise<ProcessState>;
 
 /**
- * Process states shared for a second by every read that asks (pages, documents, the link's JSON):
- * however many copies of one link ask at once, the process answers one query a second per portal.
- * Submissions read the state fresh, and forget what was shared of their process.
+ * Process states shared by the reads that ask at the same time (pages, documents, the link's JSON):
+ * however many copies of one link ask at once, the process answers one query. Nothing is kept once
+ * the query is answered, so a read never shows a state older than itself (a link superseded a moment
+ * ago is refused at once); a submission forgets its process's query in flight.
  */
 export interface StatusCache {
   readonly read: ReadStatus;
   forget(workflowId: string): void;
 }
 
-export function statusCache(processes: ProcessClient, ttlMs = 1_000, capacity = 10_000): StatusCache {
-  const entries = new Map<string, { at: number; state: Promise<ProcessState> }>();
-  const forget = (workflowId: string): void => void entries.delete(workflowId);
+export function statusCache(processes: ProcessClient): StatusCache {
+  const inFlight = new Map<string, Promise<ProcessState>>();
+  const forget = (workflowId: string): void => void inFlight.delete(workflowId);
   const read: ReadStatus = (workflowId) => {
-    const now = Date.now();
-    const entry = entries.get(workflowId);
-    if (entry && now - entry.at < ttlMs) return entry.state;
+    const asked = inFlight.get(workflowId);
+    if (asked) return asked;
     const state = processes.status(workflowId);
-    entries.delete(workflowId);
-    if (entries.size >= capacity) entries.delete(entries.keys().next().value!);
-    entries.set(workflowId, { at: now, state });
-    // A failure is not kept: the next read asks again.
-    state.catch(() => forget(workflowId));
+    inFlight.set(workflowId, state);
+    const done = (): void => {
+      if (inFlight.get(workflowId) === state) inFlight.delete(workflowId);
+    };
+    state.then(done, done);
     return state;
   };
   return { read, forget };
