@@ -12,6 +12,7 @@ import type {
   SendEmailResult,
   StoreEvidenceInput,
   StoreEvidenceResult,
+  SubmittedSignature,
   VerifyDeclinationInput,
   VerifyDeclinationResult,
   VerifySignatureInput,
@@ -35,7 +36,7 @@ import {
   type PreparationStore,
 } from '../storage';
 import { inlineRenderer, type Renderer } from './render-pool';
-import { padesActivities } from './pades';
+import { padesActivities, retryLater } from './pades';
 
 export interface ActivityDeps {
   readonly evidence: EvidenceStore;
@@ -53,6 +54,30 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const renderer = deps.renderer ?? inlineRenderer;
+  /**
+   * A submitted signature judged over `document`. A verification that could not be made (time
+   * budget, full queue) is no verdict: it throws, and Temporal retries the activity with backoff
+   * rather than refuse a signature nobody judged.
+   */
+  const judge = async (document: Buffer, input: SubmittedSignature, documentSha256?: string) => {
+    const signature = Buffer.from(input.signatureBase64, 'base64');
+    const certificate =
+      input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
+    const report = await deps.verifier.verify({
+      document,
+      signature,
+      certificate,
+      format: input.format,
+      expectedSigner: input.expectedSigner,
+      at: new Date(input.at),
+      documentSha256,
+    });
+    if (report.code === 'VERIFICATION_TIMEOUT') throw retryLater(report);
+    return { report, signature, certificate };
+  };
+  /** Evidence is kept only for what will be recorded: a refusal leaves nothing behind, only digests. */
+  const keep = async (bytes: Buffer, valid: boolean): Promise<string> =>
+    valid ? await deps.evidence.put(bytes) : sha256(bytes);
   /**
    * Stored bytes, verified. Missing or altered is for good (EVIDENCE_MISSING); a store that does
    * not answer throws a plain error, and Temporal retries the activity until it is back.
@@ -126,36 +151,12 @@ export function createActivities(deps: ActivityDeps) {
     /** Verifies against the stored document and the expected signer; keeps the signature as evidence. */
     async verifySignature(input: VerifySignatureInput): Promise<VerifySignatureResult> {
       const document = await stored(input.documentSha256, 'the letter');
-      const signature = Buffer.from(input.signatureBase64, 'base64');
-      const certificate =
-        input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
-      const report = await deps.verifier.verify({
-        document,
-        signature,
-        certificate,
-        format: input.format,
-        expectedSigner: input.expectedSigner,
-        at: new Date(input.at),
-        documentSha256: input.documentSha256,
-      });
-      // Not a verdict: the verification could not be made (time budget, full queue). Temporal
-      // retries the activity with backoff rather than refusing a signature nobody judged.
-      if (report.code === 'VERIFICATION_TIMEOUT') {
-        throw ApplicationFailure.create({
-          type: 'VERIFICATION_TIMEOUT',
-          message: report.checks[0]?.detail ?? 'verification not completed',
-          nonRetryable: false,
-        });
-      }
-      // Evidence is kept only for what will be recorded: a refused signature leaves nothing behind.
-      const signatureSha256 = report.valid ? await deps.evidence.put(signature) : sha256(signature);
-      const certificateSha256 =
-        certificate === undefined
-          ? null
-          : report.valid
-            ? await deps.evidence.put(certificate)
-            : sha256(certificate);
-      return { report, signatureSha256, certificateSha256 };
+      const { report, signature, certificate } = await judge(document, input, input.documentSha256);
+      return {
+        report,
+        signatureSha256: await keep(signature, report.valid),
+        certificateSha256: certificate === undefined ? null : await keep(certificate, report.valid),
+      };
     },
 
     /**
@@ -166,37 +167,12 @@ export function createActivities(deps: ActivityDeps) {
      */
     async verifyDeclination(input: VerifyDeclinationInput): Promise<VerifyDeclinationResult> {
       const document = Buffer.from(declinationText(input.facts), 'utf8');
-      const signature = Buffer.from(input.signatureBase64, 'base64');
-      const certificate =
-        input.certificateBase64 === undefined ? undefined : Buffer.from(input.certificateBase64, 'base64');
-      const report = await deps.verifier.verify({
-        document,
-        signature,
-        certificate,
-        format: input.format,
-        expectedSigner: input.expectedSigner,
-        at: new Date(input.at),
-      });
-      if (report.code === 'VERIFICATION_TIMEOUT') {
-        throw ApplicationFailure.create({
-          type: 'VERIFICATION_TIMEOUT',
-          message: report.checks[0]?.detail ?? 'verification not completed',
-          nonRetryable: false,
-        });
-      }
-      if (!report.valid) {
-        return {
-          report,
-          documentSha256: sha256(document),
-          signatureSha256: sha256(signature),
-          certificateSha256: certificate === undefined ? null : sha256(certificate),
-        };
-      }
+      const { report, signature, certificate } = await judge(document, input);
       return {
         report,
-        documentSha256: await deps.evidence.put(document),
-        signatureSha256: await deps.evidence.put(signature),
-        certificateSha256: certificate === undefined ? null : await deps.evidence.put(certificate),
+        documentSha256: await keep(document, report.valid),
+        signatureSha256: await keep(signature, report.valid),
+        certificateSha256: certificate === undefined ? null : await keep(certificate, report.valid),
       };
     },
 

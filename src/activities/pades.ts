@@ -196,7 +196,7 @@ function refused(report: VerificationReport, error: PdfSigningError): Verificati
 }
 
 /** Not a verdict (see the pool): Temporal retries the activity. */
-function retryLater(report: VerificationReport): ApplicationFailure {
+export function retryLater(report: VerificationReport): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'VERIFICATION_TIMEOUT',
     message: report.checks[0]?.detail ?? 'verification not completed',

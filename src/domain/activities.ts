@@ -104,14 +104,18 @@ export interface SendEmailResult {
   readonly accepted: readonly string[];
 }
 
-export interface VerifySignatureInput {
-  readonly documentSha256: string;
+/** A signature as a signer submitted it, and whose it must be. */
+export interface SubmittedSignature {
   readonly signatureBase64: string;
   readonly certificateBase64?: string;
   readonly format?: 'cms' | 'pkcs1-sha256';
   readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
   /** When the signature arrived (validity is judged then). */
   readonly at: string;
+}
+
+export interface VerifySignatureInput extends SubmittedSignature {
+  readonly documentSha256: string;
 }
 
 export interface VerifySignatureResult {
@@ -195,13 +199,8 @@ export interface EmbedPadesResult {
 }
 
 /** Verifies a signed decline (version 7): the signature over the declination text of these facts. */
-export interface VerifyDeclinationInput {
+export interface VerifyDeclinationInput extends SubmittedSignature {
   readonly facts: DeclinationFacts;
-  readonly signatureBase64: string;
-  readonly certificateBase64?: string;
-  readonly format?: 'cms' | 'pkcs1-sha256';
-  readonly expectedSigner: ReturnType<typeof expectedSignerOf>;
-  readonly at: string;
 }
 
 export interface VerifyDeclinationResult {
