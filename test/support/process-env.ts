@@ -4,7 +4,7 @@
  * process through the plugin, trusting the test PKI's root.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +23,14 @@ import { ProcessClient } from '../../src/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { workerTuning } from '../../src/worker/tuning';
 import { signingFixtures, testVerifier } from './fixtures';
+
+/**
+ * One scratch folder per test run, removed after it: every test's temporary folders (keys,
+ * evidence, browser profiles, the servers' data) go under it, since `os.tmpdir()` and the child
+ * processes read TMPDIR.
+ */
+const scratch = mkdtempSync(join(tmpdir(), 'manifiesta-tests-'));
+process.env.TMPDIR = scratch;
 
 export interface ProcessEnv {
   readonly server: DevServer;
@@ -188,5 +196,6 @@ export const mochaHooks = {
     this.timeout(120_000);
     for (const stop of teardowns.splice(0).reverse()) await stop().catch(() => {});
     await teardown?.();
+    rmSync(scratch, { recursive: true, force: true });
   },
 };
