@@ -4,7 +4,7 @@
  * process through the plugin, trusting the test PKI's root.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -30,6 +30,9 @@ import { signingFixtures, testVerifier } from './fixtures';
  * processes read TMPDIR.
  */
 const scratch = mkdtempSync(join(tmpdir(), 'manifiesta-tests-'));
+// Traversable, not listable: the production stack run as root hands PostgreSQL's folder, inside it,
+// to the `postgres` account.
+chmodSync(scratch, 0o711);
 process.env.TMPDIR = scratch;
 
 export interface ProcessEnv {
