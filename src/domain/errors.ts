@@ -80,7 +80,7 @@ export const ERROR_CODES = {
   VERIFICATION_LIMIT_EXCEEDED: {
     status: 422,
     message:
-      'La firma trae demasiados certificados, o certificados que no forman una cadena verificable con un esfuerzo razonable. Firme con su e.firma del SAT sin añadir otros certificados.',
+      'Verificarlo exige un esfuerzo mayor que el razonable: la firma trae demasiados certificados o certificados que no forman una cadena verificable, o el documento es demasiado complejo (demasiadas revisiones u objetos). Firme con su e.firma del SAT sin añadir otros certificados, sobre el documento tal como se le envió.',
   },
   SIGNATURE_IN_PROGRESS: {
     status: 409,

@@ -2,76 +2,24 @@
  * Reading the signatures embedded in a PDF (ISO 32000-1 §12.8), ours or another tool's: which
  * field, which bytes each one signs, its CMS, and the revision it covers.
  *
- * What changed after a signature is judged in modifications.ts; the CMS itself is judged by the
- * project's SignatureVerifier (verify-pdf.ts puts the two together).
+ * A signature's bytes are bound to its place: its signature dictionary must be an object written
+ * in the revision its /ByteRange ends with, that revision must give it to the field as /V, and the
+ * gap the ranges leave must be exactly that dictionary's /Contents. Otherwise a later field could
+ * copy an earlier signature's /ByteRange and /Contents and pass for signed (signature replay), or
+ * the ranges could point at a copy of the signed bytes placed elsewhere (signature wrapping).
+ *
+ * What changed after a signature is judged in judge.ts; the CMS itself by the project's
+ * SignatureVerifier (verify-pdf.ts puts the three together).
  */
-import {
-  PDFArray,
-  PDFDict,
-  PDFHexString,
-  PDFName,
-  PDFNumber,
-  PDFRef,
-  PDFString,
-  type PDFContext,
-} from 'pdf-lib';
-import { loadRevision, readingPdf, readRevisions, type Revision } from './revisions';
-
-/** A signature field as the AcroForm lists it. */
-export interface SignatureField {
-  /** Fully qualified name (§12.7.3.2): the partial names /T of its ancestors and its own, dot-joined. */
-  readonly name: string;
-  /** The field dictionary's reference; undefined for a (non-conforming) direct dictionary. */
-  readonly ref: PDFRef | undefined;
-  readonly dict: PDFDict;
-  /** /V: the signature dictionary, once signed. */
-  readonly value: PDFDict | undefined;
-}
-
-/** Every signature field (/FT /Sig, inherited through /Parent) of the document in `context`. */
-export function signatureFields(context: PDFContext): SignatureField[] {
-  const catalog = context.lookupMaybe(context.trailerInfo.Root, PDFDict);
-  const top = catalog
-    ?.lookupMaybe(PDFName.of('AcroForm'), PDFDict)
-    ?.lookupMaybe(PDFName.of('Fields'), PDFArray);
-  const found: SignatureField[] = [];
-  const seen = new Set<string>(); // a /Kids cycle must not loop forever
-  const walk = (kids: PDFArray, parentName: string, parentType: PDFName | undefined): void => {
-    for (let i = 0; i < kids.size(); i++) {
-      const item = kids.get(i);
-      const dict = kids.lookupMaybe(i, PDFDict);
-      if (dict === undefined || seen.has(String(item))) continue;
-      if (item instanceof PDFRef) seen.add(String(item));
-      const partial = dict.lookupMaybe(PDFName.of('T'), PDFString, PDFHexString)?.decodeText();
-      const name = partial === undefined ? parentName : parentName ? `${parentName}.${partial}` : partial;
-      const type = dict.lookupMaybe(PDFName.of('FT'), PDFName) ?? parentType;
-      const children = dict.lookupMaybe(PDFName.of('Kids'), PDFArray);
-      if (children !== undefined && children.size() > 0) walk(children, name, type);
-      else if (type === PDFName.of('Sig') && partial !== undefined) {
-        const ref = item instanceof PDFRef ? item : undefined;
-        found.push({ name, ref, dict, value: dict.lookupMaybe(PDFName.of('V'), PDFDict) });
-      }
-    }
-  };
-  if (top !== undefined) walk(top, '', undefined);
-  return found;
-}
-
-/** True when a signature dictionary's /Contents is still the zeros prepareSignature reserved. */
-export function placeholderIsEmpty(signature: PDFDict): boolean {
-  const contents = contentsOf(signature);
-  return contents !== undefined && contents.every((b) => b === 0);
-}
-
-/** /Contents as bytes: a hex string as written by signers, or a literal string. */
-function contentsOf(signature: PDFDict): Uint8Array | undefined {
-  const contents = signature.lookup(PDFName.of('Contents'));
-  return contents instanceof PDFHexString || contents instanceof PDFString ? contents.asBytes() : undefined;
-}
+import { PdfFile } from './document';
+import { DocumentStructure, refKey, textOf } from './structure';
+import { isArray, isDict, isInteger, isName, PdfRef, PdfString, type PdfDict, type PdfValue } from './syntax';
 
 export interface EmbeddedSignature {
   readonly field: string;
-  /** E.g. `ETSI.CAdES.detached` or `adbe.pkcs7.detached`; null when absent. */
+  /** A person's signature, or a document time-stamp (PAdES B-LTA, /Type /DocTimeStamp). */
+  readonly kind: 'signature' | 'timestamp';
+  /** E.g. `ETSI.CAdES.detached`, `adbe.pkcs7.detached` or `ETSI.RFC3161`; null when absent. */
   readonly subFilter: string | null;
   readonly byteRange: readonly [number, number, number, number];
   /** The CMS, DER, without the zero padding that fills the rest of /Contents. */
@@ -80,11 +28,11 @@ export interface EmbeddedSignature {
   readonly signingTime: Date | null;
   /** Offset just past the signed bytes: the end of the revision the signature covers. */
   readonly revisionEnd: number;
-  /** The revision covered (1-based), or null when the signed bytes do not end at a revision's end. */
+  /** The revision covered (1-based), or null when the signature is not bound to one. */
   readonly revision: number | null;
   /** True when nothing was appended after the signed bytes. */
   readonly coversWholeFile: boolean;
-  /** What is wrong with the signature dictionary itself (English); empty when nothing. */
+  /** What is wrong with the signature dictionary or its binding (English); empty when nothing. */
   readonly problems: readonly string[];
   /** The signed bytes: the two byte ranges, concatenated. */
   signedBytes(): Buffer;
@@ -92,86 +40,132 @@ export interface EmbeddedSignature {
 
 /** The /SubFilter values whose /Contents is a detached CMS over the byte ranges (§12.8.3.3). */
 const CMS_SUBFILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
+/** PAdES document time-stamps (ETSI EN 319 142-1 §5.4): an RFC 3161 token over the byte ranges. */
+const TIMESTAMP_SUBFILTER = 'ETSI.RFC3161';
 
-/** The signed fields of `pdf`, in AcroForm order. @throws PdfStructureError for an unreadable PDF */
-export function readEmbeddedSignatures(pdf: Uint8Array): EmbeddedSignature[] {
-  const revisions = readRevisions(pdf);
-  const context = loadRevision(pdf, revisions);
-  return readingPdf(() =>
-    signatureFields(context).flatMap(({ name, value }) =>
-      value === undefined ? [] : [embeddedSignature(pdf, revisions, name, value)],
-    ),
+/**
+ * The signed fields of `pdf` (a file already read, or its bytes), in form order.
+ * @throws PdfStructureError, PdfLimitError for a PDF that cannot be read
+ */
+export function readEmbeddedSignatures(pdf: PdfFile | Uint8Array): EmbeddedSignature[] {
+  const file = pdf instanceof PdfFile ? pdf : PdfFile.read(pdf);
+  const structure = new DocumentStructure(file, file.newest);
+  return structure.signatureFields.flatMap((field) =>
+    field.value === undefined ? [] : [embeddedSignature(file, field.name, field.ref, field.value)],
   );
 }
 
 function embeddedSignature(
-  pdf: Uint8Array,
-  revisions: readonly Revision[],
+  file: PdfFile,
   field: string,
-  sig: PDFDict,
+  fieldRef: PdfRef | undefined,
+  value: PdfValue,
 ): EmbeddedSignature {
   const problems: string[] = [];
-  const bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.length);
-  const subFilter = sig.lookupMaybe(PDFName.of('SubFilter'), PDFName)?.decodeText() ?? null;
-  if (subFilter === null || !CMS_SUBFILTERS.has(subFilter))
+  const bytes = Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.length);
+  const sig = file.resolve(value);
+  const dict = isDict(sig) ? sig : undefined;
+  if (dict === undefined) problems.push('/V is not a signature dictionary');
+  const type = dict?.get('Type');
+  const kind = isName(type, 'DocTimeStamp') ? 'timestamp' : 'signature';
+  const subFilterValue = dict?.get('SubFilter');
+  const subFilter = isName(subFilterValue) ? subFilterValue.value : null;
+  if (
+    kind === 'timestamp'
+      ? subFilter !== TIMESTAMP_SUBFILTER
+      : subFilter === null || !CMS_SUBFILTERS.has(subFilter)
+  )
     problems.push(`unsupported /SubFilter ${subFilter ?? '(none)'}`);
 
-  const values = (sig.lookupMaybe(PDFName.of('ByteRange'), PDFArray)?.asArray() ?? []).map((n) =>
-    n instanceof PDFNumber ? n.asNumber() : NaN,
-  );
+  const rangeValue = dict?.get('ByteRange');
+  const values = isArray(rangeValue) ? rangeValue.map((n) => (isInteger(n) ? n : NaN)) : [];
   const wellFormed = values.length === 4 && values.every((n) => Number.isSafeInteger(n) && n >= 0);
   const [start, a, b, c] = wellFormed ? (values as [number, number, number, number]) : [0, 0, 0, 0];
-  const contents = contentsOf(sig) ?? new Uint8Array();
-  // §12.8.1: the ranges are the whole file up to the end of the revision but the /Contents value.
-  // The gap must be exactly this dictionary's /Contents, brackets included, and nothing else.
-  if (!wellFormed || start !== 0 || a >= b || b + c > pdf.length)
-    problems.push(`malformed /ByteRange [${values.join(' ')}]`);
-  else if (
-    pdf[a] !== 0x3c ||
-    pdf[b - 1] !== 0x3e ||
-    !hexDigits(bytes.toString('latin1', a + 1, b - 1)).equals(contents)
-  )
-    problems.push('the /ByteRange gap is not this signature’s /Contents');
+  const contentsValue = dict?.get('Contents');
+  const contents = contentsValue instanceof PdfString ? contentsValue : undefined;
+  if (contents === undefined) problems.push('no /Contents string');
 
-  // The signed bytes end at a revision's %%EOF, or just after its end-of-line.
-  const revisionEnd = b + c;
-  const index = revisions.findIndex(
-    (r) =>
-      revisionEnd - r.end >= 0 &&
-      revisionEnd - r.end <= 2 &&
-      /^[\r\n]*$/.test(bytes.toString('latin1', r.end, revisionEnd)),
-  );
-  if (index === -1)
-    problems.push(`the signed bytes end at ${revisionEnd}, which is not the end of a revision`);
-  const length = firstElementLength(contents);
-  if (placeholderIsEmpty(sig)) problems.push('the signature was never embedded: /Contents is all zeros');
+  // Where the dictionary is written, and so which revision it belongs to.
+  let revision: number | null = null;
+  const entry = value instanceof PdfRef ? file.entry(value.num) : undefined;
+  if (!(value instanceof PdfRef)) problems.push('the signature dictionary is not an indirect object');
+  else if (entry?.kind !== 'offset' || entry.gen !== value.gen)
+    problems.push('the signature dictionary is not an object written in the file itself');
+  else {
+    const written = file.revisions[entry.revision]!;
+    revision = entry.revision;
+    if (entry.offset < written.start || entry.offset >= written.end)
+      problems.push(`the signature dictionary is not written in revision ${revision + 1}, which lists it`);
+    // That revision signed this field with this dictionary, and no other field with it.
+    const then = new DocumentStructure(file, entry.revision);
+    const holders = then.signatureFields.filter(
+      (f) => f.value instanceof PdfRef && refKey(f.value) === refKey(value),
+    );
+    if (
+      holders.length !== 1 ||
+      (fieldRef !== undefined && holders[0]!.ref && refKey(holders[0]!.ref) !== refKey(fieldRef))
+    )
+      problems.push(
+        `revision ${revision + 1} does not give this signature dictionary to field ${field} alone`,
+      );
+  }
+
+  // §12.8.1: the ranges are the file up to the end of that revision but this /Contents, brackets
+  // included; the end may take the revision's end-of-line after %%EOF.
+  const end = revision === null ? -1 : file.revisions[revision]!.end;
+  const tail = end < 0 ? '' : bytes.toString('latin1', end, b + c);
+  if (!wellFormed || start !== 0 || a >= b || b + c > bytes.length)
+    problems.push(`malformed /ByteRange [${values.join(' ')}]`);
+  else if (contents && (contents.start !== a || contents.end !== b))
+    problems.push('the /ByteRange gap is not this signature’s /Contents');
+  else if (revision !== null && (b + c < end || !/^(\r\n|\r|\n)?$/.test(tail)))
+    problems.push(
+      `the signed bytes end at ${b + c}, but the signature was written in revision ${revision + 1}, which ends at ${end}`,
+    );
+
+  const raw = contents?.bytes ?? new Uint8Array();
+  const length = firstElementLength(raw);
+  if (raw.length > 0 && raw.every((byte) => byte === 0))
+    problems.push('the signature was never embedded: /Contents is all zeros');
   else if (length === null) problems.push('/Contents does not hold an ASN.1 element');
   let signingTime: Date | null = null;
-  try {
-    signingTime = sig.lookupMaybe(PDFName.of('M'), PDFString, PDFHexString)?.decodeDate() ?? null;
-  } catch {
-    // /M is optional and only claimed: an unreadable one is reported as absent.
-  }
+  const m = dict?.get('M');
+  if (m instanceof PdfString) signingTime = pdfDate(textOf(m) ?? '');
+  const signedEnd = wellFormed ? b + c : 0;
   return {
     field,
+    kind,
     subFilter,
     byteRange: [start, a, b, c],
-    cms: Buffer.from(contents.subarray(0, length ?? contents.length)),
+    cms: Buffer.from(raw.subarray(0, length ?? raw.length)),
     signingTime,
-    revisionEnd,
-    revision: index === -1 ? null : index + 1,
-    coversWholeFile: revisionEnd === pdf.length,
+    revisionEnd: signedEnd,
+    revision: problems.length === 0 && revision !== null ? revision + 1 : null,
+    coversWholeFile: signedEnd === bytes.length,
     problems,
-    signedBytes: () => Buffer.concat([bytes.subarray(0, a), bytes.subarray(b, revisionEnd)]),
+    signedBytes: () =>
+      wellFormed && b + c <= bytes.length
+        ? Buffer.concat([bytes.subarray(0, a), bytes.subarray(b, b + c)])
+        : Buffer.alloc(0),
   };
 }
 
-/** A hex string's bytes (§7.3.4.3: white space ignored, an odd final digit padded with 0). */
-function hexDigits(text: string): Buffer {
-  const digits = text.replace(/[\0\t\n\f\r ]/g, '');
-  return /^[0-9a-fA-F]*$/.test(digits)
-    ? Buffer.from(digits.length % 2 ? `${digits}0` : digits, 'hex')
-    : Buffer.alloc(0);
+/** True when a signature dictionary's /Contents is still the zeros prepareSignature reserved. */
+export function placeholderIsEmpty(signature: PdfDict): boolean {
+  const contents = signature.get('Contents');
+  return contents instanceof PdfString && contents.bytes.every((b) => b === 0);
+}
+
+/** §7.9.4: `D:YYYYMMDDHHmmSSOHH'mm'`, every part after the year optional. */
+function pdfDate(text: string): Date | null {
+  const match = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?'?$/.exec(
+    text.trim(),
+  );
+  if (!match) return null;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', sign, oh = '00', om = '00'] = match;
+  const offset = sign === '+' || sign === '-' ? `${sign}${oh}:${om}` : 'Z';
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /**
@@ -210,8 +204,7 @@ function firstElementLength(bytes: Uint8Array): number | null {
  * the document's identity. (Revision 1 is written by pdf-lib, which ends the file at `%%EOF`; the
  * first update then starts with its own end-of-line.) @throws PdfStructureError
  */
-export function originalRevision(pdf: Uint8Array): Buffer {
-  return Buffer.from(pdf.subarray(0, readRevisions(pdf)[0]!.end));
+export function originalRevision(pdf: PdfFile | Uint8Array): Buffer {
+  const file = pdf instanceof PdfFile ? pdf : PdfFile.read(pdf);
+  return Buffer.from(file.bytes.subarray(0, file.revisions[0]!.end));
 }
-
-export { modificationsAfter, type Modifications } from './modifications';

@@ -5,7 +5,8 @@
  * of the result, which is what keeps earlier signatures valid.
  */
 import { type PDFContext, type PDFObject, type PDFRef } from 'pdf-lib';
-import { PdfStructureError, type Revision } from './revisions';
+import type { PdfFile } from './document';
+import { PdfStructureError } from './errors';
 
 /** One object of an update: a pdf-lib object to serialize, or the exact bytes of its body. */
 export interface UpdateObject {
@@ -28,23 +29,22 @@ export function serialize(object: PDFObject): Buffer {
 }
 
 /**
- * Appends `objects` as a new revision. `context` is {@link loadRevision} of `base` at its newest
- * revision, with any objects registered since (they get numbers from the old /Size on).
+ * Appends `objects` to `file` as a new revision. `context` is {@link editableContext} of `file`,
+ * with any objects registered since (they get numbers from the old /Size on).
  *
- * The previous sections are classic tables (readRevisions refuses cross-reference streams): a file
- * that began with streams should be updated with streams, and mixing them troubles readers.
+ * The previous sections are classic tables (editableContext refuses others): a file that began
+ * with streams should be updated with streams, and mixing them troubles readers.
  * @throws PdfStructureError
  */
 export function appendIncrementalUpdate(
-  base: Uint8Array,
-  revisions: readonly Revision[],
+  file: PdfFile,
   context: PDFContext,
   objects: readonly UpdateObject[],
 ): IncrementalUpdate {
-  const previous = revisions.at(-1);
-  if (previous === undefined) throw new PdfStructureError('the file has no revision to update');
-  if (Buffer.from(base.subarray(previous.end)).toString('latin1').trim() !== '')
-    throw new PdfStructureError('the file has data after its last %%EOF');
+  const base = file.bytes;
+  const previous = file.revisions[file.newest]!;
+  if (previous.form !== 'table')
+    throw new PdfStructureError('the writer extends only cross-reference tables');
 
   const parts: Buffer[] = [Buffer.from(base.buffer, base.byteOffset, base.length)];
   let offset = base.length;

@@ -15,13 +15,17 @@
  * dictionary, the appearance XObject and its two fonts (see signature-fields.ts for why).
  */
 import { createHash, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import { PDFArray, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRef, PDFString } from 'pdf-lib';
 import type { ErrorCode } from '../domain/errors';
 import { buildSignatureAppearance } from './appearance';
 import { buildSignedAttributes, buildSignedData, readSignedAttributes } from './cms';
-import { placeholderIsEmpty, signatureFields } from './embedded';
+import { PdfFile } from './document';
+import { editableContext } from './editable';
+import { placeholderIsEmpty } from './embedded';
+import { PdfLimitError, PdfStructureError } from './errors';
 import { appendIncrementalUpdate } from './incremental';
-import { loadRevision, PdfStructureError, readingPdf, readRevisions } from './revisions';
+import { DocumentStructure } from './structure';
+import { isDict, PdfRef } from './syntax';
 
 /**
  * Bytes reserved for the CMS (twice as many hex digits in /Contents). A signer, an intermediate
@@ -139,28 +143,43 @@ export async function prepareSignature(
   try {
     return prepare(base, input);
   } catch (error) {
-    if (error instanceof PdfStructureError)
+    if (error instanceof PdfStructureError || error instanceof PdfLimitError)
       throw new PdfSigningError('MALFORMED_INPUT', error.message, { cause: error });
     throw error;
   }
 }
 
 function prepare(base: Uint8Array, input: PrepareSignatureInput): PreparedSignature {
-  const revisions = readRevisions(base);
-  const context = loadRevision(base, revisions);
-  const fields = readingPdf(() => signatureFields(context));
-  if (fields.some((f) => f.value !== undefined && placeholderIsEmpty(f.value)))
+  const file = PdfFile.read(base);
+  const fields = new DocumentStructure(file, file.newest).signatureFields;
+  const unembedded = fields.some((f) => {
+    const value = file.resolve(f.value);
+    return isDict(value) && placeholderIsEmpty(value);
+  });
+  if (unembedded)
     throw new PdfSigningError(
       'MALFORMED_INPUT',
       'the PDF is a prepared revision whose signature was never embedded',
     );
-  const field = fields.find((f) => f.name === input.field);
-  if (field === undefined)
+  const found = fields.find((f) => f.name === input.field);
+  if (found === undefined)
     throw new PdfSigningError('MALFORMED_INPUT', `the PDF has no signature field ${input.field}`);
-  if (field.value !== undefined)
+  if (found.value !== undefined)
     throw new PdfSigningError('ALREADY_SIGNED', `field ${input.field} is already signed`);
+  // Our fields are merged with their one widget (signature-fields.ts): that is what we sign.
+  if (
+    !(found.ref instanceof PdfRef) ||
+    found.widgets.length !== 1 ||
+    found.widgets[0]!.ref?.num !== found.ref.num
+  )
+    throw new PdfSigningError('MALFORMED_INPUT', `field ${input.field} is not a widget we can sign`);
+  const context = editableContext(file);
+  const field = {
+    ref: PDFRef.of(found.ref.num, found.ref.gen),
+    dict: context.lookup(PDFRef.of(found.ref.num, found.ref.gen), PDFDict),
+  };
   const rect = field.dict.lookupMaybe(PDFName.of('Rect'), PDFArray);
-  if (field.ref === undefined || rect === undefined || rect.size() !== 4)
+  if (rect === undefined || rect.size() !== 4)
     throw new PdfSigningError('MALFORMED_INPUT', `field ${input.field} is not a widget we can sign`);
   const corner = (i: number): number => rect.lookup(i, PDFNumber).asNumber();
 
@@ -181,7 +200,7 @@ function prepare(base: Uint8Array, input: PrepareSignatureInput): PreparedSignat
 
   field.dict.set(PDFName.of('V'), sigRef);
   field.dict.set(PDFName.of('AP'), context.obj({ N: appearance.xobject }));
-  const { pdf, bodyOffsets } = appendIncrementalUpdate(base, revisions, context, [
+  const { pdf, bodyOffsets } = appendIncrementalUpdate(file, context, [
     { ref: field.ref, body: field.dict },
     { ref: sigRef, body: Buffer.from(`${beforeContents}${contents} >>`, 'latin1') },
     ...appearance.objects.map((ref) => ({ ref, body: context.lookup(ref)! })),

@@ -1,32 +1,48 @@
 /**
- * Verifying a signed letter: every embedded signature with the project's SignatureVerifier (the
- * CMS over its byte ranges: signature, document, key usage, chain, validity, revocation, identity)
- * and, for each one, what the later revisions changed.
+ * Verifying a signed PDF: every embedded signature with the project's SignatureVerifier (the CMS
+ * over its byte ranges: signature, document, key usage, chain, validity, revocation, identity),
+ * its binding to the revision it covers (embedded.ts), and what every later revision changed,
+ * judged by the whitelist (judge.ts).
  *
  * A PDF signature proves the bytes of one revision. Someone could append a revision that draws on
  * the page and every signature would still verify cryptographically (poppler's pdfsig says
- * "Signature is Valid."); only the modification check tells that the document shown is not the
- * document signed.
+ * "Signature is Valid."); only the judge tells that the document shown is not the document signed.
  */
 import { createHash } from 'node:crypto';
 import { ERROR_CODES, type VerificationErrorCode } from '../domain/errors';
 import type { ExpectedSigner, SignatureVerifier, VerificationReport } from '../signatures';
-import { modificationsAfter, originalRevision, readEmbeddedSignatures, type Modifications } from './embedded';
+import { looksLikeCms, parseCms } from '../signatures/cms';
+import { PdfFile } from './document';
+import { originalRevision, readEmbeddedSignatures, type EmbeddedSignature } from './embedded';
+import { DEFAULT_JUDGE_POLICY, judgeRevision, type JudgePolicy, type RevisionJudgement } from './judge';
+import type { ReadLimits } from './syntax';
 
 export interface PdfVerifyOptions {
   /** When validity and revocation are judged; now when absent. */
   readonly at?: Date;
   /** Who must have signed each field, by field name (e.g. `SIGNATURE_FIELD.municipal`). */
   readonly expectedSigners?: Readonly<Record<string, ExpectedSigner>>;
+  /** What later revisions may add (see judge.ts). @default DEFAULT_JUDGE_POLICY */
+  readonly policy?: JudgePolicy;
+  /** The reading budget (see syntax.ts). @default DEFAULT_READ_LIMITS */
+  readonly limits?: Partial<ReadLimits>;
+}
+
+/** What the revisions after a signature changed. */
+export interface Modifications {
+  /** False when any later revision made a change that is not allowed. */
+  readonly allowed: boolean;
+  /** One line per change, in English, e.g. `revision 4: not allowed: page 2 changed Contents`. */
+  readonly details: readonly string[];
 }
 
 export interface PdfSignatureVerification {
   readonly field: string;
-  /** The verifier's report valid, the signature dictionary sound, and nothing but signing after it. */
+  /** The verifier's report valid, the signature bound to its revision, nothing but allowed changes after it. */
   readonly valid: boolean;
   /**
-   * When invalid: MALFORMED_INPUT for a broken signature dictionary, else the report's code, else
-   * DOCUMENT_MODIFIED_AFTER_SIGNING.
+   * When invalid: MALFORMED_INPUT for a broken or unbound signature dictionary, else the report's
+   * code, else DOCUMENT_MODIFIED_AFTER_SIGNING.
    */
   readonly code?: VerificationErrorCode;
   /** The Spanish message for `code`. */
@@ -36,9 +52,19 @@ export interface PdfSignatureVerification {
   /** /M: the time the signer's software claims; nothing proves it. */
   readonly signingTime: string | null;
   readonly byteRange: readonly [number, number, number, number];
+  /** The revision the signature covers (1-based), or null when it is bound to none. */
+  readonly revision: number | null;
   readonly revisionEnd: number;
   readonly coversWholeFile: boolean;
-  /** Problems of the signature dictionary itself (ByteRange, /SubFilter, /Contents), English. */
+  /** Problems of the signature dictionary itself or its binding, English. */
+  readonly problems: readonly string[];
+  readonly modifications: Modifications;
+}
+
+/** A document time-stamp: judged for its place and what came after it (its token is not verified here). */
+export interface PdfTimestamp {
+  readonly field: string;
+  readonly revision: number | null;
   readonly problems: readonly string[];
   readonly modifications: Modifications;
 }
@@ -49,44 +75,104 @@ export interface PdfVerification {
   /** SHA-256 (hex) of revision 1, the original letter: the document's identity. */
   readonly originalSha256: string;
   readonly signatures: readonly PdfSignatureVerification[];
+  readonly timestamps: readonly PdfTimestamp[];
 }
 
 /**
  * Verifies every signature embedded in `pdf`. Bad signatures give invalid results, never
  * exceptions.
- * @throws PdfStructureError when the PDF itself cannot be read (no revisions, broken xref)
+ * @throws PdfStructureError (MALFORMED_INPUT) when the PDF itself cannot be read unambiguously;
+ *   PdfLimitError (VERIFICATION_LIMIT_EXCEEDED) when reading it would exceed its budget
  */
 export function verifyPdfSignatures(
   pdf: Uint8Array,
   verifier: SignatureVerifier,
   options: PdfVerifyOptions = {},
 ): PdfVerification {
-  const originalSha256 = createHash('sha256').update(originalRevision(pdf)).digest('hex');
-  const signatures = readEmbeddedSignatures(pdf).map((signature): PdfSignatureVerification => {
-    const report = verifier.verify({
-      format: 'cms',
-      document: signature.signedBytes(),
-      signature: signature.cms,
-      expectedSigner: options.expectedSigners?.[signature.field],
-      at: options.at,
+  const file = PdfFile.read(pdf, options.limits);
+  const judged = judgeDocument(file, options.policy);
+  const originalSha256 = createHash('sha256').update(originalRevision(file)).digest('hex');
+  const embedded = readEmbeddedSignatures(file);
+  const signatures = embedded
+    .filter((s) => s.kind === 'signature')
+    .map((signature): PdfSignatureVerification => {
+      const problems = [...signature.problems, ...cmsProblems(signature)];
+      const report = verifier.verify({
+        format: 'cms',
+        document: signature.signedBytes(),
+        signature: signature.cms,
+        expectedSigner: options.expectedSigners?.[signature.field],
+        at: options.at,
+      });
+      const modifications = judged.after(signature);
+      const code: VerificationErrorCode | undefined =
+        problems.length > 0
+          ? 'MALFORMED_INPUT'
+          : (report.code ?? (modifications.allowed ? undefined : 'DOCUMENT_MODIFIED_AFTER_SIGNING'));
+      return {
+        field: signature.field,
+        valid: code === undefined,
+        ...(code === undefined ? {} : { code, message: ERROR_CODES[code].message }),
+        report,
+        signingTime: signature.signingTime?.toISOString() ?? null,
+        byteRange: signature.byteRange,
+        revision: signature.revision,
+        revisionEnd: signature.revisionEnd,
+        coversWholeFile: signature.coversWholeFile,
+        problems,
+        modifications,
+      };
     });
-    const modifications = modificationsAfter(pdf, signature);
-    const code: VerificationErrorCode | undefined =
-      signature.problems.length > 0
-        ? 'MALFORMED_INPUT'
-        : (report.code ?? (modifications.allowed ? undefined : 'DOCUMENT_MODIFIED_AFTER_SIGNING'));
-    return {
-      field: signature.field,
-      valid: code === undefined,
-      ...(code === undefined ? {} : { code, message: ERROR_CODES[code].message }),
-      report,
-      signingTime: signature.signingTime?.toISOString() ?? null,
-      byteRange: signature.byteRange,
-      revisionEnd: signature.revisionEnd,
-      coversWholeFile: signature.coversWholeFile,
-      problems: signature.problems,
-      modifications,
-    };
-  });
-  return { valid: signatures.length > 0 && signatures.every((s) => s.valid), originalSha256, signatures };
+  const timestamps = embedded
+    .filter((s) => s.kind === 'timestamp')
+    .map((t) => ({
+      field: t.field,
+      revision: t.revision,
+      problems: t.problems,
+      modifications: judged.after(t),
+    }));
+  return {
+    valid: signatures.length > 0 && signatures.every((s) => s.valid),
+    originalSha256,
+    signatures,
+    timestamps,
+  };
+}
+
+/**
+ * Judges every revision after the first once, shared by every signature, and checks that each
+ * revision that signed a field is the one that field's signature covers.
+ */
+export function judgeDocument(
+  file: PdfFile,
+  policy: JudgePolicy = DEFAULT_JUDGE_POLICY,
+): { readonly revisions: readonly RevisionJudgement[]; after(signature: EmbeddedSignature): Modifications } {
+  const revisions: RevisionJudgement[] = [];
+  for (let i = 1; i < file.revisions.length; i++) revisions.push(judgeRevision(file, i, policy));
+  return {
+    revisions,
+    after(signature) {
+      if (signature.revision === null)
+        return { allowed: false, details: ['the signature is not bound to a revision of the file'] };
+      const later = revisions.filter((r) => r.revision > signature.revision!);
+      return {
+        allowed: later.every((r) => r.allowed),
+        details: later.flatMap((r) =>
+          r.changes.map((c) => `revision ${r.revision}: ${c.allowed ? '' : 'not allowed: '}${c.detail}`),
+        ),
+      };
+    },
+  };
+}
+
+/** A PDF signature's CMS is detached (§12.8.3.3.1): content carried inside it is not the document. */
+function cmsProblems(signature: EmbeddedSignature): string[] {
+  if (!looksLikeCms(signature.cms)) return [];
+  try {
+    return parseCms(signature.cms).content === null
+      ? []
+      : ['the CMS carries content of its own; a PDF signature is detached'];
+  } catch {
+    return []; // the verifier reports what is wrong with it
+  }
 }

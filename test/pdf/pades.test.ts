@@ -4,17 +4,18 @@ import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import { renderLetterPdf } from '../../src/activities/letter';
 import { SIGNATURE_FIELD } from '../../src/domain/process';
-import { originalRevision, readEmbeddedSignatures, signatureFields } from '../../src/pdf/embedded';
+import { originalRevision, readEmbeddedSignatures } from '../../src/pdf/embedded';
 import {
   embedSignature,
   PdfSigningError,
   prepareSignature,
   type PreparedSignature,
 } from '../../src/pdf/pades';
-import { loadRevision, readRevisions } from '../../src/pdf/revisions';
+import { PdfFile } from '../../src/pdf/document';
+import { DocumentStructure } from '../../src/pdf/structure';
 import { addSignatureFields, type FieldPlacement } from '../../src/pdf/signature-fields';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
 import { SignatureVerifier, TrustStore } from '../../src/signatures';
@@ -70,21 +71,19 @@ describe('PAdES signatures in the letter', function () {
   it('revision 1 carries both empty signature fields, and is the same for the same letter', async function () {
     const again = await renderLetterPdf(HUIXQUILUCAN);
     assert.equal(sha256(again), sha256(letter));
-    const revisions = readRevisions(letter);
-    assert.equal(revisions.length, 1);
+    const file = PdfFile.read(letter);
+    assert.equal(file.revisions.length, 1);
     assert.equal(letter.subarray(0, 8).toString('latin1'), '%PDF-1.7');
-    const context = loadRevision(letter, revisions);
-    const fields = signatureFields(context);
+    const structure = new DocumentStructure(file, 0);
     assert.deepEqual(
-      fields.map((x) => [x.name, x.value]),
+      structure.signatureFields.map((x) => [x.name, x.value, x.widgets.length]),
       [
-        [SIGNATURE_FIELD.municipal, undefined],
-        [SIGNATURE_FIELD.institute, undefined],
+        [SIGNATURE_FIELD.municipal, undefined, 1],
+        [SIGNATURE_FIELD.institute, undefined, 1],
       ],
     );
-    const catalog = context.lookup(context.trailerInfo.Root, PDFDict);
-    assert.equal(String(catalog.lookup(PDFName.of('AcroForm'), PDFDict).get(PDFName.of('SigFlags'))), '3');
-    assert.ok(catalog.lookup(PDFName.of('Extensions'), PDFDict).has(PDFName.of('ESIC')));
+    assert.equal(structure.acroForm?.get('SigFlags'), 3);
+    assert.ok(file.dict(structure.catalog.get('Extensions'))?.has('ESIC'));
     const duplicate: FieldPlacement = {
       name: SIGNATURE_FIELD.municipal,
       pageIndex: 0,
@@ -97,10 +96,10 @@ describe('PAdES signatures in the letter', function () {
     assert.ok(signed2.subarray(0, letter.length).equals(letter));
     assert.ok(signed2.subarray(0, signed1.length).equals(signed1));
     assert.ok(originalRevision(signed2).equals(letter));
-    const revisions = readRevisions(signed2);
+    const { revisions } = PdfFile.read(signed2);
     assert.equal(revisions.length, 3);
     // Each update: the field (now with /V and /AP), the /Sig dictionary, the appearance and its two fonts.
-    for (const revision of revisions.slice(1)) assert.equal(revision.entries.length, 5);
+    for (const revision of revisions.slice(1)) assert.equal(revision.entries.size, 5);
     const found = readEmbeddedSignatures(signed2);
     assert.deepEqual(
       found.map((s) => [s.field, s.subFilter, s.revision, s.coversWholeFile, s.problems.length]),

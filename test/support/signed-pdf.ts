@@ -19,7 +19,8 @@ import {
 } from 'pdf-lib';
 import { appendIncrementalUpdate } from '../../src/pdf/incremental';
 import { embedSignature, prepareSignature } from '../../src/pdf/pades';
-import { loadRevision, readRevisions } from '../../src/pdf/revisions';
+import { PdfFile } from '../../src/pdf/document';
+import { editableContext } from '../../src/pdf/editable';
 import type { Party } from './pki';
 
 /** prepare → the signer's RSA signature over toBeSigned → embed, carrying `chain`. */
@@ -45,8 +46,8 @@ export async function signField(
 
 /** An incremental update, made with our writer, that draws text on the signed page. */
 export function drawOnPage(pdf: Buffer): Buffer {
-  const revisions = readRevisions(pdf);
-  const context = loadRevision(pdf, revisions);
+  const file = PdfFile.read(pdf);
+  const context = editableContext(file);
   const pages = context.lookup(
     context.lookup(context.trailerInfo.Root, PDFDict).get(PDFName.of('Pages'))!,
     PDFDict,
@@ -72,9 +73,49 @@ export function drawOnPage(pdf: Buffer): Buffer {
   context.lookup(fonts, PDFDict).set(PDFName.of('FX'), fontRef);
   const changed = [pageRef, content, fontRef, ...[resources, fonts].filter((o) => o instanceof PDFRef)];
   return appendIncrementalUpdate(
-    pdf,
-    revisions,
+    file,
     context,
     changed.map((ref) => ({ ref, body: context.lookup(ref)! })),
   ).pdf;
 }
+
+/**
+ * Appends a revision of raw objects (their bodies as PDF text), numbered from the file's /Size on,
+ * with a classic cross-reference section. With `referenced`, the catalog is rewritten to name them
+ * all (under /Extra): a change no rule allows, from which every one of them hangs.
+ */
+export function appendRawRevision(pdf: Buffer, bodies: readonly string[], referenced = false): Buffer {
+  const file = PdfFile.read(pdf);
+  const newest = file.revisions[file.newest]!;
+  const size = newest.trailer.get('Size') as number;
+  const root = newest.trailer.get('Root') as PdfRefValue;
+  const objects: [number, string][] = bodies.map((body, i) => [size + i, body]);
+  if (referenced) {
+    const { start, end } = file.extent(file.entry(root.num) as never);
+    const text = pdf.toString('latin1', start, end);
+    const body = text.slice(text.indexOf('obj') + 3, text.lastIndexOf('>>'));
+    objects.push([root.num, `${body} /Extra [${objects.map(([n]) => `${n} 0 R`).join(' ')}] >>`]);
+  }
+  const parts: Buffer[] = [pdf];
+  let offset = pdf.length;
+  const push = (text: string): void => {
+    const bytes = Buffer.from(text, 'latin1');
+    parts.push(bytes);
+    offset += bytes.length;
+  };
+  const offsets = new Map<number, number>();
+  for (const [num, body] of objects) {
+    offsets.set(num, offset);
+    push(`${num} 0 obj\n${body}\nendobj\n`);
+  }
+  const xrefAt = offset;
+  push(
+    `xref\n${[...offsets].map(([num, at]) => `${num} 1\n${String(at).padStart(10, '0')} 00000 n \n`).join('')}`,
+  );
+  push(
+    `trailer\n<< /Size ${size + bodies.length} /Root ${root.num} ${root.gen} R /Prev ${newest.xrefOffset} >>\nstartxref\n${xrefAt}\n%%EOF\n`,
+  );
+  return Buffer.concat(parts);
+}
+
+type PdfRefValue = { readonly num: number; readonly gen: number };

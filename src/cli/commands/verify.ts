@@ -3,15 +3,17 @@
  * one (`--signature`), or every signature embedded in a PDF (PAdES, from us or any other tool).
  * Exit 0 valid, 1 invalid (the code printed), 2 usage.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { PdfStructureError } from '../../pdf/revisions';
+import { MAX_PDF_BYTES } from '../../pdf/document';
+import { PdfLimitError, PdfStructureError } from '../../pdf/errors';
 import { verifyPdfSignatures, type PdfVerification } from '../../pdf/verify-pdf';
 import { identityText, revocationText } from '../../signatures/report';
 import {
   loadTrustStore,
   SignatureVerifier,
   TrustConfigurationError,
+  type ExpectedSigner,
   type VerificationReport,
 } from '../../signatures';
 import { ERROR_CODES } from '../../domain/errors';
@@ -29,7 +31,12 @@ interface VerifyOptions {
   name?: string;
   at?: string;
   json?: boolean;
+  signer: string[];
+  allowNewSignatureFields?: boolean;
 }
+
+/** `--signer CAMPO=RFC|CURP|nombre`, repeatable: who must have signed each field of a PDF. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerVerify(program: Command): void {
   program
@@ -63,6 +70,16 @@ export function registerVerify(program: Command): void {
       '--name <nombre>',
       'nombre que debe llevar el certificado cuando no se da RFC ni CURP (sin distinguir acentos ni mayúsculas)',
     )
+    .option(
+      '--signer <campo=firmante>',
+      'en un PDF, quién debe haber firmado un campo: su RFC, su CURP o su nombre (p. ej. FirmaMunicipal=GOMA800101AB1); se repite por campo',
+      collect,
+      [],
+    )
+    .option(
+      '--allow-new-signature-fields',
+      'en un PDF, acepta campos de firma visibles agregados después de una firma (por omisión cuentan como modificación)',
+    )
     .option('--at <iso-time>', 'momento en que se juzga la vigencia (por omisión, ahora)')
     .option('--json', 'imprime el reporte de verificación en JSON')
     .action((options: VerifyOptions) => {
@@ -72,6 +89,14 @@ export function registerVerify(program: Command): void {
         process.exitCode = result.valid ? ExitCode.ok : ExitCode.refused;
         return;
       }
+      for (const [flag, value] of [
+        ['--signer', options.signer.length > 0 ? 'x' : undefined],
+        ['--allow-new-signature-fields', options.allowNewSignatureFields],
+      ] as const)
+        if (value !== undefined)
+          throw new UsageError(
+            `${flag} sólo se usa con un PDF firmado (sin --signature); use --rfc, --curp o --name`,
+          );
       const report = verifyFromFiles(options, options.signature);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
       process.exitCode = report.valid ? ExitCode.ok : ExitCode.refused;
@@ -125,15 +150,34 @@ function verifyFromFiles(options: VerifyOptions, signature: string): Verificatio
   });
 }
 
-/** What the PDF path answers: the verification, or why the file could not be read as a PDF. */
+/** What the PDF path answers: the verification, or why the file could not be judged. */
 type PdfOutcome =
-  | (PdfVerification & { readonly code?: undefined })
+  | (PdfVerification & { readonly code?: undefined; readonly missing: readonly string[] })
   | {
       readonly valid: false;
-      readonly code: 'MALFORMED_INPUT';
+      readonly code: 'MALFORMED_INPUT' | 'VERIFICATION_LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE';
       readonly message: string;
       readonly signatures: [];
     };
+
+const RFC = /^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$/;
+const CURP = /^[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d$/;
+
+/** `CAMPO=RFC|CURP|nombre` → the field and who must have signed it. */
+function expectedSigners(specs: readonly string[]): Record<string, ExpectedSigner> {
+  const signers: Record<string, ExpectedSigner> = {};
+  for (const spec of specs) {
+    const at = spec.indexOf('=');
+    const field = spec.slice(0, at).trim();
+    const who = spec.slice(at + 1).trim();
+    if (at < 1 || who === '')
+      throw new UsageError(`--signer espera CAMPO=RFC, CAMPO=CURP o CAMPO=nombre (recibido: ${spec})`);
+    if (signers[field] !== undefined) throw new UsageError(`--signer repite el campo ${field}`);
+    const upper = who.toUpperCase();
+    signers[field] = RFC.test(upper) ? { rfc: upper } : CURP.test(upper) ? { curp: upper } : { name: who };
+  }
+  return signers;
+}
 
 function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
   for (const [flag, value] of [
@@ -145,10 +189,31 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
   ] as const) {
     if (value !== undefined)
       throw new UsageError(
-        `${flag} sólo se usa con --signature; en un PDF cada firma lleva su certificado y se informa su firmante`,
+        `${flag} sólo se usa con --signature; en un PDF cada firma lleva su certificado: diga quién debe firmar cada campo con --signer CAMPO=RFC`,
       );
   }
   const at = judgedAt(options);
+  const signers = expectedSigners(options.signer);
+  const failed = (
+    code: 'MALFORMED_INPUT' | 'VERIFICATION_LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE',
+    why: string,
+  ): PdfOutcome => ({
+    valid: false,
+    code,
+    message: `${ERROR_CODES[code].message} (${why})`,
+    signatures: [],
+  });
+  // The size first: a file too large to judge is not read at all.
+  let size: number;
+  try {
+    size = statSync(options.document).size;
+  } catch (error) {
+    throw new UsageError(
+      `no se pudo leer el documento ${options.document}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  if (size > MAX_PDF_BYTES)
+    return failed('PAYLOAD_TOO_LARGE', `${size} bytes; se juzgan PDF de hasta ${MAX_PDF_BYTES}`);
   const document = readInput(options.document, 'el documento');
   if (!document.subarray(0, 1024).includes('%PDF-'))
     throw new UsageError(
@@ -156,15 +221,18 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
     );
   const verifier = verifierFor(options);
   try {
-    return verifyPdfSignatures(document, verifier, { at });
+    const result = verifyPdfSignatures(document, verifier, {
+      at,
+      expectedSigners: signers,
+      policy: { allowNewSignatureFields: options.allowNewSignatureFields === true },
+    });
+    // A field the caller expects signed and that is not: the document is not what they expect.
+    const missing = Object.keys(signers).filter((field) => !result.signatures.some((s) => s.field === field));
+    return { ...result, valid: result.valid && missing.length === 0, missing };
   } catch (error) {
-    if (!(error instanceof PdfStructureError)) throw error;
-    return {
-      valid: false,
-      code: 'MALFORMED_INPUT',
-      message: `${ERROR_CODES.MALFORMED_INPUT.message} (${error.message})`,
-      signatures: [],
-    };
+    if (error instanceof PdfStructureError) return failed('MALFORMED_INPUT', error.message);
+    if (error instanceof PdfLimitError) return failed('VERIFICATION_LIMIT_EXCEEDED', error.message);
+    throw error;
   }
 }
 
@@ -182,12 +250,14 @@ function describe(report: VerificationReport): string {
 function describePdf(result: PdfOutcome): string {
   if (result.code !== undefined) return `PDF NO VÁLIDO — ${result.code}: ${result.message}\n`;
   const count = result.signatures.length;
+  const invalid = result.signatures.filter((s) => !s.valid).length;
   const lines: string[] = [];
   if (count === 0) lines.push('PDF SIN FIRMAS — el documento no contiene firmas electrónicas');
   else if (result.valid)
     lines.push(count === 1 ? 'PDF CON 1 FIRMA VÁLIDA' : `PDF CON ${count} FIRMAS VÁLIDAS`);
-  else
-    lines.push(`PDF CON FIRMAS NO VÁLIDAS — ${result.signatures.filter((s) => !s.valid).length} de ${count}`);
+  else if (invalid > 0) lines.push(`PDF CON FIRMAS NO VÁLIDAS — ${invalid} de ${count}`);
+  else lines.push(`PDF INCOMPLETO — ${ERROR_CODES.SIGNATURE_REQUIRED.message}`);
+  for (const field of result.missing) lines.push(`  Falta la firma del campo ${field} (SIGNATURE_REQUIRED)`);
   lines.push(`  Documento original (primera revisión): SHA-256 ${result.originalSha256}`);
   result.signatures.forEach((signature, index) => {
     lines.push('');
@@ -198,17 +268,33 @@ function describePdf(result: PdfOutcome): string {
     );
     lines.push(...reportLines(signature.report));
     lines.push(
-      `  Cubre:       ${signature.coversWholeFile ? 'el archivo completo' : `los primeros ${signature.revisionEnd} bytes (revisión firmada)`}`,
+      `  Cubre:       ${signature.coversWholeFile ? 'el archivo completo' : `los primeros ${signature.revisionEnd} bytes (revisión ${signature.revision ?? '?'})`}`,
     );
     for (const problem of signature.problems) lines.push(`  Problema:    ${problem}`);
-    lines.push(
-      signature.modifications.allowed
-        ? `  Después:     ${signature.coversWholeFile ? 'nada' : 'sólo se agregaron firmas'}`
-        : '  Después:     el documento se modificó (DOCUMENT_MODIFIED_AFTER_SIGNING)',
-    );
-    for (const detail of signature.modifications.details) lines.push(`               ${detail}`);
+    lines.push(...afterLines(signature.coversWholeFile, signature.modifications));
   });
+  for (const timestamp of result.timestamps) {
+    lines.push('');
+    lines.push(
+      `Sello de tiempo del documento, campo ${timestamp.field}: revisión ${timestamp.revision ?? '?'} (se juzga su lugar en el archivo; su sello no se verifica aquí)`,
+    );
+    for (const problem of timestamp.problems) lines.push(`  Problema:    ${problem}`);
+    lines.push(...afterLines(false, timestamp.modifications));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** What the revisions after a signature did. */
+function afterLines(
+  wholeFile: boolean,
+  modifications: PdfVerification['signatures'][number]['modifications'],
+): string[] {
+  return [
+    modifications.allowed
+      ? `  Después:     ${wholeFile ? 'nada' : 'sólo lo permitido (firmas, sellos de tiempo, datos de validación, metadatos)'}`
+      : '  Después:     el documento se modificó (DOCUMENT_MODIFIED_AFTER_SIGNING)',
+    ...modifications.details.map((detail) => `               ${detail}`),
+  ];
 }
 
 function reportLines(report: VerificationReport): string[] {
