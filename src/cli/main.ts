@@ -45,14 +45,26 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and exits with the documented code. */
+/** Runs the CLI and exits with the documented code, once what it printed has been written. */
 export function run(argv: readonly string[]): void {
   buildProgram()
     .parseAsync([...argv])
     .then(
-      () => process.exit(process.exitCode ?? ExitCode.ok),
-      (error: unknown) => process.exit(report(error)),
+      () => exit(Number(process.exitCode ?? ExitCode.ok)),
+      (error: unknown) => exit(report(error)),
     );
+}
+
+/**
+ * Exits (connections and timers may still be open) after stdout and stderr are flushed: into a
+ * pipe, Node writes asynchronously, and `process.exit()` at once would cut the output at the
+ * pipe's buffer (64 KiB), halfway through a JSON report.
+ */
+function exit(code: number): void {
+  const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => stream.write('', () => resolve()));
+  process.exitCode = code;
+  void Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => process.exit(code));
 }
 
 function report(error: unknown): number {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderLetterPdf } from '../../src/activities/letter';
@@ -7,7 +7,7 @@ import { SIGNATURE_FIELD } from '../../src/domain/process';
 import { runCli } from '../support/cli';
 import { HUIXQUILUCAN } from '../support/letters';
 import { signingFixtures, type SigningFixtures } from '../support/fixtures';
-import { drawOnPage, signField } from '../support/signed-pdf';
+import { appendRawRevision, drawOnPage, signField } from '../support/signed-pdf';
 import { flipByte } from '../support/sign';
 
 /** `manifiesta verify --document carta-firmada.pdf`: every signature inside a PDF, as users run it. */
@@ -17,6 +17,7 @@ describe('manifiesta verify on a signed PDF (CLI)', function () {
   let dir: string;
   let letter: Buffer;
   let signed: Buffer;
+  let firstSignatureOnly: Buffer;
   const file = (name: string, content: Uint8Array): string => {
     const path = join(dir, name);
     writeFileSync(path, content);
@@ -32,6 +33,7 @@ describe('manifiesta verify on a signed PDF (CLI)', function () {
     const once = await signField(letter, SIGNATURE_FIELD.municipal, f.president, 'Presidenta Municipal', [
       f.intermediate,
     ]);
+    firstSignatureOnly = once;
     signed = await signField(once, SIGNATURE_FIELD.institute, f.commissioner, 'Comisionado Presidente', [
       f.intermediate,
     ]);
@@ -45,7 +47,7 @@ describe('manifiesta verify on a signed PDF (CLI)', function () {
     assert.match(r.stdout, /ROMINA CONTRERAS CARRASCO \(RFC COCR800101AB1/);
     assert.match(r.stdout, /Firma 2 de 2, campo FirmaInstitucional: VÁLIDA/);
     assert.match(r.stdout, /JOSÉ MARTÍNEZ VILCHIS/);
-    assert.match(r.stdout, /Después: {5}sólo se agregaron firmas/);
+    assert.match(r.stdout, /Después: {5}sólo lo permitido/);
     assert.match(r.stdout, /Cubre: {7}el archivo completo/);
 
     const json = JSON.parse(verify(join(dir, 'carta-firmada.pdf'), '--json').stdout) as {
@@ -84,6 +86,69 @@ describe('manifiesta verify on a signed PDF (CLI)', function () {
     const untrusted = runCli(['verify', '--document', path, '--trust-anchors', f.untrustedRoot.certPath]);
     assert.equal(untrusted.status, 1);
     assert.match(untrusted.stdout, /NO VÁLIDA — CERTIFICATE_UNTRUSTED/);
+  });
+
+  it('--signer binds each field to whom it must be: RFC, CURP or name; a mismatch or a missing signature exits 1', function () {
+    const path = file('carta-firmada.pdf', signed);
+    const both = verify(
+      path,
+      '--signer',
+      `FirmaMunicipal=${f.president.identity.rfc!}`,
+      '--signer',
+      `FirmaInstitucional=${f.commissioner.identity.name}`,
+    );
+    assert.equal(both.status, 0, both.stdout + both.stderr);
+    assert.match(both.stdout, /✓ identity {3}RFC COCR800101AB1 match/);
+    const swapped = verify(path, '--signer', `FirmaInstitucional=${f.president.identity.rfc!}`);
+    assert.equal(swapped.status, 1);
+    assert.match(swapped.stdout, /FirmaInstitucional: NO VÁLIDA — SIGNER_MISMATCH/);
+    const first = verify(
+      file('carta-una-firma.pdf', firstSignatureOnly),
+      '--signer',
+      `FirmaInstitucional=${f.commissioner.identity.rfc!}`,
+    );
+    assert.equal(first.status, 1, first.stdout);
+    assert.match(first.stdout, /^PDF INCOMPLETO/);
+    assert.match(first.stdout, /Falta la firma del campo FirmaInstitucional \(SIGNATURE_REQUIRED\)/);
+    const usage = verify(path, '--signer', 'FirmaMunicipal');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--signer espera CAMPO=RFC/);
+    const detached = runCli(['verify', '--document', path, '--signature', path, '--signer', 'A=B']);
+    assert.equal(detached.status, 2);
+    assert.match(detached.stderr, /--signer sólo se usa con un PDF firmado/);
+  });
+
+  it('refuses what it will not read: PAYLOAD_TOO_LARGE before reading, VERIFICATION_LIMIT_EXCEEDED in under 2 s', function () {
+    const huge = file('enorme.pdf', signed);
+    truncateSync(huge, 33 * 1024 * 1024); // sparse: nothing is written, and nothing must be read
+    const big = verify(huge);
+    assert.equal(big.status, 1, big.stdout + big.stderr);
+    assert.match(big.stdout, /^PDF NO VÁLIDO — PAYLOAD_TOO_LARGE/);
+    // 4.25 million zeros in one array: refused on its value budget, not parsed into gigabytes.
+    const flood = file('arreglo.pdf', appendRawRevision(signed, [`[${'0 '.repeat(4_250_000)}]`]));
+    const started = Date.now();
+    const limited = verify(flood);
+    const took = Date.now() - started;
+    assert.equal(limited.status, 1, limited.stdout + limited.stderr);
+    assert.match(limited.stdout, /^PDF NO VÁLIDO — VERIFICATION_LIMIT_EXCEEDED/);
+    assert.ok(took < 4000, `${took} ms, the CLI's start included`);
+  });
+
+  it('writes its whole report into a pipe, however long', function () {
+    // 3,000 new objects nothing allows: a line each in the report, well over a pipe's 64 KiB.
+    const noisy = file(
+      'ruidosa.pdf',
+      appendRawRevision(
+        signed,
+        Array.from({ length: 3000 }, (_, i) => `(objeto ${i})`),
+        true,
+      ),
+    );
+    const r = verify(noisy, '--json');
+    assert.equal(r.status, 1);
+    assert.ok(r.stdout.length > 200_000, `${r.stdout.length} bytes`);
+    const report = JSON.parse(r.stdout) as { signatures: { modifications: { details: string[] } }[] };
+    assert.ok(report.signatures[0]!.modifications.details.length >= 3000);
   });
 
   it('exits 1 for a PDF without signatures or one it cannot read; 2 for flags that need --signature', function () {
