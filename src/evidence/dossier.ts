@@ -6,7 +6,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
-import type { ProcessState, Role } from '../domain/process';
+import { SIGNATURE_FIELD, type ProcessState, type Role } from '../domain/process';
 import type { Renderer } from '../activities/render-pool';
 import { renderConstancia } from './constancia';
 
@@ -42,8 +42,23 @@ export function verificationCommands(state: ProcessState): string[] {
       .map((role) => state.signatures[role]!.receivedAt)
       .sort()
       .at(-1)!;
+    // Each field bound to whom the process required there, so the command says whose it is.
+    const signers = inPdf.flatMap((role) => {
+      const { report } = state.signatures[role]!;
+      const who =
+        report.identityBasis === 'rfc-curp'
+          ? (report.signer?.rfc ?? report.signer?.curp)
+          : report.identityBasis === 'name'
+            ? report.signer?.name
+            : undefined;
+      return who ? [`--signer ${shellWord(`${SIGNATURE_FIELD[role]}=${who}`)}`] : [];
+    });
     commands.push(
-      `manifiesta verify --document carta-firmada.pdf --trust-anchors ac-confianza.pem --at ${at}`,
+      [
+        'manifiesta verify --document carta-firmada.pdf --trust-anchors ac-confianza.pem',
+        ...signers,
+        `--at ${at}`,
+      ].join(' '),
     );
     commands.push('pdfsig carta-firmada.pdf');
     commands.push(`cmp -n ${state.document!.size} carta.pdf carta-firmada.pdf`);
@@ -233,4 +248,9 @@ function readme(state: ProcessState): string {
     'Con él, OpenSSL juzga la vigencia de los certificados en ese momento y no en el día en que se',
     'comprueba: una e.firma vence a los cuatro años, y la firma que era válida al hacerse lo sigue siendo.',
   ].join('\n');
+}
+
+/** A word as a POSIX shell reads it: as is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w.=@/+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

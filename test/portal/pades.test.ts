@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildDossier } from '../../src/evidence/dossier';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
 import type { ProcessError } from '../../src/process-client';
 import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { runCliAsync, shellWords } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import type { Party } from '../support/pki';
 import { processEnv, type ProcessEnv } from '../support/process-env';
@@ -177,6 +181,24 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     assert.match(dossier.get('SHA256SUMS')!.toString(), / {2}carta-firmada\.pdf\n/);
     assert.match(dossier.get('LEEME.txt')!.toString(), /pdfsig carta-firmada\.pdf/);
     assert.ok(dossier.has('certificado-municipal.pem') && !dossier.has('firma-municipal.sig'));
+    // The dossier's own command, as a third party runs it: each field bound to whom it had to be.
+    const folder = mkdtempSync(join(tmpdir(), 'expediente-pades-'));
+    for (const [name, bytes] of dossier) writeFileSync(join(folder, name), bytes);
+    writeFileSync(join(folder, 'ac-confianza.pem'), f.root.certPem + f.intermediate.certPem);
+    const command = dossier
+      .get('LEEME.txt')!
+      .toString()
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('manifiesta verify '))!;
+    assert.match(command, /--signer FirmaMunicipal=COCR800101AB1/);
+    const checked = await runCliAsync(
+      shellWords(command).slice(1),
+      { ...env.childEnv, INIT_CWD: folder },
+      folder,
+    );
+    assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+    assert.equal((checked.stdout.match(/✓ identity/g) ?? []).length, 2, checked.stdout);
 
     // To the end, so that the recorded history holds every step of a PAdES process.
     await env.processes.update(workflowId, recordInstallationUpdate, {

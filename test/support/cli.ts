@@ -23,9 +23,13 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
  * The same, without blocking this process: needed whenever this process also hosts the worker the
  * command talks to (a synchronous spawn would stall the worker until the command times out).
  */
-export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -37,4 +41,24 @@ export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** A command line split as a POSIX shell splits it: spaces, and single or double quotes. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const pattern = /'([^']*)'|"((?:\\.|[^"])*)"|\\(.)|([^\s'"\\]+)/g;
+  let word: string | undefined;
+  let last = -1;
+  for (let m = pattern.exec(line); m !== null; m = pattern.exec(line)) {
+    const part = m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3] ?? m[4]!;
+    // Parts written together ('a'\''b') make one word.
+    if (word !== undefined && m.index === last) word += part;
+    else {
+      if (word !== undefined) words.push(word);
+      word = part;
+    }
+    last = pattern.lastIndex;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
