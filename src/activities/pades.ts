@@ -21,7 +21,10 @@ import type {
   PreparePadesResult,
 } from '../domain/activities';
 import { ERROR_CODES, type VerificationErrorCode } from '../domain/errors';
-import { readEmbeddedSignatures } from '../pdf/embedded';
+import { PdfFile } from '../pdf/document';
+import { PdfLimitError, PdfStructureError } from '../pdf/errors';
+import { readEmbeddedSignatures, type EmbeddedSignature } from '../pdf/embedded';
+import { judgeDocument } from '../pdf/verify-pdf';
 import { embedSignature, PdfSigningError, prepareSignature, type PreparedSignature } from '../pdf/pades';
 import type { VerificationReport, Verifier } from '../signatures';
 import { unfinishedReport } from '../signatures/verify';
@@ -135,8 +138,18 @@ export function padesActivities(deps: PadesDeps) {
         );
         return { report, signedDocument: null, ...base };
       }
-      // The signature as any validator will meet it: the CMS in the PDF, over its byte ranges.
-      const embedded = readEmbeddedSignatures(signed).find((s) => s.field === stored.field)!;
+      // The signed letter as any validator will meet it, judged as `manifiesta verify` judges it:
+      // every signature bound to its revision and nothing but allowed changes after each.
+      const judged = judgeSignedLetter(signed, stored.field);
+      if (typeof judged === 'string') {
+        const report = unfinishedReport(
+          { document: new Uint8Array(0), signature, certificate, at, format: 'pades' },
+          'DOCUMENT_MODIFIED_AFTER_SIGNING',
+          judged,
+        );
+        return { report, signedDocument: null, ...base };
+      }
+      const embedded = judged;
       const verified = await deps.verifier.verify({
         document: embedded.signedBytes(),
         signature: embedded.cms,
@@ -186,6 +199,29 @@ async function discardPreparation(deps: PadesDeps, sha256: string, keep: readonl
   }
   for (const digest of [pdfSha256, sha256]) {
     if (digest !== null && !keep.includes(digest)) await deps.preparations.discard(digest);
+  }
+}
+
+/**
+ * The embedded signature of `field` in the signed letter, after the judge has found every signature
+ * bound to its revision and every revision after each allowed; or why not. Our own writer makes
+ * only allowed changes: a refusal here means the stored letter was not what it should be.
+ */
+function judgeSignedLetter(signed: Buffer, field: string): EmbeddedSignature | string {
+  try {
+    const file = PdfFile.read(signed);
+    const judged = judgeDocument(file);
+    const signatures = readEmbeddedSignatures(file);
+    for (const signature of signatures) {
+      if (signature.problems.length > 0) return `${signature.field}: ${signature.problems.join('; ')}`;
+      const after = judged.after(signature);
+      if (!after.allowed)
+        return `${signature.field}: ${after.details.filter((d) => d.includes('not allowed')).join('; ')}`;
+    }
+    return signatures.find((s) => s.field === field) ?? `the signed letter has no signature in ${field}`;
+  } catch (error) {
+    if (error instanceof PdfStructureError || error instanceof PdfLimitError) return error.message;
+    throw error;
   }
 }
 
