@@ -67,6 +67,8 @@ export interface Certificate {
   readonly issuerText: string;
   readonly subjectText: string;
   readonly hasOrganizationalUnit: boolean;
+  /** Whether the issuer's name says SAT issued it (see {@link isSatOrganization}). */
+  readonly issuedBySat: boolean;
   readonly keyUsage: KeyUsage | null;
   /** Extended key usage OIDs, or null when the extension is absent. */
   readonly extKeyUsage: readonly string[] | null;
@@ -181,6 +183,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   const crlDpExt = findExtension('2.5.29.31');
 
   const subjectAttributes = cert.subject.attributes as ForgeAttribute[];
+  const issuerAttributes = cert.issuer.attributes as ForgeAttribute[];
   const hasOrganizationalUnit = subjectAttributes.some((a) => a.type === OID.organizationalUnitName);
   const extKeyUsage = ekuExt ? readExtKeyUsage(ekuExt.value) : null;
 
@@ -200,9 +203,10 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     publicKey,
     keyBits,
     subject: readIdentity(subjectAttributes),
-    issuerText: nameText(cert.issuer.attributes as ForgeAttribute[]),
+    issuerText: nameText(issuerAttributes),
     subjectText: nameText(subjectAttributes),
     hasOrganizationalUnit,
+    issuedBySat: isSatOrganization(attributeText(issuerAttributes, OID.organizationName)),
     keyUsage: keyUsageExt
       ? {
           digitalSignature: keyUsageExt.digitalSignature === true,
@@ -258,13 +262,16 @@ export class CertificateCache {
  * FIEL vs CSD (DESIGN §3). SAT issues both to the same RFC from the same CA; they differ in the
  * subject and extensions: a CSD (seal for invoices) has an OU naming the branch and no extended key
  * usage; a FIEL (a person's e.firma) has no OU and extended key usage emailProtection + clientAuth.
+ * The CSD rule is SAT's, so it applies only to certificates SAT issued: another CA's signer with an
+ * OU in its subject (a department, say) and no extended key usage is judged like any other.
  */
 function classify(cert: {
   hasOrganizationalUnit: boolean;
+  issuedBySat: boolean;
   extKeyUsage: readonly string[] | null;
   subject: SignerIdentity;
 }): CertificateKind {
-  if (cert.hasOrganizationalUnit && cert.extKeyUsage === null) return 'csd';
+  if (cert.issuedBySat && cert.hasOrganizationalUnit && cert.extKeyUsage === null) return 'csd';
   if (
     !cert.hasOrganizationalUnit &&
     cert.subject.rfc !== null &&
@@ -273,6 +280,31 @@ function classify(cert: {
     return 'fiel';
   }
   return 'other';
+}
+
+/** SAT's name as its CAs write it in their organizationName, compared without accents or case. */
+const SAT_ORGANIZATION = 'SERVICIO DE ADMINISTRACION TRIBUTARIA';
+
+/**
+ * Whether an issuer's organizationName (O) is SAT's: how SAT's CAs are recognised, and why so.
+ * SAT's CAs write SAT's legal name there: the test CAs of the fixtures ("AC UAT" as SERVICIO DE
+ * ADMINISTRACION TRIBUTARIA, "A.C. 2 de pruebas(4096)" as "Servicio de Administración
+ * Tributaria"), as do the production ones (AC DEL SERVICIO DE ADMINISTRACION TRIBUTARIA). The
+ * other candidates are worse: the CN changes with every CA generation; the issuer's
+ * x500UniqueIdentifier is SAT's RFC in one CA and a stray "2.5.4.45" in another; the certificates
+ * carry no policy OID. The name is no proof (anyone can write it into a CA of their own), and need
+ * not be: the CSD rule only refuses, so a look-alike issuer only gets its own signers refused,
+ * while a real CSD always names SAT.
+ */
+function isSatOrganization(organization: string | null): boolean {
+  if (organization === null) return false;
+  const comparable = organization
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+  return comparable === SAT_ORGANIZATION;
 }
 
 interface ForgeAttribute {

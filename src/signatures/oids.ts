@@ -21,6 +21,7 @@ export const OID = {
   // X.520 attributes carried by SAT e.firma subjects
   commonName: '2.5.4.3',
   serialNumber: '2.5.4.5',
+  organizationName: '2.5.4.10',
   organizationalUnitName: '2.5.4.11',
   name: '2.5.4.41',
   x500UniqueIdentifier: '2.5.4.45',

@@ -15,6 +15,8 @@ export interface Identity {
   readonly curp?: string;
   readonly email?: string;
   readonly ou?: string;
+  /** The subject's organizationName; the name when absent. */
+  readonly organization?: string;
 }
 
 export interface Party {
@@ -306,7 +308,7 @@ function subjectAttributes(identity: Identity): forge.pki.CertificateField[] {
   const attrs = [
     field({ name: 'commonName', value: identity.name, valueTagClass: utf8 }),
     field({ type: '2.5.4.41', value: identity.name, valueTagClass: utf8 }),
-    field({ name: 'organizationName', value: identity.name, valueTagClass: utf8 }),
+    field({ name: 'organizationName', value: identity.organization ?? identity.name, valueTagClass: utf8 }),
     field({ name: 'countryName', value: 'MX' }),
   ];
   if (identity.ou) attrs.push(field({ name: 'organizationalUnitName', value: identity.ou }));
