@@ -177,7 +177,9 @@ export class SignatureVerifier {
     const { signer } = evidence;
     report.describe(evidence);
 
-    if (signer.keyBits < SIGNER_KEY_BITS.min || signer.keyBits > SIGNER_KEY_BITS.max) {
+    if (signer.keyAlgorithm !== 'rsa') {
+      report.fail('algorithm', `an EC key on ${signer.curve}; signatures are verified for RSA keys only`);
+    } else if (signer.keyBits < SIGNER_KEY_BITS.min || signer.keyBits > SIGNER_KEY_BITS.max) {
       report.fail('algorithm', `RSA key of ${signer.keyBits} bits; accepted: 2048 to 4096`);
     } else {
       report.pass('algorithm', `RSA-${evidence.digest.toUpperCase()}, ${signer.keyBits}-bit key`);
@@ -385,7 +387,7 @@ function cmsEvidence(
   };
 }
 
-/** Carried certificates that cannot be read (e.g. an EC intermediate) just do not help build paths. */
+/** Carried certificates that cannot be read (e.g. an Ed25519 intermediate) just do not help build paths. */
 function parseCertificateLenient(der: Uint8Array, certificates: CertificateCache): Certificate | null {
   try {
     return certificates.parse(der);

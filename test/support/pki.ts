@@ -19,7 +19,11 @@ export interface Identity {
   readonly organization?: string;
 }
 
-export interface Party {
+/**
+ * A party as files and facts, whatever its key: what OpenSSL needs to sign with it, to issue under
+ * it and to list it in a CRL.
+ */
+export interface KeyHolder {
   readonly label: string;
   readonly identity: Identity;
   readonly certPem: string;
@@ -27,12 +31,18 @@ export interface Party {
   readonly keyPem: string;
   readonly certPath: string;
   readonly keyPath: string;
+  /** The certificate's serial number, hex. */
+  readonly serial: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** An RSA party, made with node-forge so that its subject and extensions can be shaped like SAT's. */
+export interface Party extends KeyHolder {
   /** PKCS #8 encrypted key (PBES2, as SAT's `.key`), password {@link KEY_PASSWORD}. */
   readonly encryptedKeyPath: string;
   readonly forgeKey: forge.pki.rsa.PrivateKey;
   readonly forgeCert: forge.pki.Certificate;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
 }
 
 export const KEY_PASSWORD = '12345678a';
@@ -113,6 +123,7 @@ export class TestPki {
       keyPem: privateKey,
       certPath,
       keyPath,
+      serial: cert.serialNumber,
       encryptedKeyPath,
       forgeKey,
       forgeCert: cert,
@@ -165,6 +176,7 @@ export class TestPki {
       keyPem,
       certPath,
       keyPath,
+      serial: cert.serialNumber,
       encryptedKeyPath: efirma.keyPath,
       forgeKey: forge.pki.privateKeyFromPem(keyPem),
       forgeCert: cert,
@@ -231,8 +243,8 @@ export class TestPki {
    */
   crl(
     label: string,
-    ca: Party,
-    revoked: readonly { party: Party; at: Date }[],
+    ca: KeyHolder,
+    revoked: readonly { party: KeyHolder; at: Date }[],
     options: {
       readonly thisUpdate?: Date;
       readonly nextUpdate?: Date;
@@ -243,7 +255,7 @@ export class TestPki {
     mkdirSync(base, { recursive: true });
     const asn1Time = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
     const lines = revoked.map(({ party, at }) => {
-      const serial = party.forgeCert.serialNumber.toUpperCase();
+      const serial = party.serial.toUpperCase();
       return [
         'R',
         asn1Time(party.notAfter),
