@@ -24,6 +24,8 @@ export interface OpensslIssueOptions {
   /** The serial number (hex, positive); random by default. */
   readonly serial?: string;
   readonly days?: number;
+  /** Without subject and authority key identifiers (so that nothing prunes a path search). */
+  readonly noKeyIdentifiers?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -194,8 +196,9 @@ function extensions(options: OpensslIssueOptions): string {
     `basicConstraints = critical,CA:${isCa ? 'TRUE' : 'FALSE'}${pathLen}`,
     `keyUsage = critical,${keyUsage}`,
     ...(extKeyUsage === null ? [] : [`extendedKeyUsage = ${extKeyUsage}`]),
-    'subjectKeyIdentifier = hash',
-    'authorityKeyIdentifier = keyid',
+    // OpenSSL 3 adds key identifiers unless told `none`.
+    `subjectKeyIdentifier = ${options.noKeyIdentifiers ? 'none' : 'hash'}`,
+    `authorityKeyIdentifier = ${options.noKeyIdentifiers ? 'none' : 'keyid'}`,
     '',
   ].join('\n');
 }
