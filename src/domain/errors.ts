@@ -70,7 +70,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_ALGORITHM: {
     status: 422,
     message:
-      'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits con SHA-256, SHA-384 o SHA-512.',
+      'La firma usa un algoritmo no admitido. Se aceptan RSA de 2048 a 4096 bits y, en firmas CMS, ECDSA con curvas P-256, P-384 o P-521; con SHA-256, SHA-384 o SHA-512.',
   },
   DOCUMENT_MODIFIED_AFTER_SIGNING: {
     status: 422,

@@ -1,17 +1,20 @@
 /**
- * X.509 certificates (RFC 5280) as the verifier needs them: the exact signed spans, the RSA key as
- * a Node `KeyObject`, and the fields node-forge interprets (names, validity, extensions).
+ * X.509 certificates (RFC 5280) as the verifier needs them: the exact signed spans, the RSA or EC
+ * key as a Node `KeyObject`, and the fields node-forge interprets (names, validity, extensions).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { MAX_CERTIFICATE_BYTES } from '../domain/limits';
+import type { AlgorithmIdentifier } from './algorithms';
 import {
+  type DerNode,
   bytesEqual,
   DerError,
   contentBytes,
   elementBytes,
   expectSequence,
   isContext,
+  isUniversal,
   parseDer,
   readIntegerHex,
   readOid,
@@ -21,9 +24,12 @@ import {
 } from './der';
 import { distributionPointUris } from './crl';
 import { InputRejected, malformed, unsupported } from './failure';
-import { OID } from './oids';
+import { CURVE_BY_OID, OID, REFUSED_CURVE_NAMES, REFUSED_KEY_ALGORITHM_NAMES, type NamedCurve } from './oids';
 
 export type CertificateKind = 'fiel' | 'csd' | 'other';
+
+/** The kind of public key: RSA (rsaEncryption) or elliptic-curve (id-ecPublicKey, RFC 5480). */
+export type KeyAlgorithm = 'rsa' | 'ec';
 
 export interface KeyUsage {
   readonly digitalSignature: boolean;
@@ -47,7 +53,7 @@ export interface Certificate {
   readonly der: Uint8Array;
   /** The TBSCertificate bytes exactly as signed by the issuer. */
   readonly tbs: Uint8Array;
-  readonly signatureAlgorithm: string;
+  readonly signatureAlgorithm: AlgorithmIdentifier;
   readonly signature: Uint8Array;
   /** DER of the issuer and subject Names, compared byte for byte when building paths. */
   readonly issuerName: Uint8Array;
@@ -56,17 +62,24 @@ export interface Certificate {
   readonly notBefore: Date;
   readonly notAfter: Date;
   /**
-   * The RSA key as SubjectPublicKeyInfo DER, re-encoded by OpenSSL: one form per key, however the
-   * certificate spelled it. With the subject name, what identifies a CA in path building.
+   * The key as SubjectPublicKeyInfo DER, re-encoded by OpenSSL (an EC point uncompressed): one form
+   * per key, however the certificate spelled it. With the subject name, what identifies a CA in
+   * path building.
    */
   readonly keyDer: Uint8Array;
   readonly publicKey: KeyObject;
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** The named curve of an EC key; null for RSA. */
+  readonly curve: NamedCurve | null;
+  /** An RSA key's modulus length; an EC key's curve size (256, 384 or 521). */
   readonly keyBits: number;
   readonly subject: SignerIdentity;
   /** Readable issuer and subject, e.g. `CN=AC UAT, O=SERVICIO DE ADMINISTRACION TRIBUTARIA`. */
   readonly issuerText: string;
   readonly subjectText: string;
   readonly hasOrganizationalUnit: boolean;
+  /** Whether the issuer's name says SAT issued it (see {@link isSatOrganization}). */
+  readonly issuedBySat: boolean;
   readonly keyUsage: KeyUsage | null;
   /** Extended key usage OIDs, or null when the extension is absent. */
   readonly extKeyUsage: readonly string[] | null;
@@ -108,7 +121,8 @@ const MAX_PUBLIC_EXPONENT = 2n ** 32n;
 
 /**
  * Parses a DER certificate. Throws {@link InputRejected}: `MALFORMED_INPUT` for bytes that are not
- * a certificate, `UNSUPPORTED_ALGORITHM` for a key that is not RSA.
+ * a certificate, `UNSUPPORTED_ALGORITHM` for a key that is neither RSA nor EC on P-256, P-384 or
+ * P-521 (Ed25519, DSA, RSASSA-PSS, brainpool, secp256k1…).
  */
 export function parseCertificate(der: Uint8Array): Certificate {
   if (der.length > MAX_CERTIFICATE_BYTES) throw malformed('certificate larger than 64 KiB');
@@ -129,11 +143,13 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   const fields = isContext(tbs.children[0], 0) ? tbs.children.slice(1) : tbs.children;
   const [, , issuerNode, , subjectNode, spkiNode] = fields;
   const spki = expectSequence(spkiNode, 'SubjectPublicKeyInfo');
-  const keyAlgorithm = readOid(der, expectSequence(spki.children[0], 'AlgorithmIdentifier').children[0]);
-  if (keyAlgorithm !== OID.rsaEncryption) {
-    throw unsupported(`certificate key algorithm ${keyAlgorithm} is not RSA`);
-  }
-  const signatureAlgorithm = readOid(der, expectSequence(algNode, 'AlgorithmIdentifier').children[0]);
+  const keyAlgorithmId = expectSequence(spki.children[0], 'AlgorithmIdentifier');
+  const keyAlgorithm = keyAlgorithmOf(readOid(der, keyAlgorithmId.children[0]));
+  const algorithmId = expectSequence(algNode, 'AlgorithmIdentifier');
+  const signatureAlgorithm = {
+    oid: readOid(der, algorithmId.children[0]),
+    parametersAbsent: algorithmId.children.length === 1,
+  };
   // RFC 5280 §4.1.1.2: the outer signatureAlgorithm is not signed; it must repeat the signed one.
   if (!bytesEqual(elementBytes(der, algNode!), elementBytes(der, expectSequence(fields[1], 'signature')))) {
     throw malformed('signatureAlgorithm differs from the TBSCertificate signature field');
@@ -141,28 +157,22 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   const signatureBits = contentBytes(der, expectUniversal(sigNode, UniversalTag.bitString, 'signature'));
   if (signatureBits[0] !== 0) throw new DerError('signature BIT STRING has unused bits');
 
-  // The BIT STRING of an rsaEncryption SubjectPublicKeyInfo holds an RSAPublicKey (RFC 8017 A.1.1).
-  // Importing that as 'pkcs1' costs ~3 µs; OpenSSL 3's SPKI decoder path costs ~110 µs.
   const keyBitString = contentBytes(
     der,
     expectUniversal(spki.children[1], UniversalTag.bitString, 'subjectPublicKey'),
   );
   if (keyBitString[0] !== 0) throw new DerError('subjectPublicKey has unused bits');
-  const publicKey = createPublicKey({
-    key: Buffer.from(keyBitString.subarray(1)),
-    format: 'der',
-    type: 'pkcs1',
-  });
-  const keyBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-  const exponent = publicKey.asymmetricKeyDetails?.publicExponent ?? 0n;
-  if (keyBits > MAX_KEY_BITS)
-    throw unsupported(`RSA key of ${keyBits} bits; at most ${MAX_KEY_BITS} are used`);
-  if (exponent > MAX_PUBLIC_EXPONENT) throw unsupported('RSA public exponent larger than 2^32');
+  const key =
+    keyAlgorithm === 'rsa'
+      ? readRsaKey(keyBitString.subarray(1))
+      : readEcKey(der, elementBytes(der, spki), keyAlgorithmId, keyBitString.subarray(1));
 
   // node-forge interprets the fields; computeHash=false because the issuer's signature is checked
   // with Node's crypto over the exact TBS bytes above.
   const binary = Buffer.from(der.buffer, der.byteOffset, der.length).toString('latin1');
-  const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(binary), false);
+  const asn1 = forge.asn1.fromDer(binary);
+  if (keyAlgorithm === 'ec') withPlaceholderRsaKey(asn1, tbs.children.length - fields.length + 5);
+  const cert = forge.pki.certificateFromAsn1(asn1, false);
 
   // node-forge returns an Invalid Date, rather than throwing, for times like month 13.
   const { notBefore, notAfter } = cert.validity;
@@ -181,6 +191,7 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   const crlDpExt = findExtension('2.5.29.31');
 
   const subjectAttributes = cert.subject.attributes as ForgeAttribute[];
+  const issuerAttributes = cert.issuer.attributes as ForgeAttribute[];
   const hasOrganizationalUnit = subjectAttributes.some((a) => a.type === OID.organizationalUnitName);
   const extKeyUsage = ekuExt ? readExtKeyUsage(ekuExt.value) : null;
 
@@ -194,15 +205,12 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
     serial: readIntegerHex(der, fields[0]),
     notBefore,
     notAfter,
-    // SPKI, not PKCS #1: Node 24's OpenSSL cannot re-encode a key imported as PKCS #1 into PKCS #1
-    // ("Failed to encode public key"), while its SPKI encoder is as canonical.
-    keyDer: publicKey.export({ type: 'spki', format: 'der' }),
-    publicKey,
-    keyBits,
+    ...key,
     subject: readIdentity(subjectAttributes),
-    issuerText: nameText(cert.issuer.attributes as ForgeAttribute[]),
+    issuerText: nameText(issuerAttributes),
     subjectText: nameText(subjectAttributes),
     hasOrganizationalUnit,
+    issuedBySat: isSatOrganization(attributeText(issuerAttributes, OID.organizationName)),
     keyUsage: keyUsageExt
       ? {
           digitalSignature: keyUsageExt.digitalSignature === true,
@@ -227,6 +235,102 @@ function parseCertificateUnchecked(der: Uint8Array): Certificate {
   };
   return { ...partial, kind: classify(partial) };
 }
+
+/** The key algorithm of a SubjectPublicKeyInfo, or UNSUPPORTED_ALGORITHM naming what it is. */
+function keyAlgorithmOf(oid: string): KeyAlgorithm {
+  if (oid === OID.rsaEncryption) return 'rsa';
+  if (oid === OID.ecPublicKey) return 'ec';
+  const name = REFUSED_KEY_ALGORITHM_NAMES.get(oid);
+  throw unsupported(
+    `certificate key algorithm ${name === undefined ? oid : `${name} (${oid})`} is not accepted: RSA, or EC on P-256, P-384 or P-521`,
+  );
+}
+
+type PublicKeyFields = Pick<Certificate, 'keyDer' | 'publicKey' | 'keyAlgorithm' | 'curve' | 'keyBits'>;
+
+function readRsaKey(rsaPublicKey: Uint8Array): PublicKeyFields {
+  // The BIT STRING of an rsaEncryption SubjectPublicKeyInfo holds an RSAPublicKey (RFC 8017 A.1.1).
+  // Importing that as 'pkcs1' costs ~3 µs; OpenSSL 3's SPKI decoder path costs ~110 µs.
+  const publicKey = createPublicKey({ key: Buffer.from(rsaPublicKey), format: 'der', type: 'pkcs1' });
+  const keyBits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  const exponent = publicKey.asymmetricKeyDetails?.publicExponent ?? 0n;
+  if (keyBits > MAX_KEY_BITS)
+    throw unsupported(`RSA key of ${keyBits} bits; at most ${MAX_KEY_BITS} are used`);
+  if (exponent > MAX_PUBLIC_EXPONENT) throw unsupported('RSA public exponent larger than 2^32');
+  return {
+    // SPKI, not PKCS #1: Node 24's OpenSSL cannot re-encode a key imported as PKCS #1 into PKCS #1
+    // ("Failed to encode public key"), while its SPKI encoder is as canonical.
+    keyDer: publicKey.export({ type: 'spki', format: 'der' }),
+    publicKey,
+    keyAlgorithm: 'rsa',
+    curve: null,
+    keyBits,
+  };
+}
+
+/**
+ * An id-ecPublicKey key (RFC 5480 §2): its parameters must name a curve (§2.1.1: implicit and
+ * specified curves are not allowed), an accepted one, and the key must be a point of that curve,
+ * compressed or not (§2.2). Explicit curve parameters are refused outright: a certificate that
+ * spells out its own curve is how CVE-2020-0601 passed a forged key for a trusted one.
+ */
+function readEcKey(
+  der: Uint8Array,
+  spkiDer: Uint8Array,
+  algorithm: DerNode,
+  point: Uint8Array,
+): PublicKeyFields {
+  const parameters = algorithm.children[1];
+  const named =
+    parameters !== undefined && isUniversal(parameters, UniversalTag.oid) && !parameters.constructed;
+  if (!named || algorithm.children.length !== 2)
+    throw unsupported('EC key without a named curve (explicit or implicit curve parameters)');
+  const curveOid = readOid(der, parameters);
+  const curve = CURVE_BY_OID.get(curveOid);
+  if (curve === undefined) {
+    const name = REFUSED_CURVE_NAMES.get(curveOid);
+    throw unsupported(
+      `EC key on curve ${name === undefined ? curveOid : `${name} (${curveOid})`} is not accepted: P-256, P-384 or P-521`,
+    );
+  }
+  // SEC 1 §2.3.3: 04 ‖ X ‖ Y uncompressed, 02/03 ‖ X compressed. The point at infinity (a lone
+  // 00), which OpenSSL would import, and the hybrid forms are not keys anyone signs with.
+  const size = Math.ceil(curve.bits / 8);
+  const uncompressed = point[0] === 0x04 && point.length === 1 + 2 * size;
+  const compressed = (point[0] === 0x02 || point[0] === 0x03) && point.length === 1 + size;
+  if (!uncompressed && !compressed) throw malformed(`EC public key is not a ${curve.name} point`);
+  // OpenSSL refuses a point that is not on the curve.
+  const publicKey = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+  if (publicKey.asymmetricKeyDetails?.namedCurve !== curve.opensslName)
+    throw malformed(`EC public key is not a ${curve.name} point`);
+  const canonical = uncompressed
+    ? publicKey
+    : createPublicKey({ key: publicKey.export({ format: 'jwk' }), format: 'jwk' });
+  return {
+    keyDer: canonical.export({ type: 'spki', format: 'der' }),
+    publicKey,
+    keyAlgorithm: 'ec',
+    curve: curve.name,
+    keyBits: curve.bits,
+  };
+}
+
+/**
+ * node-forge reads only certificates with an RSA key (x509.js: "Cannot read public key. OID is not
+ * RSA."), yet only its reading of names, validity and extensions is used. An EC certificate is
+ * handed to it with a placeholder RSA SubjectPublicKeyInfo at `index` of its TBSCertificate; the
+ * key, the signature and the signed bytes are read from the DER, never from node-forge.
+ */
+function withPlaceholderRsaKey(certificate: forge.asn1.Asn1, index: number): void {
+  const tbs = (certificate.value as forge.asn1.Asn1[])[0]!;
+  (tbs.value as forge.asn1.Asn1[])[index] = forge.asn1.fromDer(PLACEHOLDER_RSA_SPKI);
+}
+
+/** SubjectPublicKeyInfo { rsaEncryption NULL, RSAPublicKey { n 1, e 3 } }: no key at all. */
+const PLACEHOLDER_RSA_SPKI = Buffer.from(
+  '301a300d06092a864886f70d01010105000309003006020101020103',
+  'hex',
+).toString('latin1');
 
 /**
  * Parsed certificates by their exact DER, least recently used evicted. Intermediates (SAT's AC4,
@@ -258,13 +362,16 @@ export class CertificateCache {
  * FIEL vs CSD (DESIGN §3). SAT issues both to the same RFC from the same CA; they differ in the
  * subject and extensions: a CSD (seal for invoices) has an OU naming the branch and no extended key
  * usage; a FIEL (a person's e.firma) has no OU and extended key usage emailProtection + clientAuth.
+ * The CSD rule is SAT's, so it applies only to certificates SAT issued: another CA's signer with an
+ * OU in its subject (a department, say) and no extended key usage is judged like any other.
  */
 function classify(cert: {
   hasOrganizationalUnit: boolean;
+  issuedBySat: boolean;
   extKeyUsage: readonly string[] | null;
   subject: SignerIdentity;
 }): CertificateKind {
-  if (cert.hasOrganizationalUnit && cert.extKeyUsage === null) return 'csd';
+  if (cert.issuedBySat && cert.hasOrganizationalUnit && cert.extKeyUsage === null) return 'csd';
   if (
     !cert.hasOrganizationalUnit &&
     cert.subject.rfc !== null &&
@@ -273,6 +380,31 @@ function classify(cert: {
     return 'fiel';
   }
   return 'other';
+}
+
+/** SAT's name as its CAs write it in their organizationName, compared without accents or case. */
+const SAT_ORGANIZATION = 'SERVICIO DE ADMINISTRACION TRIBUTARIA';
+
+/**
+ * Whether an issuer's organizationName (O) is SAT's: how SAT's CAs are recognised, and why so.
+ * SAT's CAs write SAT's legal name there: the test CAs of the fixtures ("AC UAT" as SERVICIO DE
+ * ADMINISTRACION TRIBUTARIA, "A.C. 2 de pruebas(4096)" as "Servicio de Administración
+ * Tributaria"), as do the production ones (AC DEL SERVICIO DE ADMINISTRACION TRIBUTARIA). The
+ * other candidates are worse: the CN changes with every CA generation; the issuer's
+ * x500UniqueIdentifier is SAT's RFC in one CA and a stray "2.5.4.45" in another; the certificates
+ * carry no policy OID. The name is no proof (anyone can write it into a CA of their own), and need
+ * not be: the CSD rule only refuses, so a look-alike issuer only gets its own signers refused,
+ * while a real CSD always names SAT.
+ */
+function isSatOrganization(organization: string | null): boolean {
+  if (organization === null) return false;
+  const comparable = organization
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+  return comparable === SAT_ORGANIZATION;
 }
 
 interface ForgeAttribute {

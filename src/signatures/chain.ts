@@ -4,7 +4,8 @@
  * the signature or given separately. Every issuer must be a CA (basicConstraints cA=TRUE, which a
  * missing extension does not imply), allowed to sign certificates (keyUsage keyCertSign when the
  * extension is present), within its pathLenConstraint, with no critical extension we do not
- * process; every link is an RSA signature checked over the exact TBSCertificate bytes.
+ * process; every link is a signature checked over the exact TBSCertificate bytes, RSA or ECDSA as
+ * the issuer's key is (a chain may mix them: an EC signer under an RSA CA, or the other way round).
  *
  * The certificates carried in a signature are chosen by whoever sent it, so the search does bounded
  * work whatever they are (RFC 4158 §5 and §8): a certificate whose subject and key already stand on
@@ -13,9 +14,8 @@
  * signatures checked is capped. Reaching a cap is a refusal of its own, never a long wait.
  */
 import type { Certificate } from './certificate';
+import { verifyIssuerSignature } from './algorithms';
 import { bytesEqual } from './der';
-import { RSA_SIGNATURE_DIGEST_BY_OID } from './oids';
-import { rsaVerify } from './rsa';
 
 /** The work one path search may do (README "Limits"). */
 export const PATH_LIMITS = {
@@ -23,7 +23,7 @@ export const PATH_LIMITS = {
   pathLength: 8,
   /** Issuer candidates examined in one search. */
   candidates: 128,
-  /** RSA signature checks on certificates in one search. */
+  /** Signature checks on certificates in one search. */
   signatureChecks: 24,
 } as const;
 
@@ -43,7 +43,8 @@ export type PathResult =
       readonly work: PathWork;
     };
 
-const MIN_ISSUER_KEY_BITS = 2048;
+/** An RSA issuer's smallest key; every accepted curve (P-256 and up) is strong enough for an EC one. */
+const MIN_ISSUER_RSA_KEY_BITS = 2048;
 
 /** Anchors indexed by subject name, so that finding an issuer costs one map look-up. */
 export class AnchorSet {
@@ -104,7 +105,8 @@ function issuerProblem(issuer: Certificate, path: readonly Certificate[]): strin
   if (issuer.unknownCriticalExtensions.length > 0) {
     return `${name} has unprocessed critical extensions ${issuer.unknownCriticalExtensions.join(', ')}`;
   }
-  if (issuer.keyBits < MIN_ISSUER_KEY_BITS) return `${name} has a ${issuer.keyBits}-bit key`;
+  if (issuer.keyAlgorithm === 'rsa' && issuer.keyBits < MIN_ISSUER_RSA_KEY_BITS)
+    return `${name} has a ${issuer.keyBits}-bit key`;
   const pathLen = issuer.basicConstraints.pathLen;
   // RFC 5280 §4.2.1.9: pathLenConstraint counts the non-self-issued intermediates below the CA.
   const intermediatesBelow = path.slice(1).filter((c) => !isSelfIssued(c)).length;
@@ -146,8 +148,7 @@ export function buildPath(
       if (++signatureChecks > PATH_LIMITS.signatureChecks) {
         throw new LimitReached(`more than ${PATH_LIMITS.signatureChecks} certificate signatures to check`);
       }
-      const digest = RSA_SIGNATURE_DIGEST_BY_OID.get(cert.signatureAlgorithm);
-      verdict = digest !== undefined && rsaVerify(digest, cert.tbs, issuer.publicKey, cert.signature);
+      verdict = verifyIssuerSignature(cert.signatureAlgorithm, cert.tbs, issuer, cert.signature);
       byKey.set(key, verdict);
     }
     return verdict;

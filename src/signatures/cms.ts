@@ -21,8 +21,15 @@ import {
   readTime,
   UniversalTag,
 } from './der';
+import type { KeyAlgorithm } from './certificate';
 import { InputRejected, malformed, unsupported } from './failure';
-import { DIGEST_BY_OID, OID, RSA_SIGNATURE_DIGEST_BY_OID, type DigestName } from './oids';
+import {
+  DIGEST_BY_OID,
+  ECDSA_SIGNATURE_DIGEST_BY_OID,
+  OID,
+  RSA_SIGNATURE_DIGEST_BY_OID,
+  type DigestName,
+} from './oids';
 
 export type SignerIdentifier =
   { readonly issuerName: Uint8Array; readonly serial: string } | { readonly subjectKeyId: string };
@@ -43,6 +50,8 @@ export interface CmsSignedData {
   readonly signer: {
     readonly sid: SignerIdentifier;
     readonly digest: DigestName;
+    /** The kind of key the signatureAlgorithm is for: RSA (PKCS #1 v1.5) or EC (ECDSA). */
+    readonly keyAlgorithm: KeyAlgorithm;
     readonly signedAttributes: SignedAttributes | null;
     readonly signature: Uint8Array;
   };
@@ -135,6 +144,7 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode, contentType: string):
     throw malformed(`SignerInfo version ${version} disagrees with its sid`);
   const digestOid = readAlgorithm(bytes, fields[2], 'digestAlgorithm', (oid) => {
     if (!DIGEST_BY_OID.has(oid)) throw unsupported(`digest algorithm ${digestName(oid)} is not accepted`);
+    return 'absent-or-null';
   });
   const digest = DIGEST_BY_OID.get(digestOid)!;
 
@@ -144,40 +154,57 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode, contentType: string):
     signedAttributes = readSignedAttributes(bytes, fields[index]!, contentType);
     index++;
   }
+  let keyAlgorithm: KeyAlgorithm = 'rsa';
   readAlgorithm(bytes, fields[index], 'signatureAlgorithm', (oid) => {
-    if (oid === OID.rsaEncryption) return;
-    const impliedDigest = RSA_SIGNATURE_DIGEST_BY_OID.get(oid);
+    // The key's algorithm alone, the digest then being digestAlgorithm's: rsaEncryption (RFC 3370
+    // §3.2), and id-ecPublicKey as some writers put it for ECDSA.
+    if (oid === OID.rsaEncryption) return 'absent-or-null';
+    if (oid === OID.ecPublicKey) {
+      keyAlgorithm = 'ec';
+      return 'absent-or-null';
+    }
+    const rsaDigest = RSA_SIGNATURE_DIGEST_BY_OID.get(oid);
+    const ecdsaDigest = ECDSA_SIGNATURE_DIGEST_BY_OID.get(oid);
+    const impliedDigest = rsaDigest ?? ecdsaDigest;
     if (impliedDigest === undefined)
-      throw unsupported(`signature algorithm ${oid} is not RSA PKCS #1 v1.5 with SHA-2`);
+      throw unsupported(`signature algorithm ${oid} is not RSA PKCS #1 v1.5 or ECDSA with SHA-2`);
     if (impliedDigest !== digest)
       throw unsupported(`signature algorithm ${oid} disagrees with digest ${digest}`);
+    if (ecdsaDigest === undefined) return 'absent-or-null';
+    keyAlgorithm = 'ec';
+    return 'absent'; // RFC 5758 §3.2
   });
   const signature = contentBytes(
     bytes,
     expectUniversal(fields[index + 1], UniversalTag.octetString, 'signature'),
   );
-  return { sid, digest, signedAttributes, signature };
+  return { sid, digest, keyAlgorithm, signedAttributes, signature };
 }
 
+/** What an AlgorithmIdentifier's parameters may be: absent, or absent or NULL. */
+type ParameterRule = 'absent' | 'absent-or-null';
+
 /**
- * An AlgorithmIdentifier's OID, after `accept` has judged it. These fields are outside what the
- * signature covers, so they are held to the one form RFC 3370 §2–3 allows for SHA-2 and RSA:
- * parameters absent or NULL.
+ * An AlgorithmIdentifier's OID, after `accept` has judged it and said what its parameters may be.
+ * These fields are outside what the signature covers, so they are held to the one form their RFCs
+ * allow: absent or NULL for SHA-2 and RSA (RFC 3370 §2–3), absent for ECDSA (RFC 5758 §3.2).
  */
 function readAlgorithm(
   bytes: Uint8Array,
   node: DerNode | undefined,
   what: string,
-  accept: (oid: string) => void,
+  accept: (oid: string) => ParameterRule,
 ): string {
   const [oidNode, parameters, ...rest] = expectSequence(node, what).children;
   const oid = readOid(bytes, oidNode);
-  accept(oid);
+  const rule = accept(oid);
   const isNull =
     parameters !== undefined &&
     isUniversal(parameters, UniversalTag.null) &&
     !parameters.constructed &&
     parameters.contentEnd === parameters.contentStart;
+  if (rule === 'absent' && (parameters !== undefined || rest.length > 0))
+    throw malformed(`${what} parameters must be absent (RFC 5758 §3.2)`);
   if ((parameters !== undefined && !isNull) || rest.length > 0)
     throw malformed(`${what} parameters must be absent or NULL`);
   return oid;

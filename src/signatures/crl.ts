@@ -24,8 +24,7 @@ import {
   UniversalTag,
   type DerNode,
 } from './der';
-import { RSA_SIGNATURE_DIGEST_BY_OID } from './oids';
-import { rsaVerify } from './rsa';
+import { verifyIssuerSignature } from './algorithms';
 
 /** What a CRL's issuing distribution point (RFC 5280 §5.2.5) says it covers. */
 export interface CrlScope {
@@ -222,7 +221,10 @@ export function parseCrl(der: Uint8Array, source: string): RevocationList {
   // RFC 5280 §5.1.1.2: the outer signatureAlgorithm is not signed; it must repeat the signed one.
   if (!Buffer.from(elementBytes(der, outerAlgorithm)).equals(Buffer.from(innerAlgorithm)))
     problems.push('its signatureAlgorithm differs from the signed one');
-  const algorithm = readOid(der, outerAlgorithm.children[0]);
+  const algorithm = {
+    oid: readOid(der, outerAlgorithm.children[0]),
+    parametersAbsent: outerAlgorithm.children.length === 1,
+  };
   const bits = contentBytes(der, expectUniversal(sigNode, UniversalTag.bitString, 'CRL signature'));
   if (bits[0] !== 0) throw new DerError('CRL signature has unused bits');
   const signedBytes = elementBytes(der, tbs);
@@ -242,11 +244,9 @@ export function parseCrl(der: Uint8Array, source: string): RevocationList {
     isSignedBy(issuer) {
       let verdict = verdicts.get(issuer);
       if (verdict === undefined) {
-        const digest = RSA_SIGNATURE_DIGEST_BY_OID.get(algorithm);
         // RFC 5280 §4.2.1.3: a key whose keyUsage lacks cRLSign may not sign CRLs.
         const maySign = issuer.keyUsage === null || issuer.keyUsage.cRLSign;
-        verdict =
-          maySign && digest !== undefined && rsaVerify(digest, signedBytes, issuer.publicKey, signature);
+        verdict = maySign && verifyIssuerSignature(algorithm, signedBytes, issuer, signature);
         verdicts.set(issuer, verdict);
       }
       return verdict;

@@ -53,11 +53,12 @@ export interface VerificationReport {
     readonly notBefore: string;
     readonly notAfter: string;
     readonly kind: CertificateKind;
+    /** An RSA key's modulus length, or an EC key's curve size (256, 384 or 521 for P-256, P-384, P-521). */
     readonly keyBits: number;
   } | null;
   /** The signingTime signed attribute, when present. Claimed by the signer, not proven. */
   readonly signingTime: string | null;
-  /** E.g. `RSA-SHA256` (PKCS #1 v1.5). */
+  /** E.g. `RSA-SHA256` (PKCS #1 v1.5) or `ECDSA-SHA384`: the signer key's algorithm and the digest. */
   readonly algorithm: string | null;
   /** The certification path, signer first, as subject names. */
   readonly path: readonly string[];

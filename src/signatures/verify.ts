@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from '../domain/limits';
-import { CertificateCache, type Certificate } from './certificate';
+import { CertificateCache, type Certificate, type KeyAlgorithm } from './certificate';
 import { buildPath } from './chain';
 import type { RevocationList } from './crl';
 import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
 import { InputRejected, malformed } from './failure';
-import { OID, type DigestName } from './oids';
+import { OID, type DigestName, type NamedCurve } from './oids';
 import type { VerificationErrorCode } from '../domain/errors';
 import {
   CHECKS,
@@ -23,6 +23,7 @@ import {
   type SignatureFormat,
   type VerificationReport,
 } from './report';
+import { ecdsaVerify } from './ecdsa';
 import { rsaVerify, rsaVerifyDigest } from './rsa';
 import type { TrustStore } from './trust-store';
 
@@ -82,6 +83,7 @@ export const LIMITS = {
 } as const;
 
 const SIGNER_KEY_BITS = { min: 2048, max: 4096 } as const;
+const SIGNER_CURVES: ReadonlySet<NamedCurve> = new Set(['P-256', 'P-384', 'P-521']);
 
 /** Extended key usages that let a certificate sign documents. */
 const SIGNING_EXTENDED_USAGES: ReadonlySet<string> = new Set([
@@ -94,6 +96,8 @@ const SIGNING_EXTENDED_USAGES: ReadonlySet<string> = new Set([
 interface Evidence {
   readonly format: SignatureFormat;
   readonly digest: DigestName;
+  /** The kind of key the signature's algorithm is for (a SignerInfo's; RSA for PKCS #1). */
+  readonly keyAlgorithm: KeyAlgorithm;
   readonly signer: Certificate;
   /** False when no certificate matches the SignerInfo's identifier (a swapped certificate). */
   readonly signerIdentified: boolean;
@@ -158,9 +162,11 @@ export class SignatureVerifier {
     }
     report.format = input.format ?? null;
     report.pass('format', 'a certificate, before signing');
+    const format = input.format ?? 'pkcs1-sha256';
     const evidence: Evidence = {
-      format: input.format ?? 'pkcs1-sha256',
+      format,
       digest: 'sha256',
+      keyAlgorithm: format === 'cms' ? signer.keyAlgorithm : 'rsa',
       signer,
       signerIdentified: true,
       carried: [],
@@ -177,54 +183,11 @@ export class SignatureVerifier {
     const { signer } = evidence;
     report.describe(evidence);
 
-    if (signer.keyBits < SIGNER_KEY_BITS.min || signer.keyBits > SIGNER_KEY_BITS.max) {
-      report.fail('algorithm', `RSA key of ${signer.keyBits} bits; accepted: 2048 to 4096`);
-    } else {
-      report.pass('algorithm', `RSA-${evidence.digest.toUpperCase()}, ${signer.keyBits}-bit key`);
-    }
+    const keyProblem = signerKeyProblem(signer, evidence.format);
+    if (keyProblem !== null) report.fail('algorithm', keyProblem);
+    else report.pass('algorithm', `${algorithmName(signer, evidence.digest)}, ${keyText(signer)}`);
 
-    // Signature and document. With signed attributes the RSA signature covers the attributes and
-    // the messageDigest attribute binds the document (RFC 5652 §5.4); without, the RSA signature
-    // covers the document itself.
-    if (evidence.signature === null) {
-      report.skip('signature', 'not signed yet: the certificate is judged before signing');
-      report.skip('document', 'not signed yet');
-    } else if (!evidence.signerIdentified) {
-      report.fail('signature', 'no certificate matches the SignerInfo’s signer identifier');
-      report.skip('document', 'not judged: the signer’s certificate is missing');
-    } else if (evidence.messageDigest !== null) {
-      const authentic = rsaVerify(
-        evidence.digest,
-        evidence.signedBytes,
-        signer.publicKey,
-        evidence.signature,
-      );
-      if (authentic) report.pass('signature', 'RSA signature over the signed attributes verifies');
-      else report.fail('signature', 'RSA signature over the signed attributes does not verify');
-      const actual = report.documentDigest(evidence.digest);
-      if (bytesEqual(actual, evidence.messageDigest))
-        report.pass('document', 'messageDigest matches the document');
-      else report.fail('document', 'messageDigest does not match the document');
-    } else {
-      const hash = report.documentDigest(evidence.digest);
-      const verdict = rsaVerifyDigest(evidence.digest, hash, signer.publicKey, evidence.signature);
-      if (verdict === 'valid') {
-        report.pass('signature', 'RSA signature verifies');
-        report.pass('document', 'the signature covers this document');
-      } else if (verdict === 'other-data') {
-        report.pass('signature', 'the signature was made with this certificate’s key');
-        report.fail('document', 'the signature covers other bytes than this document');
-      } else {
-        const modulusBytes = Math.ceil(signer.keyBits / 8);
-        report.fail(
-          'signature',
-          evidence.signature.length === modulusBytes
-            ? 'RSA signature does not verify with the certificate’s key'
-            : `a ${evidence.signature.length}-byte signature cannot be this ${signer.keyBits}-bit key's (RFC 8017 §8.2.2 step 1)`,
-        );
-        report.skip('document', 'not judged: the signature is not authentic');
-      }
-    }
+    checkSignature(evidence, report);
 
     const usageProblem = signingUsageProblem(signer);
     if (usageProblem === null) report.pass('keyUsage', `${signer.kind} certificate allowed to sign`);
@@ -335,6 +298,7 @@ function readEvidence(input: VerifyInput, report: ReportBuilder, certificates: C
   return {
     format,
     digest: 'sha256',
+    keyAlgorithm: 'rsa',
     signer: given,
     signerIdentified: true,
     carried: [],
@@ -360,21 +324,26 @@ function cmsEvidence(
       `the CMS carries ${cms.certificates.length} certificates; at most ${LIMITS.carriedCertificates} are read`,
     );
   }
+  const unreadable: InputRejected[] = [];
   const carried = cms.certificates
-    .map((der) => parseCertificateLenient(der, certificates))
+    .map((der) => parseCertificateLenient(der, certificates, unreadable))
     .filter((c): c is Certificate => c !== null);
   const candidates = given === null ? carried : [given, ...carried];
-  if (candidates.length === 0) throw malformed('the CMS carries no certificate and none was given');
   const identified = candidates.find((c) =>
     'subjectKeyId' in info.sid
       ? c.subjectKeyId === info.sid.subjectKeyId
       : c.serial === info.sid.serial && bytesEqual(c.issuerName, info.sid.issuerName),
   );
+  // No readable certificate is the signer's, and one was not read for its algorithm (an Ed25519 or
+  // a secp256k1 key, say): most likely the signer's own, so the algorithm is what is refused.
+  if (identified === undefined && unreadable.length > 0) throw unreadable[0]!;
+  if (candidates.length === 0) throw malformed('the CMS carries no certificate and none was given');
   const signer = identified ?? candidates[0]!;
   const attributes = info.signedAttributes;
   return {
     format: 'cms',
     digest: info.digest,
+    keyAlgorithm: info.keyAlgorithm,
     signer,
     signerIdentified: identified !== undefined,
     carried: carried.filter((c) => c !== signer),
@@ -385,14 +354,118 @@ function cmsEvidence(
   };
 }
 
-/** Carried certificates that cannot be read (e.g. an EC intermediate) just do not help build paths. */
-function parseCertificateLenient(der: Uint8Array, certificates: CertificateCache): Certificate | null {
+/**
+ * Carried certificates whose key is not accepted (e.g. an Ed25519 intermediate) just do not help
+ * build paths; their refusals are added to `unreadable`.
+ */
+function parseCertificateLenient(
+  der: Uint8Array,
+  certificates: CertificateCache,
+  unreadable: InputRejected[],
+): Certificate | null {
   try {
     return certificates.parse(der);
   } catch (error) {
-    if (error instanceof InputRejected && error.code === 'UNSUPPORTED_ALGORITHM') return null;
-    throw error;
+    if (!(error instanceof InputRejected && error.code === 'UNSUPPORTED_ALGORITHM')) throw error;
+    unreadable.push(error);
+    return null;
   }
+}
+
+/**
+ * Signature and document. With signed attributes the signature covers the attributes and the
+ * messageDigest attribute binds the document (RFC 5652 §5.4); without, the signature covers the
+ * document itself. RSA or ECDSA as the signer's key is; the SignerInfo must name that kind of key.
+ */
+function checkSignature(evidence: Evidence, report: ReportBuilder): void {
+  const { signer, signature } = evidence;
+  if (signature === null) {
+    report.skip('signature', 'not signed yet: the certificate is judged before signing');
+    report.skip('document', 'not signed yet');
+  } else if (!evidence.signerIdentified) {
+    report.fail('signature', 'no certificate matches the SignerInfo’s signer identifier');
+    report.skip('document', 'not judged: the signer’s certificate is missing');
+  } else if (evidence.keyAlgorithm !== signer.keyAlgorithm) {
+    report.fail(
+      'signature',
+      `a signature algorithm for ${KEY_NAMES[evidence.keyAlgorithm]} keys; the certificate has an ${KEY_NAMES[signer.keyAlgorithm]} ${keyText(signer)}`,
+    );
+    report.skip('document', 'not judged: the signature is not authentic');
+  } else if (evidence.messageDigest !== null) {
+    const scheme = signer.keyAlgorithm === 'rsa' ? 'RSA' : 'ECDSA';
+    const authentic =
+      signer.keyAlgorithm === 'rsa'
+        ? rsaVerify(evidence.digest, evidence.signedBytes, signer.publicKey, signature)
+        : ecdsaVerify(evidence.digest, evidence.signedBytes, signer.publicKey, signature);
+    if (authentic) report.pass('signature', `${scheme} signature over the signed attributes verifies`);
+    else report.fail('signature', `${scheme} signature over the signed attributes does not verify`);
+    const actual = report.documentDigest(evidence.digest);
+    if (bytesEqual(actual, evidence.messageDigest))
+      report.pass('document', 'messageDigest matches the document');
+    else report.fail('document', 'messageDigest does not match the document');
+  } else if (signer.keyAlgorithm === 'ec') {
+    // ECDSA recovers nothing from a signature: one that does not verify over this document may be
+    // over other bytes or no one's at all, so the code is SIGNATURE_INVALID, never DOCUMENT_MISMATCH.
+    if (ecdsaVerify(evidence.digest, evidence.signedBytes, signer.publicKey, signature)) {
+      report.pass('signature', 'ECDSA signature verifies');
+      report.pass('document', 'the signature covers this document');
+    } else {
+      report.fail(
+        'signature',
+        'ECDSA signature does not verify over this document with the certificate’s key (ECDSA cannot tell other bytes from a bad signature)',
+      );
+      report.skip('document', 'not judged: the signature does not verify');
+    }
+  } else {
+    const hash = report.documentDigest(evidence.digest);
+    const verdict = rsaVerifyDigest(evidence.digest, hash, signer.publicKey, signature);
+    if (verdict === 'valid') {
+      report.pass('signature', 'RSA signature verifies');
+      report.pass('document', 'the signature covers this document');
+    } else if (verdict === 'other-data') {
+      report.pass('signature', 'the signature was made with this certificate’s key');
+      report.fail('document', 'the signature covers other bytes than this document');
+    } else {
+      const modulusBytes = Math.ceil(signer.keyBits / 8);
+      report.fail(
+        'signature',
+        signature.length === modulusBytes
+          ? 'RSA signature does not verify with the certificate’s key'
+          : `a ${signature.length}-byte signature cannot be this ${signer.keyBits}-bit key's (RFC 8017 §8.2.2 step 1)`,
+      );
+      report.skip('document', 'not judged: the signature is not authentic');
+    }
+  }
+}
+
+const KEY_NAMES: Readonly<Record<KeyAlgorithm, string>> = { rsa: 'RSA', ec: 'EC' };
+
+/** E.g. `RSA-SHA256` or `ECDSA-SHA384`: the report's `algorithm`. */
+function algorithmName(signer: Certificate, digest: DigestName): string {
+  return `${signer.keyAlgorithm === 'rsa' ? 'RSA' : 'ECDSA'}-${digest.toUpperCase()}`;
+}
+
+/** E.g. `2048-bit key` or `P-256 key`. */
+function keyText(signer: Certificate): string {
+  return signer.keyAlgorithm === 'rsa' ? `${signer.keyBits}-bit key` : `${signer.curve} key`;
+}
+
+/**
+ * Why the signer's key may not make this signature, or null when it may: RSA of 2048 to 4096
+ * bits, or EC on P-256, P-384 or P-521; and RSA only for the formats that are PKCS #1 by name
+ * (`pkcs1-sha256`, and `pades`, whose signature the browser makes as PKCS #1 over the attributes).
+ */
+function signerKeyProblem(signer: Certificate, format: SignatureFormat): string | null {
+  if (signer.keyAlgorithm === 'ec') {
+    if (format !== 'cms')
+      return `a ${format} signature is RSA PKCS #1 v1.5; the certificate’s key is EC (${signer.curve})`;
+    if (signer.curve === null || !SIGNER_CURVES.has(signer.curve))
+      return `EC key on ${signer.curve}; accepted: ${[...SIGNER_CURVES].join(', ')}`;
+    return null;
+  }
+  if (signer.keyBits < SIGNER_KEY_BITS.min || signer.keyBits > SIGNER_KEY_BITS.max)
+    return `RSA key of ${signer.keyBits} bits; accepted: 2048 to 4096`;
+  return null;
 }
 
 /** Why the signer's certificate may not sign documents, or null when it may. */
@@ -563,7 +636,7 @@ class ReportBuilder {
           }
         : null,
       signingTime: e?.signingTime?.toISOString() ?? null,
-      algorithm: e ? `RSA-${e.digest.toUpperCase()}` : null,
+      algorithm: e ? algorithmName(e.signer, e.digest) : null,
       path: this.path,
       // A digest the checks computed, else (a report that stopped early) the caller's, else now.
       documentSha256:

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli';
 import { signingFixtures, type SigningFixtures } from '../support/fixtures';
+import { OpensslPki } from '../support/openssl-pki';
 import { opensslCms, opensslPkcs1 } from '../support/sign';
 
 describe('manifiesta verify (CLI)', function () {
@@ -71,6 +72,27 @@ describe('manifiesta verify (CLI)', function () {
       Array.isArray(report.checks) && report.checks.every((c: { outcome: string }) => c.outcome !== 'failed'),
     );
     assert.ok(report.signingTime);
+  });
+
+  it('an ECDSA signature: the key said by its curve', function () {
+    const pki = new OpensslPki(join(dir, 'ec'));
+    const signer = pki.issue('ec-signer', { name: 'ELENA CURVA PRIMA' }, f.intermediate, 'P-256');
+    const signature = file(
+      'carta-ec.p7s',
+      opensslCms(readFileSync(documentPath), signer, { carry: [f.intermediate] }),
+    );
+    const r = runCli([
+      'verify',
+      '--document',
+      documentPath,
+      '--signature',
+      signature,
+      '--trust-anchors',
+      f.root.certPath,
+    ]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Certificado: OTHER, serie [0-9a-f]+, EC P-256\n/);
+    assert.match(r.stdout, /Algoritmo: {3}ECDSA-SHA256 \(cms\)/);
   });
 
   it('detects PKCS#1 when a certificate is given, and judges validity --at a time', function () {

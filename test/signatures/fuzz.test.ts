@@ -3,9 +3,13 @@
  * real signature, truncations. A valid report after mutating the signed parts would be a forgery.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { CHECKS, loadTrustStore, SignatureVerifier, type VerificationReport } from '../../src/signatures';
 import { signingFixtures } from '../support/fixtures';
+import { OpensslPki } from '../support/openssl-pki';
 import { opensslCms, opensslPkcs1 } from '../support/sign';
 
 const DOCUMENT = Buffer.from('Manifestación expresa — prueba de robustez\n');
@@ -24,6 +28,10 @@ describe('signature verification under hostile input (property-based)', function
   let pkcs1: Buffer;
   let certificate: Buffer;
   let firstCertificateAt: number;
+  /** ECDSA (P-256 under the RSA intermediate), with and without signed attributes. */
+  let ecdsaCms: Buffer;
+  let ecdsaBare: Buffer;
+  let ecdsaCertificate: Buffer;
 
   before(function () {
     const f = signingFixtures();
@@ -34,6 +42,12 @@ describe('signature verification under hostile input (property-based)', function
     certificate = f.president.certDer;
     firstCertificateAt = cms.indexOf(certificate);
     assert.equal(verifier.verify({ document: DOCUMENT, signature: cms }).valid, true);
+    const ec = new OpensslPki(mkdtempSync(join(tmpdir(), 'manifiesta-fuzz-ec-')));
+    const ecSigner = ec.issue('ec-signer', { name: 'ELENA CURVA PRIMA' }, f.intermediate, 'P-256');
+    ecdsaCms = opensslCms(DOCUMENT, ecSigner, { carry: [f.intermediate] });
+    ecdsaBare = opensslCms(DOCUMENT, ecSigner, { carry: [f.intermediate], noAttributes: true });
+    ecdsaCertificate = ecSigner.certDer;
+    assert.equal(verifier.verify({ document: DOCUMENT, signature: ecdsaCms }).valid, true);
   });
 
   it('random bytes, as a CMS or with a certificate as PKCS#1, give a typed refusal', function () {
@@ -104,6 +118,28 @@ describe('signature verification under hostile input (property-based)', function
     );
   });
 
+  it('an ECDSA CMS with bytes mutated gives a typed result, and never a valid one over the signed parts', function () {
+    fc.assert(
+      fc.property(
+        fc.nat(ecdsaCms.length - 1),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        (at, value, bare) => {
+          const original = bare ? ecdsaBare : ecdsaCms;
+          if (at >= original.length) return;
+          const mutated = Buffer.from(original);
+          mutated[at] = mutated[at]! ^ value;
+          const report = verifier.verify({ document: DOCUMENT, signature: mutated });
+          assertTyped(report);
+          // As above: only the SignedData's unsigned fields before the certificates may change.
+          if (report.valid)
+            assert.ok(at < original.indexOf(ecdsaCertificate), `mutation at ${at} left the signature valid`);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('any change to the document makes every signature invalid', function () {
     fc.assert(
       fc.property(fc.nat(DOCUMENT.length - 1), fc.integer({ min: 1, max: 255 }), (at, value) => {
@@ -117,6 +153,9 @@ describe('signature verification under hostile input (property-based)', function
           format: 'pkcs1-sha256',
         });
         assert.equal(pkcs1Report.checks.find((c) => c.check === 'document')?.outcome, 'failed');
+        // ECDSA recovers nothing: without signed attributes, another document is a bad signature.
+        assert.equal(verifier.verify({ document, signature: ecdsaCms }).code, 'DOCUMENT_MISMATCH');
+        assert.equal(verifier.verify({ document, signature: ecdsaBare }).code, 'SIGNATURE_INVALID');
       }),
       { numRuns: 100 },
     );

@@ -23,7 +23,9 @@ import {
 import { signingFixtures, type SigningFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { signingLink, testInput } from '../support/process-helpers';
-import { forgeCms, type ForgeSigner } from '../support/sign';
+import { OpensslPki } from '../support/openssl-pki';
+import type { KeyHolder } from '../support/pki';
+import { forgeCms, opensslCms, type ForgeSigner } from '../support/sign';
 import { startPortal, type TestPortal } from '../support/portal';
 
 const RFC = 'COCR800101AB1';
@@ -233,6 +235,36 @@ describe('hostile signatures are refused with bounded work', function () {
           );
     const signer = signerIssuedBy('AC Cruzada', keys[0]!.forgeKey);
     const { report, ms } = verify(forgeCms(document, signer, carried));
+    assert.equal(report.code, 'VERIFICATION_LIMIT_EXCEEDED', JSON.stringify(report.checks));
+    assert.match(report.checks.find((c) => c.check === 'chain')!.detail, /path building stopped/);
+    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms`);
+  });
+
+  it('the same with P-521 keys, the dearest to verify with: VERIFICATION_LIMIT_EXCEEDED as soon', function () {
+    // A P-521 signature costs about a millisecond to check, RSA-2048's some 30 µs: the cap on
+    // signature checks, not their kind, bounds the work.
+    const pki = new OpensslPki(join(scratch, 'p521-ring'));
+    const ca = { name: 'AC Cruzada EC' };
+    const options = { ca: {}, noKeyIdentifiers: true, digest: 'sha512' } as const;
+    const selfIssued = Array.from({ length: 4 }, (_, i) => pki.issue(`ca-${i}`, ca, null, 'P-521', options));
+    const carried: KeyHolder[] = [];
+    for (const [i, subject] of selfIssued.entries())
+      for (const [j, issuer] of selfIssued.entries())
+        if (carried.length < LIMITS.carriedCertificates - 1 && (i !== j || i === 0))
+          carried.push(
+            i === j ? subject : pki.certify(`ca-${i}-by-${j}`, ca, subject.keyPath, issuer, options),
+          );
+    const signer = pki.issue(
+      'signer',
+      { name: 'ROMINA CONTRERAS CARRASCO', rfc: RFC },
+      selfIssued[0]!,
+      'P-521',
+      {
+        noKeyIdentifiers: true,
+        digest: 'sha512',
+      },
+    );
+    const { report, ms } = verify(opensslCms(document, signer, { carry: carried }));
     assert.equal(report.code, 'VERIFICATION_LIMIT_EXCEEDED', JSON.stringify(report.checks));
     assert.match(report.checks.find((c) => c.check === 'chain')!.detail, /path building stopped/);
     assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms`);

@@ -360,6 +360,27 @@ describe('signature verification', function () {
       assert.equal(csd.certificate?.kind, 'csd');
     });
 
+    it('the CSD rule is SAT’s: a subject OU and no extended key usage from another CA is an ordinary signer', function () {
+      const identity = {
+        name: 'ROMINA CONTRERAS CARRASCO',
+        rfc: 'COCR800101AB1',
+        curp: 'COCR800101MMCNRM09',
+        ou: 'DIRECCION JURIDICA',
+      };
+      const usage = { keyUsage: { digitalSignature: true, nonRepudiation: true }, extKeyUsage: null };
+      const otherCa = f.pki.issue('other-ca', { name: 'AC Municipal de Pruebas' }, null, { ca: {} });
+      const departmental = f.pki.issue('ou-other-ca', identity, otherCa, usage);
+      const byOtherCa = new SignatureVerifier(loadTrustStore({ anchors: otherCa.certPath }));
+      const report = byOtherCa.verify({ document: DOCUMENT, signature: opensslCms(DOCUMENT, departmental) });
+      assertValid(report);
+      assert.equal(report.certificate?.kind, 'other');
+      // The same subject and extensions from the intermediate, named as SAT names its CAs: a CSD.
+      const seal = f.pki.issue('ou-sat', identity, f.intermediate, usage);
+      const csd = verify({ signature: opensslCms(DOCUMENT, seal, { carry: [f.intermediate] }) });
+      assert.equal(csd.certificate?.kind, 'csd');
+      assertCode(csd, 'CERTIFICATE_NOT_FOR_SIGNING');
+    });
+
     it('a CA certificate used as a signer: CERTIFICATE_NOT_FOR_SIGNING', function () {
       assertCode(verify({ signature: opensslCms(DOCUMENT, f.intermediate) }), 'CERTIFICATE_NOT_FOR_SIGNING');
     });

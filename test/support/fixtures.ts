@@ -53,8 +53,11 @@ export function signingFixtures(): SigningFixtures {
 function build(): SigningFixtures {
   const pki = new TestPki(mkdtempSync(join(tmpdir(), 'manifiesta-pki-')));
   const now = Date.now();
-  const root = pki.issue('root', { name: 'AC Raiz de Pruebas manifiesta' }, null, { bits: 4096, ca: {} });
-  const intermediate = pki.issue('intermediate', { name: 'AC Intermedia de Pruebas manifiesta' }, root, {
+  // The CAs stand for SAT's, and are named as SAT names its CAs (O=SERVICIO DE ADMINISTRACION
+  // TRIBUTARIA): what makes the CSD rule apply to the certificates they issue.
+  const sat = (name: string) => ({ name, organization: 'SERVICIO DE ADMINISTRACION TRIBUTARIA' });
+  const root = pki.issue('root', sat('AC Raiz de Pruebas manifiesta'), null, { bits: 4096, ca: {} });
+  const intermediate = pki.issue('intermediate', sat('AC Intermedia de Pruebas manifiesta'), root, {
     ca: { pathLen: 0 },
   });
   const fiel = (label: string, name: string, rfc: string, curp: string, options = {}): Party =>
@@ -117,7 +120,7 @@ function build(): SigningFixtures {
     { party: revokedLater, at: revokedLaterAt },
   ]);
   const rootCrlPath = pki.crl('root', root, []);
-  const impostor = pki.issue('impostor', { name: 'AC Intermedia de Pruebas manifiesta' }, untrustedRoot, {
+  const impostor = pki.issue('impostor', sat('AC Intermedia de Pruebas manifiesta'), untrustedRoot, {
     ca: {},
   });
   const forgedCrlPath = pki.crl('forged', impostor, [{ party: president, at: revokedAt }]);

@@ -15,9 +15,15 @@ export interface Identity {
   readonly curp?: string;
   readonly email?: string;
   readonly ou?: string;
+  /** The subject's organizationName; the name when absent. */
+  readonly organization?: string;
 }
 
-export interface Party {
+/**
+ * A party as files and facts, whatever its key: what OpenSSL needs to sign with it, to issue under
+ * it and to list it in a CRL.
+ */
+export interface KeyHolder {
   readonly label: string;
   readonly identity: Identity;
   readonly certPem: string;
@@ -25,12 +31,18 @@ export interface Party {
   readonly keyPem: string;
   readonly certPath: string;
   readonly keyPath: string;
+  /** The certificate's serial number, hex. */
+  readonly serial: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** An RSA party, made with node-forge so that its subject and extensions can be shaped like SAT's. */
+export interface Party extends KeyHolder {
   /** PKCS #8 encrypted key (PBES2, as SAT's `.key`), password {@link KEY_PASSWORD}. */
   readonly encryptedKeyPath: string;
   readonly forgeKey: forge.pki.rsa.PrivateKey;
   readonly forgeCert: forge.pki.Certificate;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
 }
 
 export const KEY_PASSWORD = '12345678a';
@@ -111,6 +123,7 @@ export class TestPki {
       keyPem: privateKey,
       certPath,
       keyPath,
+      serial: cert.serialNumber,
       encryptedKeyPath,
       forgeKey,
       forgeCert: cert,
@@ -163,6 +176,7 @@ export class TestPki {
       keyPem,
       certPath,
       keyPath,
+      serial: cert.serialNumber,
       encryptedKeyPath: efirma.keyPath,
       forgeKey: forge.pki.privateKeyFromPem(keyPem),
       forgeCert: cert,
@@ -229,8 +243,8 @@ export class TestPki {
    */
   crl(
     label: string,
-    ca: Party,
-    revoked: readonly { party: Party; at: Date }[],
+    ca: KeyHolder,
+    revoked: readonly { party: KeyHolder; at: Date }[],
     options: {
       readonly thisUpdate?: Date;
       readonly nextUpdate?: Date;
@@ -241,7 +255,7 @@ export class TestPki {
     mkdirSync(base, { recursive: true });
     const asn1Time = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
     const lines = revoked.map(({ party, at }) => {
-      const serial = party.forgeCert.serialNumber.toUpperCase();
+      const serial = party.serial.toUpperCase();
       return [
         'R',
         asn1Time(party.notAfter),
@@ -306,7 +320,7 @@ function subjectAttributes(identity: Identity): forge.pki.CertificateField[] {
   const attrs = [
     field({ name: 'commonName', value: identity.name, valueTagClass: utf8 }),
     field({ type: '2.5.4.41', value: identity.name, valueTagClass: utf8 }),
-    field({ name: 'organizationName', value: identity.name, valueTagClass: utf8 }),
+    field({ name: 'organizationName', value: identity.organization ?? identity.name, valueTagClass: utf8 }),
     field({ name: 'countryName', value: 'MX' }),
   ];
   if (identity.ou) attrs.push(field({ name: 'organizationalUnitName', value: identity.ou }));

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import type { Party } from './pki';
+import type { KeyHolder, Party } from './pki';
 
 const scratch = mkdtempSync(join(tmpdir(), 'manifiesta-sign-'));
 let counter = 0;
@@ -22,13 +22,13 @@ export interface CmsOptions {
   /** Without the signer's certificate (`-nocerts`). */
   readonly noCertificates?: boolean;
   /** Extra certificates to carry, e.g. the intermediate CA. */
-  readonly carry?: readonly Party[];
+  readonly carry?: readonly KeyHolder[];
   readonly pem?: boolean;
   readonly pss?: boolean;
 }
 
 /** `openssl cms -sign -binary` detached, as DESIGN §3 names it. */
-export function opensslCms(document: Uint8Array, signer: Party, options: CmsOptions = {}): Buffer {
+export function opensslCms(document: Uint8Array, signer: KeyHolder, options: CmsOptions = {}): Buffer {
   const args = [
     'cms',
     '-sign',
@@ -58,7 +58,7 @@ export function opensslCms(document: Uint8Array, signer: Party, options: CmsOpti
 /** `openssl dgst -sha256 -sign`: a raw PKCS #1 v1.5 signature. */
 export function opensslPkcs1(
   document: Uint8Array,
-  signer: Party,
+  signer: KeyHolder,
   md: 'sha256' | 'sha512' = 'sha256',
 ): Buffer {
   return execFileSync('openssl', ['dgst', `-${md}`, '-sign', signer.keyPath, writeDocument(document)]);

@@ -311,7 +311,9 @@ function reportLines(report: VerificationReport): string[] {
   }
   if (report.certificate) {
     const c = report.certificate;
-    lines.push(`  Certificado: ${c.kind.toUpperCase()}, serie ${c.serial}, RSA ${c.keyBits} bits`);
+    // The algorithm names the key's kind; an EC key's size is its curve's (P-256, P-384 or P-521).
+    const key = report.algorithm?.startsWith('ECDSA-') ? `EC P-${c.keyBits}` : `RSA ${c.keyBits} bits`;
+    lines.push(`  Certificado: ${c.kind.toUpperCase()}, serie ${c.serial}, ${key}`);
     lines.push(`               vigente del ${c.notBefore} al ${c.notAfter}`);
     lines.push(`               emitido por ${c.issuer}`);
   }
