@@ -13,6 +13,7 @@
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { contentBytes, isUniversal, parseDer, STRICT_DER, UniversalTag } from './der';
+import { keyFacts } from './key-facts';
 import { CURVE_BY_OID, type DigestName } from './oids';
 
 /**
@@ -54,11 +55,12 @@ export function ecdsaVerify(
   key: KeyObject,
   signature: Uint8Array,
 ): boolean {
-  if (key.asymmetricKeyType !== 'ec') return false;
-  const curveBits = CURVE_BITS_BY_OPENSSL_NAME.get(key.asymmetricKeyDetails?.namedCurve ?? '');
+  const { type, namedCurve } = keyFacts(key);
+  if (type !== 'ec') return false;
+  const curveBits = CURVE_BITS_BY_OPENSSL_NAME.get(namedCurve ?? '');
   if (curveBits === undefined || !isDerEcdsaSigValue(signature, curveBits)) return false;
   try {
-    return verify(digest, data, { key, dsaEncoding: 'der' }, signature);
+    return verify(digest, data, key, signature); // a DER ECDSA-Sig-Value is the default encoding
   } catch {
     return false;
   }
