@@ -116,7 +116,19 @@
     return key;
   }
 
+  // SAT's seal certificate for invoices (as the server judges it): issued by SAT, an OU in the
+  // subject and no extended key usage. Another CA's certificate with an OU is not one.
   function isCsd(cert) {
+    var issuer = cert.issuer.getField('O');
+    var bySat =
+      issuer &&
+      decodeUtf8(String(issuer.value))
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toUpperCase()
+        .replace(/\s+/g, ' ')
+        .trim() === 'SERVICIO DE ADMINISTRACION TRIBUTARIA';
+    if (!bySat) return false;
     var hasOu = cert.subject.attributes.some(function (a) {
       return a.type === '2.5.4.11';
     });
