@@ -13,7 +13,7 @@
  *   /Rect and everything else stay. Which signature covers which revision is checked per signature
  *   (embedded.ts): a copied /ByteRange does not make a field signed.
  * - **An invisible signature field** (a PAdES B-LTA document time-stamp, or another signature no
- *   one sees): a new signature field whose widgets are hidden or have no area, empty or with a new
+ *   one sees): a new signature field whose widgets have no area, empty or with a new
  *   signature dictionary as /V, added to the form's /Fields and to its page's /Annots. A new
  *   *visible* signature field only when the policy allows it (it could be drawn over the letter).
  * - **Validation data**: the catalog's /DSS and what it holds (certificates, CRLs, OCSP responses,

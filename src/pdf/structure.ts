@@ -9,7 +9,6 @@ import { PdfStructureError } from './errors';
 import {
   isArray,
   isDict,
-  isInteger,
   isName,
   type PdfDict,
   PdfRef,
@@ -207,12 +206,10 @@ export function textOf(value: PdfValue | undefined): string | undefined {
 }
 
 /**
- * Drawn nowhere, on screen or on paper: Hidden (§12.5.3 Table 165, bit 2), or a zero-area /Rect.
- * (NoView still prints; Invisible concerns only unknown annotation types.)
+ * Drawn nowhere: a zero-area /Rect (§12.5.5: the appearance is fitted to the annotation's
+ * rectangle). The Hidden flag is not enough: a script, or a viewer's option, can show the field.
  */
 export function isInvisible(widget: PdfDict): boolean {
-  const flags = widget.get('F');
-  if (isInteger(flags) && (flags & 0b10) !== 0) return true;
   const rect = widget.get('Rect');
   if (!isArray(rect) || rect.length !== 4 || !rect.every((n) => typeof n === 'number')) return false;
   const [x1, y1, x2, y2] = rect as number[];
