@@ -181,14 +181,16 @@ describe('what one signing link can cost', function () {
     const signed = await worker.processes.status(workflowId);
     assert.equal(signed.stage, 'AwaitingInstituteCountersignature');
     // The evidence store: the signed letter, its CMS and the certificate; no preparation left.
-    const added = filesUnder(worker.evidenceDir)
-      .filter((p) => !p.startsWith('mail/'))
-      .filter((p) => !evidenceBefore.includes(p));
-    assert.equal(
-      added.filter((p) => p.startsWith('preparations/')).length,
-      0,
-      'used and superseded preparations discarded',
+    // The used preparation is discarded by an activity of its own after the signature is recorded.
+    const addedSince = () =>
+      filesUnder(worker.evidenceDir)
+        .filter((p) => !p.startsWith('mail/'))
+        .filter((p) => !evidenceBefore.includes(p));
+    const kept = () => addedSince().filter((p) => p.startsWith('preparations/'));
+    await waitUntil(async () => kept().length === 0).catch(() =>
+      assert.deepEqual(kept(), [], 'used and superseded preparations discarded'),
     );
+    const added = addedSince();
     assert.equal(added.length, 3, `stored: ${added.join(', ')}`);
 
     // The coordinator is not blocked.
