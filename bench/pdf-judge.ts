@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { sign } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -115,7 +115,8 @@ function judgeOnce(pdf: Buffer): void {
     answer = `${(error as Error).name}: ${(error as Error).message}`;
   }
   const ms = performance.now() - started;
-  const peakMb = process.resourceUsage().maxRSS / 1024;
+  // VmHWM, not resourceUsage().maxRSS, which Linux carries over from the parent across an exec.
+  const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
   console.log(JSON.stringify({ size: pdf.length, ms, peakMb, answer }));
 }
 
