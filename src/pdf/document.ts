@@ -114,10 +114,11 @@ export class PdfFile {
   readonly budget: ReadBudget;
   private readonly text: string;
   private readonly located = new Map<number, Located>();
+  private entriesRead = 0;
   private readonly compressedObjects = new Map<string, Located>();
   private readonly objectStreams = new Map<number, ObjectStream>();
   private readonly lengthsResolving = new Set<number>();
-  private readonly inUseCache = new Map<number, ReadonlyMap<number, XrefEntry>>();
+  private readonly inUseCache: { revision: number; view: ReadonlyMap<number, XrefEntry> }[] = [];
 
   private constructor(
     readonly bytes: Uint8Array,
@@ -137,6 +138,7 @@ export class PdfFile {
       throw new PdfLimitError(`the PDF is larger than ${MAX_PDF_BYTES} bytes`);
     const file = new PdfFile(bytes, { ...DEFAULT_READ_LIMITS, ...limits });
     for (const revision of file.revisions.slice(1)) file.checkCoverage(revision);
+    file.checkNoFalseHeaders();
     return file;
   }
 
@@ -192,16 +194,24 @@ export class PdfFile {
     return { start, end };
   }
 
-  /** Every object in use as of `revision`, by number. */
+  /**
+   * Every object in use as of `revision`, by number. Built from the revision before when that one
+   * is at hand (the judge walks the revisions in order), and only the last two are kept: a file of
+   * 300,000 objects and 250 revisions must not hold 250 maps of them.
+   */
   inUse(revision = this.newest): ReadonlyMap<number, XrefEntry> {
-    let view = this.inUseCache.get(revision);
-    if (view === undefined) {
-      const all = new Map<number, XrefEntry>();
-      for (let r = 0; r <= revision; r++)
-        for (const [num, entry] of this.revisions[r]!.entries) all.set(num, entry);
-      for (const [num, entry] of all) if (entry.kind === 'free') all.delete(num);
-      this.inUseCache.set(revision, (view = all));
-    }
+    const cached = this.inUseCache.find((c) => c.revision === revision);
+    if (cached !== undefined) return cached.view;
+    const previous = this.inUseCache.find((c) => c.revision === revision - 1);
+    const view = new Map<number, XrefEntry>(previous?.view);
+    for (let r = previous === undefined ? 0 : revision; r <= revision; r++)
+      for (const [num, entry] of this.revisions[r]!.entries) {
+        if (entry.kind === 'free') view.delete(num);
+        else view.set(num, entry);
+      }
+    this.budget.checkTime();
+    this.inUseCache.unshift({ revision, view });
+    this.inUseCache.length = Math.min(this.inUseCache.length, 2);
     return view;
   }
 
@@ -449,6 +459,8 @@ export class PdfFile {
   }
 
   private addEntry(entries: Map<number, XrefEntry>, entry: XrefEntry): void {
+    if (++this.entriesRead > this.budget.limits.maxEntries)
+      throw new PdfLimitError(`more than ${this.budget.limits.maxEntries} cross-reference entries`);
     // Object 0 heads the free list (§7.5.4); it is never an object.
     if (entry.num === 0) {
       if (entry.kind !== 'free') throw new PdfStructureError('object 0 listed as in use');
@@ -552,14 +564,20 @@ export class PdfFile {
       throw new PdfStructureError(
         `object stream ${entry.stream} has no object ${entry.num} at index ${entry.index}`,
       );
-    const lexer = new Lexer(stream.data, this.budget, stream.first + slot[1], false);
+    // Each object is read within its window, up to where the next one begins (poppler reads no
+    // further), and must fill it: an object that runs on past it, or stops short of it, is one
+    // object to this judge and another to a viewer.
+    const windowEnd =
+      stream.first + (stream.index[entry.index + 1]?.[1] ?? stream.data.length - stream.first);
+    const lexer = new Lexer(stream.data.subarray(0, windowEnd), this.budget, stream.first + slot[1], false);
     const value = readValue(lexer);
     if (value instanceof PdfRef)
       throw new PdfStructureError(`object ${entry.num} in an object stream is a reference`);
-    // §7.5.7: no stream inside an object stream.
-    const save = lexer.pos;
-    if (lexer.keyword('stream')) throw new PdfStructureError(`a stream inside object stream ${entry.stream}`);
-    lexer.pos = save;
+    while (isWhite(stream.data[lexer.pos]) && lexer.pos < windowEnd) lexer.pos++;
+    if (lexer.pos !== windowEnd)
+      throw new PdfStructureError(
+        `object ${entry.num} does not fill its place in object stream ${entry.stream} (§7.5.7; a stream inside one is not allowed either)`,
+      );
     const located: Located = { value, start: -1, end: -1 };
     this.compressedObjects.set(key, located);
     return located;
@@ -589,14 +607,76 @@ export class PdfFile {
         throw new PdfStructureError(`object stream ${holder.num}'s header is broken at pair ${i}`);
       index.push([num, offset]);
     }
-    if (lexer.pos > first)
-      throw new PdfStructureError(`object stream ${holder.num}'s header runs past /First`);
+    while (isWhite(data[lexer.pos]) && lexer.pos < first) lexer.pos++;
+    if (lexer.pos !== first)
+      throw new PdfStructureError(`object stream ${holder.num}'s header does not end at /First`);
+    // §7.5.7: in increasing order of offset; each number once (readers disagree on anything else).
+    const numbers = new Set<number>();
+    for (let i = 0; i < index.length; i++) {
+      if (i > 0 && index[i]![1] <= index[i - 1]![1])
+        throw new PdfStructureError(`object stream ${holder.num}'s offsets do not increase`);
+      if (numbers.has(index[i]![0]))
+        throw new PdfStructureError(`object stream ${holder.num} holds object ${index[i]![0]} twice`);
+      numbers.add(index[i]![0]);
+    }
     const stream: ObjectStream = { data, first, index };
     this.objectStreams.set(holder.offset, stream);
     return stream;
   }
 
   // --- coverage -------------------------------------------------------------------------------
+
+  /**
+   * No text that reads as an object's header (`N G obj`) but where a cross-reference section puts
+   * one. A reader that cannot fetch an object, for whatever reason this judge does not foresee,
+   * rebuilds its table by scanning the file for such text, the last one winning, inside stream data
+   * and comments too, and in lines it cuts every 255 bytes (poppler does): a fake header for a
+   * page's content, hidden in a font or a comment, would then be what that reader draws. In the
+   * bytes appended after the original no such text is allowed at all; in the original (signed as
+   * it was drawn then), none that names an object in use. Every suffix of a number counts, since a
+   * cut line may begin inside it.
+   */
+  private checkNoFalseHeaders(): void {
+    const real = new Set<number>();
+    for (const revision of this.revisions)
+      for (const entry of revision.entries.values()) {
+        if (entry.kind !== 'offset') continue;
+        let at = entry.offset; // an entry may point at the white space before its header
+        while (isWhite(this.bytes[at])) at++;
+        real.add(at);
+      }
+    const inUse = this.inUse();
+    const appended = this.revisions[0]!.end;
+    // Matched only where a run of digits begins (linear even over millions of digits); its
+    // suffixes are tried below. White space as C's isspace() and PDF's both have it.
+    const header = /(?<![0-9])([0-9]+)[\0\t\n\v\f\r ]+[0-9]+[\0\t\n\v\f\r ]+obj/g;
+    for (let m = header.exec(this.text); m !== null; m = header.exec(this.text)) {
+      if (real.has(m.index)) continue;
+      // An object number has at most ten digits; leading zeros read as nothing.
+      const digits = m[1]!.slice(-10);
+      const named = [...digits].map((_, k) => Number(digits.slice(k))).find((n) => inUse.has(n));
+      if (m.index < appended && named === undefined) continue;
+      throw new PdfStructureError(
+        `text at offset ${m.index} reads as the header of object ${named ?? Number(digits)}, where no object is (a reader that rebuilds the file's table would take it)`,
+      );
+    }
+    this.budget.checkTime();
+  }
+
+  /**
+   * An object stream written in an update holds only what its section says it holds: no spare copy
+   * of an object in use that a reader rebuilding the file's table could take instead.
+   */
+  private checkObjectStream(holder: XrefEntry & { kind: 'offset' }): void {
+    const entries = this.revisions[holder.revision]!.entries;
+    this.objectStream(holder).index.forEach(([num], index) => {
+      const entry = entries.get(num);
+      if (entry?.kind !== 'compressed' || entry.stream !== holder.num || entry.index !== index)
+        throw new PdfStructureError(
+          `object stream ${holder.num} holds object ${num}, which its section does not place there`,
+        );
+    });
+  }
 
   /**
    * Every byte of an update belongs to an object its section lists, to the section itself, or is
@@ -611,8 +691,10 @@ export class PdfFile {
       if (entry.kind !== 'offset' || entry.offset < revision.start || entry.offset >= revision.end) continue;
       // A cross-reference stream may list itself.
       if (sections.some((s) => s.start === entry.offset)) continue;
-      const { start, end } = this.load(entry);
+      const { start, end, value } = this.load(entry);
       spans.push({ start, end, what: `object ${entry.num}` });
+      if (value instanceof PdfStream && isName(value.dict.get('Type'), 'ObjStm'))
+        this.checkObjectStream(entry);
     }
     spans.sort((a, b) => a.start - b.start);
     const lexer = new Lexer(this.bytes, this.budget, revision.start);

@@ -37,8 +37,10 @@ import {
   isDict,
   isInteger,
   isName,
+  numberOf,
   PdfDict,
   PdfName,
+  PdfReal,
   PdfRef,
   PdfStream,
   PdfString,
@@ -86,6 +88,7 @@ const DSS_KEYS = new Set(['Type', 'Certs', 'OCSPs', 'CRLs', 'VRI']);
 const VRI_KEYS = new Set(['Type', 'Cert', 'OCSP', 'CRL', 'TU', 'TS']);
 /** A data stream's dictionary: nothing that makes it an image, a form or a font. */
 const DATA_STREAM_KEYS = new Set(['Length', 'Filter', 'DecodeParms', 'DL']);
+const METADATA_STREAM_KEYS = new Set(['Type', 'Subtype', ...DATA_STREAM_KEYS]);
 const EXTENSION_KEYS = new Set(['Type', 'BaseVersion', 'ExtensionLevel', 'URL', 'ExtensionRevision']);
 /**
  * What signing may change on the signed field (§12.7.3.1 Table 220, §12.5.2 Table 164): its value,
@@ -135,14 +138,20 @@ class RevisionJudge {
     this.judgeFields();
     this.judgePages();
     this.judgeArrays();
-    this.judgeOwned('the validation data (/DSS)', this.dssOwned(this.index), this.dssOwned(this.index - 1));
+    this.judgeOwned('the validation data (/DSS)', this.dssOwned(this.index), this.dssOwned(this.index - 1), {
+      catalogKey: 'DSS',
+    });
     this.judgeOwned('the document information', this.infoOwned(this.index), this.infoOwned(this.index - 1));
-    this.judgeOwned('the XMP metadata', this.metadataOwned(this.index), this.metadataOwned(this.index - 1));
+    this.judgeOwned('the XMP metadata', this.metadataOwned(this.index), this.metadataOwned(this.index - 1), {
+      catalogKey: 'Metadata',
+    });
     this.judgeOwned(
       'the catalog /Extensions',
       this.extensionsOwned(this.index),
       this.extensionsOwned(this.index - 1),
+      { catalogKey: 'Extensions' },
     );
+    this.judgeReferences();
     for (const [num, { before, after }] of this.changed)
       if (!this.judged.has(num))
         this.refuse(`object ${num} (${kindOf(after)}) changed ${keyList(changedKeys(before, after))}`);
@@ -216,9 +225,9 @@ class RevisionJudge {
     let ok = true;
     for (const key of changedKeys(was, is)) {
       const [old, now] = [was.get(key), is.get(key)];
-      if (key === 'DSS' || key === 'Extensions') this.allowRoot(now);
+      // Their new objects are claimed by judgeOwned, object by object, once the structure is proven.
+      if (key === 'DSS' || key === 'Extensions' || key === 'Metadata') continue;
       else if (key === 'Version' && isName(now)) this.allow(`the PDF version declared is now ${now.value}`);
-      else if (key === 'Metadata' && (now === undefined || now instanceof PdfRef)) this.allowRoot(now);
       else if (key === 'AcroForm' && isDict(old) && isDict(now)) ok = this.judgeAcroForm(old, now) && ok;
       else {
         this.refuse(`the catalog changed /${key}`);
@@ -340,6 +349,11 @@ class RevisionJudge {
       // Drawn nowhere: a document time-stamp (PAdES B-LTA), or a signature no one sees.
       this.allow(`${isTimestamp ? 'document time-stamp' : 'invisible signature'} field ${field.name} added`);
       verdict = true;
+    } else if (isTimestamp) {
+      this.refuse(
+        `document time-stamp field ${field.name} added with a visible widget (a time-stamp is no one's signature)`,
+      );
+      verdict = false;
     } else if (
       this.policy.allowNewSignatureFields &&
       (value === undefined ? field.value === undefined : isSignatureDict(value))
@@ -401,6 +415,13 @@ class RevisionJudge {
         continue;
       }
       let ok = true;
+      const value = dictOf(this.added.get((field.value as PdfRef).num));
+      if (isName(value?.get('Type'), 'DocTimeStamp') && !field.widgets.every((w) => isInvisible(w.dict))) {
+        ok = false;
+        this.refuse(
+          `visible signature field ${field.name} filled with a document time-stamp (a time-stamp is no one's signature, and nothing may be drawn for it)`,
+        );
+      }
       if (certification === 1) {
         ok = false;
         this.refuse(
@@ -461,8 +482,24 @@ class RevisionJudge {
       }
     }
     const before = this.changes.filter((c) => !c.allowed).length;
-    this.judgeOwned(`the appearance of field ${field.name}`, now, then, false);
+    this.judgeOwned(`the appearance of field ${field.name}`, now, then, { announceNew: false });
     return this.changes.filter((c) => !c.allowed).length === before;
+  }
+
+  private readonly besidesCache = new Map<string, ReadonlySet<number>>();
+
+  /** The objects `holder` refers to as of `revision` through its keys other than `key`. */
+  private referredBesides(revision: number, holder: number, key: string): ReadonlySet<number> {
+    const cacheKey = `${revision} ${holder} ${key}`;
+    let found = this.besidesCache.get(cacheKey);
+    if (found === undefined) {
+      const dict = dictOf(this.file.object(holder, revision));
+      found = new Set(
+        dict === undefined ? [] : [...dict.entries].flatMap(([k, v]) => (k === key ? [] : referencesIn(v))),
+      );
+      this.besidesCache.set(cacheKey, found);
+    }
+    return found;
   }
 
   /** The objects of a widget's appearance (§12.5.5): /AP, its /N /R /D, and their states' streams. */
@@ -531,10 +568,22 @@ class RevisionJudge {
    * outside it refers to them: otherwise an object drawn on a page could be rewritten by naming it
    * as, say, the document information.
    */
-  private judgeOwned(what: string, now: Owned, then: Owned, announceNew = true): void {
+  private judgeOwned(
+    what: string,
+    now: Owned,
+    then: Owned,
+    { announceNew = true, catalogKey }: { announceNew?: boolean; catalogKey?: string } = {},
+  ): void {
     const touched = [...now.objects].filter((num) => this.added.has(num) || this.changed.has(num));
-    if (touched.length === 0) return;
+    // A structure held directly by the catalog changes with the catalog's entry: what it is must be
+    // proven even when it owns no object that changed (a walk stops at the first thing it does not
+    // know, so what lies beyond is never taken, claimed or allowed).
+    const entryChanged =
+      catalogKey !== undefined &&
+      !sameValue(this.before.catalog.get(catalogKey), this.after.catalog.get(catalogKey));
+    if (touched.length === 0 && !entryChanged) return;
     if (now.invalid !== undefined) return this.refuse(`${what}: ${now.invalid}`);
+    if (touched.length === 0) return this.allow(`${what} updated`);
     let ok = true;
     for (const num of touched) {
       const isNew = this.added.has(num);
@@ -573,13 +622,7 @@ class RevisionJudge {
         continue;
       }
       const key = owned.holders.get(from);
-      if (key !== undefined) {
-        const holder = dictOf(this.file.object(from, revision));
-        const elsewhere = holder
-          ? [...holder.entries].some(([k, v]) => k !== key && referencesIn(v).includes(num))
-          : true;
-        if (!elsewhere) continue;
-      }
+      if (key !== undefined && !this.referredBesides(revision, from, key).has(num)) continue;
       uses.push(`object ${from}`);
     }
     return uses;
@@ -618,7 +661,7 @@ class RevisionJudge {
       if (!(
         text instanceof PdfString ||
         text instanceof PdfName ||
-        typeof text === 'number' ||
+        numberOf(text) !== undefined ||
         typeof text === 'boolean'
       ))
         owned.fail(`/Info holds a ${kindOf(text)}, not text`);
@@ -639,6 +682,8 @@ class RevisionJudge {
       !isName(stream.dict.get('Subtype'), 'XML')
     )
       return owned.fail('the catalog /Metadata is not an XML metadata stream');
+    const unexpected = [...stream.dict.keys()].find((k) => !METADATA_STREAM_KEYS.has(k));
+    if (unexpected !== undefined) return owned.fail(`the metadata stream has an unexpected /${unexpected}`);
     owned.objects.add(metadata.num);
     return owned.result();
   }
@@ -678,11 +723,11 @@ class RevisionJudge {
         if (object === undefined || reached.has(item.num)) continue;
         reached.add(item.num);
         queue.push(object);
-      } else if (isDict(item)) queue.push(...item.entries.values());
-      else if (isArray(item)) queue.push(...item);
+      } else if (isDict(item)) for (const value of item.entries.values()) queue.push(value);
+      else if (isArray(item)) for (const value of item) queue.push(value);
       else if (item instanceof PdfStream) queue.push(item.dict);
     }
-    const dangling = this.dangling(this.index - 1);
+
     // New objects nothing in use refers to (or only other such objects) draw nothing: pyHanko
     // writes a VRI entry of that kind, and object and cross-reference streams are such.
     const orphans = new Set([...this.added.keys()].filter((num) => !reached.has(num)));
@@ -694,13 +739,32 @@ class RevisionJudge {
       for (const to of referencesIn(this.added.get(num) ?? null)) if (orphans.has(to)) used.push(to);
     }
     for (const [num, object] of this.added) {
-      if (dangling.has(num))
+      if (this.wasDangling(this.index - 1, num))
         this.refuse(
           `object ${num} (${kindOf(object)}) was referred to before it existed, and is defined now`,
         );
       else if (!reached.has(num) && !orphans.has(num))
         this.refuse(`new object ${num} (${kindOf(object)}) is not part of an allowed change`);
     }
+  }
+
+  /**
+   * What this revision wrote refers only to objects that exist, of that generation. A reference to
+   * nothing is the null object for this judge, but a reader that cannot fetch an object rebuilds
+   * its table by scanning the whole file for `N G obj` (poppler does), and then text hidden in a
+   * stream's data or a comment becomes the page: a missing object is a trigger, never harmless.
+   */
+  private judgeReferences(): void {
+    const check = (from: string, value: PdfValue): void => {
+      for (const ref of referenceValuesIn(value)) {
+        const entry = this.file.entry(ref.num, this.index);
+        if (entry === undefined || entry.kind === 'free' || entry.gen !== ref.gen)
+          return this.refuse(`${from} refers to ${ref.toString()}, which does not exist`);
+      }
+    };
+    for (const [num, value] of this.added) check(`new object ${num} (${kindOf(value)})`, value);
+    for (const [num, { after }] of this.changed) check(`object ${num} (${kindOf(after)})`, after);
+    check('the trailer', this.file.revisions[this.index]!.trailer);
   }
 
   /** The certification signature's DocMDP permissions (§12.8.2.2), as of the revision before. */
@@ -717,20 +781,34 @@ class RevisionJudge {
     return undefined;
   }
 
-  private readonly referrersCache = new Map<number, Map<number, Set<number>>>();
+  /**
+   * Per revision, the referrers of the objects the judge asks about (those this revision added or
+   * changed, and any other asked for): one pass over the objects in use, recording only those.
+   */
+  private readonly referrersCache = new Map<
+    number,
+    { readonly targets: ReadonlySet<number>; readonly map: ReadonlyMap<number, ReadonlySet<number>> }
+  >();
 
   /**
    * The objects in use at `revision` that refer to object `num`, and {@link TRAILER} when the
    * trailer does by a key of its own (not /Root, /Info, /Encrypt or the section's bookkeeping).
    */
   private referrers(revision: number, num: number): ReadonlySet<number> {
-    let map = this.referrersCache.get(revision);
-    if (map === undefined) {
-      const found = new Map<number, Set<number>>();
+    let cached = this.referrersCache.get(revision);
+    if (cached === undefined || !cached.targets.has(num)) {
+      const targets = new Set([
+        ...this.added.keys(),
+        ...this.changed.keys(),
+        ...(cached?.targets ?? []),
+        num,
+      ]);
+      const map = new Map<number, Set<number>>();
       const add = (from: number, value: PdfValue): void => {
         for (const to of referencesIn(value)) {
-          let set = found.get(to);
-          if (set === undefined) found.set(to, (set = new Set()));
+          if (!targets.has(to)) continue;
+          let set = map.get(to);
+          if (set === undefined) map.set(to, (set = new Set()));
           set.add(from);
         }
       };
@@ -745,18 +823,14 @@ class RevisionJudge {
       }
       for (const [key, value] of this.file.revisions[revision]!.trailer.entries)
         if (!TRAILER_OWN_KEYS.has(key)) add(TRAILER, value);
-      this.referrersCache.set(revision, (map = found));
+      this.referrersCache.set(revision, (cached = { targets, map }));
     }
-    return map.get(num) ?? EMPTY;
+    return cached.map.get(num) ?? EMPTY;
   }
 
-  /** Numbers referred to at `revision` by objects in use then, but not in use themselves. */
-  private dangling(revision: number): ReadonlySet<number> {
-    this.referrers(revision, 0);
-    const inUse = this.file.inUse(revision);
-    return new Set(
-      [...this.referrersCache.get(revision)!.keys()].filter((num) => num > 0 && !inUse.has(num)),
-    );
+  /** Whether object `num` was referred to at `revision` by an object in use then, while not in use itself. */
+  private wasDangling(revision: number, num: number): boolean {
+    return !this.file.inUse(revision).has(num) && this.referrers(revision, num).size > 0;
   }
 }
 
@@ -913,16 +987,22 @@ export function kindOf(value: PdfValue | undefined): string {
   if (isArray(value)) return 'array';
   if (value instanceof PdfString) return 'string';
   if (value instanceof PdfRef) return 'reference';
+  if (value instanceof PdfReal) return 'number';
   return value === undefined ? 'nothing' : value === null ? 'null' : typeof value;
 }
 
 /** The object numbers a value refers to, directly or within its containers. */
 function referencesIn(value: PdfValue): number[] {
-  const found: number[] = [];
+  return referenceValuesIn(value).map((ref) => ref.num);
+}
+
+/** The references in a value, directly or within its containers. */
+function referenceValuesIn(value: PdfValue): PdfRef[] {
+  const found: PdfRef[] = [];
   const stack: PdfValue[] = [value];
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (item instanceof PdfRef) found.push(item.num);
+    if (item instanceof PdfRef) found.push(item);
     else if (isDict(item)) for (const v of item.entries.values()) stack.push(v);
     else if (isArray(item)) for (const v of item) stack.push(v);
     else if (item instanceof PdfStream) for (const v of item.dict.entries.values()) stack.push(v);

@@ -10,6 +10,7 @@ import {
   isArray,
   isDict,
   isName,
+  numberOf,
   type PdfDict,
   PdfRef,
   PdfString,
@@ -63,6 +64,7 @@ export class DocumentStructure {
   readonly kidsArrays: ReadonlySet<number>;
   private readonly pagesByRef: ReadonlyMap<string, Page>;
   private readonly widgetOwner: ReadonlyMap<string, Field>;
+  private readonly fieldsByRef: ReadonlyMap<string, Field>;
 
   constructor(
     readonly file: PdfFile,
@@ -88,6 +90,7 @@ export class DocumentStructure {
     for (const field of this.fields)
       for (const widget of field.widgets) if (widget.ref) owners.set(refKey(widget.ref), field);
     this.widgetOwner = owners;
+    this.fieldsByRef = new Map(this.fields.flatMap((f) => (f.ref ? [[refKey(f.ref), f] as const] : [])));
   }
 
   resolve(value: PdfValue | undefined): PdfValue | undefined {
@@ -111,7 +114,7 @@ export class DocumentStructure {
   }
 
   field(ref: PdfRef): Field | undefined {
-    return this.fields.find((f) => f.ref !== undefined && refKey(f.ref) === refKey(ref));
+    return this.fieldsByRef.get(refKey(ref));
   }
 
   get signatureFields(): readonly Field[] {
@@ -142,7 +145,9 @@ export class DocumentStructure {
 
   /**
    * §12.7.3.1: the field tree from /Fields. A kid with /T is a field of its own; a kid without /T
-   * is a widget of its parent (a field with several widgets, e.g. on several pages).
+   * is a widget of its parent (a field with several widgets, e.g. on several pages). Each indirect
+   * node is walked once, an indirect /Kids array belongs to one node (one that holds itself twice
+   * over is malformed, not 2^33 fields), and every step is charged to the budget.
    */
   private walkFields(nodes: Set<string>, kidsArrays: Set<number>): Field[] {
     const found: Field[] = [];
@@ -154,6 +159,7 @@ export class DocumentStructure {
       depth: number,
     ): void => {
       if (depth > 32) return;
+      this.file.budget.value();
       if (item instanceof PdfRef) {
         if (nodes.has(refKey(item))) return;
         nodes.add(refKey(item));
@@ -165,11 +171,16 @@ export class DocumentStructure {
       const ft = dict.get('FT');
       const type = isName(ft) ? ft.value : parentType;
       const kidsValue = dict.get('Kids');
-      if (kidsValue instanceof PdfRef) kidsArrays.add(kidsValue.num);
+      if (kidsValue instanceof PdfRef) {
+        if (kidsArrays.has(kidsValue.num))
+          throw new PdfStructureError(`two field nodes share the /Kids array ${kidsValue.toString()}`);
+        kidsArrays.add(kidsValue.num);
+      }
       const kids = this.array(kidsValue) ?? [];
       const childFields: PdfValue[] = [];
       const widgets: Widget[] = [];
       for (const kid of kids) {
+        this.file.budget.value();
         const kidDict = this.resolve(kid);
         if (!isDict(kidDict)) continue;
         if (kidDict.has('T')) childFields.push(kid);
@@ -211,7 +222,8 @@ export function textOf(value: PdfValue | undefined): string | undefined {
  */
 export function isInvisible(widget: PdfDict): boolean {
   const rect = widget.get('Rect');
-  if (!isArray(rect) || rect.length !== 4 || !rect.every((n) => typeof n === 'number')) return false;
-  const [x1, y1, x2, y2] = rect as number[];
+  const corners = isArray(rect) ? rect.map(numberOf) : [];
+  if (corners.length !== 4 || corners.some((n) => n === undefined)) return false;
+  const [x1, y1, x2, y2] = corners as number[];
   return x1 === x2 || y1 === y2;
 }

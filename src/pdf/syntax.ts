@@ -41,6 +41,17 @@ export class PdfRef {
   }
 }
 
+/**
+ * A real number (§7.3.3), kept apart from integers: readers treat them differently where an integer
+ * is required (poppler reads `/F 4.0` as no flags at all), so `4.0` in place of `4` is a change.
+ */
+export class PdfReal {
+  constructor(readonly value: number) {}
+  toString(): string {
+    return String(this.value);
+  }
+}
+
 /** A literal or hexadecimal string (§7.3.4): its bytes, and where in the file it was written. */
 export class PdfString {
   constructor(
@@ -93,9 +104,9 @@ export class PdfStream {
   }
 }
 
-/** Arrays are plain arrays; `null` is the null object. */
+/** Integers are numbers, reals {@link PdfReal}; arrays are plain arrays; `null` is the null object. */
 export type PdfValue =
-  null | boolean | number | PdfName | PdfString | PdfRef | PdfDict | PdfStream | PdfArray;
+  null | boolean | number | PdfReal | PdfName | PdfString | PdfRef | PdfDict | PdfStream | PdfArray;
 export type PdfArray = readonly PdfValue[];
 
 export const isArray = (value: PdfValue | undefined): value is PdfArray => Array.isArray(value);
@@ -104,6 +115,9 @@ export const isName = (value: PdfValue | undefined, name?: string): value is Pdf
   value instanceof PdfName && (name === undefined || value.value === name);
 export const isInteger = (value: PdfValue | undefined): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value);
+/** An integer or a real, as a number; undefined for anything else. */
+export const numberOf = (value: PdfValue | undefined): number | undefined =>
+  typeof value === 'number' ? value : value instanceof PdfReal ? value.value : undefined;
 
 /** The dictionary of a dictionary or of a stream. */
 export const dictOf = (value: PdfValue | undefined): PdfDict | undefined =>
@@ -158,6 +172,8 @@ export interface ReadLimits {
   readonly maxDecodedBytes: number;
   /** Revisions (cross-reference sections) followed. @default 256 */
   readonly maxRevisions: number;
+  /** Cross-reference entries, all sections together (a letter has a few dozen). @default 100_000 */
+  readonly maxEntries: number;
   /** Wall-clock time for reading and judging one document. @default 1500 */
   readonly maxMilliseconds: number;
 }
@@ -167,6 +183,7 @@ export const DEFAULT_READ_LIMITS: ReadLimits = {
   maxDepth: 64,
   maxDecodedBytes: 64 * 1024 * 1024,
   maxRevisions: 256,
+  maxEntries: 100_000,
   maxMilliseconds: 1500,
 };
 
@@ -318,7 +335,7 @@ export class Lexer {
           const n = Number(run);
           if (!Number.isFinite(n) || Math.abs(n) > Number.MAX_SAFE_INTEGER)
             throw new PdfStructureError(`number out of range at offset ${at}`);
-          return { kind: 'value', value: n };
+          return { kind: 'value', value: run.includes('.') ? new PdfReal(n) : n };
         }
         if (run === 'true') return { kind: 'value', value: true };
         if (run === 'false') return { kind: 'value', value: false };
@@ -347,73 +364,94 @@ export class Lexer {
     return PdfName.of(Buffer.from(out).toString('latin1'));
   }
 
-  /** §7.3.4.2: balanced parentheses, backslash escapes, end-of-line normalised to LF. */
+  /**
+   * §7.3.4.2: balanced parentheses, backslash escapes, end-of-line normalised to LF. A string
+   * without escapes or carriage returns is a view of the file's bytes; any other is decoded into a
+   * buffer the size of its spelling (a 30 MB string costs 30 MB, not a number per byte).
+   */
   private literalString(): PdfString {
     const b = this.bytes;
     const start = this.pos;
-    this.pos++;
-    const out: number[] = [];
-    let depth = 1;
-    for (;;) {
-      const c = b[this.pos++];
+    let end = start + 1;
+    let plain = true;
+    for (let depth = 1; ; end++) {
+      const c = b[end];
       if (c === undefined) throw new PdfStructureError(`unterminated string at offset ${start}`);
-      if (c === Char.LParen) depth++;
-      else if (c === Char.RParen && --depth === 0) break;
       if (c === Char.Backslash) {
-        const e = b[this.pos++];
-        if (e === undefined) throw new PdfStructureError(`unterminated string at offset ${start}`);
-        const simple: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x62: 0x08, 0x66: 0x0c };
-        if (simple[e] !== undefined) out.push(simple[e]);
-        else if (e === Char.LParen || e === Char.RParen || e === Char.Backslash) out.push(e);
+        plain = false;
+        end++;
+      } else if (c === Char.Cr) plain = false;
+      else if (c === Char.LParen) depth++;
+      else if (c === Char.RParen && --depth === 0) break;
+    }
+    this.pos = end + 1;
+    if (plain) return this.string(b.subarray(start + 1, end), false, start);
+    const out = new Uint8Array(end - start - 1);
+    let n = 0;
+    for (let i = start + 1; i < end;) {
+      const c = b[i++]!;
+      if (c === Char.Cr) {
+        if (b[i] === Char.Lf) i++;
+        out[n++] = Char.Lf;
+      } else if (c !== Char.Backslash) out[n++] = c;
+      else {
+        const e = b[i++]!;
+        const simple = ESCAPES[e];
+        if (simple !== undefined) out[n++] = simple;
         else if (e >= 0x30 && e <= 0x37) {
           let value = e - 0x30;
-          for (let i = 0; i < 2 && b[this.pos]! >= 0x30 && b[this.pos]! <= 0x37; i++)
-            value = value * 8 + (b[this.pos++]! - 0x30);
-          out.push(value & 0xff);
+          for (let k = 0; k < 2 && i < end && b[i]! >= 0x30 && b[i]! <= 0x37; k++)
+            value = value * 8 + (b[i++]! - 0x30);
+          out[n++] = value & 0xff;
         } else if (e === Char.Cr) {
-          if (b[this.pos] === Char.Lf) this.pos++; // a line continuation
-        } else if (e !== Char.Lf) out.push(e); // §7.3.4.2: an unknown escape is the character
-        continue;
+          if (b[i] === Char.Lf) i++; // a line continuation
+        } else if (e !== Char.Lf) out[n++] = e; // §7.3.4.2: an unknown escape is the character itself
       }
-      if (c === Char.Cr) {
-        if (b[this.pos] === Char.Lf) this.pos++;
-        out.push(Char.Lf);
-        continue;
-      }
-      out.push(c);
     }
-    return this.string(Uint8Array.from(out), false, start);
+    return this.string(out.subarray(0, n), false, start);
   }
 
   /** §7.3.4.3: hexadecimal digits and white space; an odd final digit is followed by 0. */
   private hexString(): PdfString {
     const b = this.bytes;
     const start = this.pos;
-    this.pos++;
-    const out: number[] = [];
+    const close = b.indexOf(Char.Greater, start + 1);
+    if (close < 0) throw new PdfStructureError(`unterminated hex string at offset ${start}`);
+    const out = new Uint8Array(Math.ceil((close - start - 1) / 2));
+    let n = 0;
     let high = -1;
-    for (;;) {
-      const c = b[this.pos++];
-      if (c === undefined) throw new PdfStructureError(`unterminated hex string at offset ${start}`);
-      if (c === Char.Greater) break;
+    for (let i = start + 1; i < close; i++) {
+      const c = b[i]!;
       if (isWhite(c)) continue;
       const digit = hexValue(c);
-      if (digit < 0)
-        throw new PdfStructureError(`non-hex character in a hex string at offset ${this.pos - 1}`);
+      if (digit < 0) throw new PdfStructureError(`non-hex character in a hex string at offset ${i}`);
       if (high < 0) high = digit;
       else {
-        out.push(high * 16 + digit);
+        out[n++] = high * 16 + digit;
         high = -1;
       }
     }
-    if (high >= 0) out.push(high * 16);
-    return this.string(Uint8Array.from(out), true, start);
+    if (high >= 0) out[n++] = high * 16;
+    this.pos = close + 1;
+    return this.string(out.subarray(0, n), true, start);
   }
 
   private string(bytes: Uint8Array, hex: boolean, start: number): PdfString {
     return this.fileOffsets ? new PdfString(bytes, hex, start, this.pos) : new PdfString(bytes, hex, -1, -1);
   }
 }
+
+/** §7.3.4.2 Table 3: the one-character escapes; `\(`, `\)` and `\\` stand for the character. */
+const ESCAPES: Readonly<Record<number, number>> = {
+  0x6e: 0x0a,
+  0x72: 0x0d,
+  0x74: 0x09,
+  0x62: 0x08,
+  0x66: 0x0c,
+  0x28: 0x28,
+  0x29: 0x29,
+  0x5c: 0x5c,
+};
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -507,7 +545,8 @@ function toDict(items: readonly PdfValue[], at: number): PdfDict {
 }
 
 /**
- * Structural equality of two values as written: names, strings (bytes), numbers (value), booleans,
+ * Structural equality of two values as written: names, strings (bytes), integers and reals (value,
+ * never one for the other), booleans,
  * references (number and generation), containers element by element, streams by dictionary and
  * raw bytes. References are not followed: each object is compared on its own.
  */
@@ -531,5 +570,6 @@ export function sameValue(a: PdfValue | undefined, b: PdfValue | undefined): boo
       b instanceof PdfStream && sameValue(a.dict, b.dict) && Buffer.from(a.raw()).equals(Buffer.from(b.raw()))
     );
   if (a instanceof PdfName) return b instanceof PdfName && a.value === b.value; // long names are not interned
-  return false; // numbers and booleans that differ
+  if (a instanceof PdfReal) return b instanceof PdfReal && a.value === b.value;
+  return false; // integers and booleans that differ, or an integer and a real
 }

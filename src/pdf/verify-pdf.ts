@@ -90,9 +90,9 @@ export function verifyPdfSignatures(
   options: PdfVerifyOptions = {},
 ): PdfVerification {
   const file = PdfFile.read(pdf, options.limits);
-  const judged = judgeDocument(file, options.policy);
-  const originalSha256 = createHash('sha256').update(originalRevision(file)).digest('hex');
   const embedded = readEmbeddedSignatures(file);
+  const judged = judgeDocument(file, options.policy, embedded);
+  const originalSha256 = createHash('sha256').update(originalRevision(file)).digest('hex');
   const signatures = embedded
     .filter((s) => s.kind === 'signature')
     .map((signature): PdfSignatureVerification => {
@@ -141,14 +141,37 @@ export function verifyPdfSignatures(
 
 /**
  * Judges every revision after the first once, shared by every signature, and checks that each
- * revision that signed a field is the one that field's signature covers.
+ * revision that signed a field is the one that field's signature covers: a field filled with a
+ * signature (or a document time-stamp) that is not bound to the revision that filled it is a
+ * change like any other, and every signature before it says so.
  */
 export function judgeDocument(
   file: PdfFile,
   policy: JudgePolicy = DEFAULT_JUDGE_POLICY,
+  embedded: readonly EmbeddedSignature[] = readEmbeddedSignatures(file),
 ): { readonly revisions: readonly RevisionJudgement[]; after(signature: EmbeddedSignature): Modifications } {
   const revisions: RevisionJudgement[] = [];
-  for (let i = 1; i < file.revisions.length; i++) revisions.push(judgeRevision(file, i, policy));
+  for (let i = 1; i < file.revisions.length; i++) {
+    const judged = judgeRevision(file, i, policy);
+    const unbound = judged.signed.flatMap(({ field }) => {
+      const found = embedded.find((s) => s.field === field);
+      if (found === undefined) return [`field ${field} was signed, but its signature cannot be found`];
+      if (found.problems.length > 0)
+        return [`field ${field} was filled with a broken ${found.kind}: ${found.problems[0]}`];
+      if (found.revision !== i + 1)
+        return [`field ${field} was filled with a ${found.kind} that does not cover revision ${i + 1}`];
+      return [];
+    });
+    revisions.push(
+      unbound.length === 0
+        ? judged
+        : {
+            ...judged,
+            allowed: false,
+            changes: [...judged.changes, ...unbound.map((detail) => ({ allowed: false, detail }))],
+          },
+    );
+  }
   return {
     revisions,
     after(signature) {

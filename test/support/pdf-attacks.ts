@@ -421,7 +421,7 @@ function xrefSection(rows: readonly XrefRow[]): string {
 }
 
 /** New objects numbered from the base's /Size on, then written as one revision. */
-class Update {
+export class Update {
   readonly objects: RawObject[] = [];
   private next: number;
 
@@ -1781,7 +1781,7 @@ export async function ourVerdictInChild(pdf: Buffer, seconds: number): Promise<O
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       peakKb = Math.max(peakKb, Number(hwm?.[1] ?? 0));
     } catch {
-      // gone already: its own maxRSS is in its answer
+      // gone already: its own peak is in its answer
     }
   };
   const sampling = setInterval(sample, 50);
@@ -1819,7 +1819,9 @@ export async function ourVerdictInChild(pdf: Buffer, seconds: number): Promise<O
 /** The child's side of {@link ourVerdictInChild}: `FILE TRUST...`, one JSON line out. */
 export async function judgeFileAndPrint([file, ...trust]: string[]): Promise<void> {
   const verdict = await ourVerdict(readFileSync(file!), ourVerifier(trust));
-  const maxRssKb = process.resourceUsage().maxRSS;
+  // VmHWM, not resourceUsage().maxRSS: Linux carries maxRSS over an exec, so a child spawned by a
+  // large test process would report its parent's size.
+  const maxRssKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
   process.stdout.write(`${JSON.stringify({ ...verdict, maxRssKb })}\n`);
 }
 
