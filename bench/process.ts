@@ -17,12 +17,12 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { dataConverter } from '../src/codec/data-converter';
 import { parseKeyring } from '../src/codec/keyring';
-import { Outbox } from '../src/dev/outbox';
+import { Outbox } from '../src/stack/outbox';
 import { resolveTemporalBinary, startDevServer } from '../src/dev/temporal';
 import { recordInstallationUpdate, submitSignatureUpdate } from '../src/domain/messages';
 import type { ProcessInput } from '../src/domain/process';
-import { pool } from '../src/pool';
-import { ProcessClient } from '../src/process-client';
+import { forEachConcurrently } from '../src/lib/concurrency';
+import { ProcessClient } from '../src/client/process-client';
 import { openStores } from '../src/storage';
 import { TestPki } from '../test/support/pki';
 import { WORKER_ENV, WORKER_HEAP_MB } from '../src/worker/heap';
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
 
   console.log(`${total} processes, concurrency ${concurrency}, dev server ${server.address}`);
   let started = Date.now();
-  await pool(inputs, concurrency, async (input) => {
+  await forEachConcurrently(inputs, concurrency, async (input) => {
     await processes.start(input);
   });
   const startSeconds = (Date.now() - started) / 1000;
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   const invited = (email: string): Promise<void> =>
     mailed.has(email) ? Promise.resolve() : new Promise((resolve) => expecting.set(email, resolve));
   started = Date.now();
-  await pool(inputs, concurrency, async (input) => {
+  await forEachConcurrently(inputs, concurrency, async (input) => {
     const workflowId = `adhesion-${campaign}-${input.inegiCode}`;
     await invited(input.president.email);
     const state = await processes.status(workflowId);
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
         bareClient.workflow.start('benchNoop', { taskQueue: noopQueue, workflowId: `noop-${campaign}-${i}` }),
       ),
     );
-    await pool(
+    await forEachConcurrently(
       Array.from({ length: total * 3 }, (_, i) => i),
       concurrency,
       async (i) => {

@@ -4,11 +4,12 @@
  * your own worker" shows its use.
  */
 export { manifiestaPlugin, workflowsPath } from './worker/plugin';
-export { activityDeps, trustSource, verificationPool } from './worker/deps';
-export type { WorkerParts } from './worker/deps';
+export { activityDeps, trustSource, verificationPool } from './wiring/parts';
+export type { WorkerParts } from './wiring/parts';
 export { ConfigError, portalConfig, temporalConfig, workerConfig } from './config';
 export type { PortalConfig, RunMode, TemporalConfig, WorkerConfig } from './config';
-export { ProcessClient, ProcessError, resolveWorkflowId } from './process-client';
+export { ProcessClient, ProcessError } from './client/process-client';
+export { resolveWorkflowId } from './domain/start-input';
 export * from './domain/messages';
 export { ERROR_CODES, isErrorCode } from './domain/errors';
 export type { ErrorCode } from './domain/errors';

@@ -4,11 +4,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import { spanishDeadline } from '../domain/wording';
 import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
 import { redactPersonalData } from '../domain/redact';
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../lib/html';
 import type { MailLedger } from '../storage';
 
 export interface RenderedEmail {
@@ -21,21 +22,6 @@ const ROLE_TITLE = {
   municipal: 'la Presidencia Municipal',
   institute: 'la Presidencia del Instituto',
 } as const;
-
-/** "08 de diciembre de 2026, 14:30 (hora de la Ciudad de México)" */
-export function spanishDeadline(iso: string): string {
-  const date = new Date(iso);
-  const day = new Intl.DateTimeFormat('es-MX', {
-    timeZone: 'America/Mexico_City',
-    day: '2-digit',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(date);
-  return `${day} (hora del centro de México)`;
-}
 
 /** The message for `input`; `url` is the signing link when the message carries one. */
 export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {

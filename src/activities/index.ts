@@ -6,7 +6,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type {
   AssembleDossierInput,
-  DossierRecord,
   RenderLetterInput,
   SendEmailInput,
   SendEmailResult,
@@ -18,6 +17,7 @@ import type {
   VerifySignatureInput,
   VerifySignatureResult,
 } from '../domain/activities';
+import type { DossierRecord } from '../domain/process';
 import { declinationText } from '../domain/declination';
 import { ActivityFailure } from '../domain/failures';
 import type { FileReference } from '../domain/messages';
@@ -27,7 +27,7 @@ import type { Verifier } from '../signatures';
 import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
 import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
-import type { ProcessClient } from '../process-client';
+import type { ProcessReader } from '../campaigns/states';
 import { deliver, messageIdFor, sendEmail, type Mailer } from './email';
 import {
   EvidenceAlteredError,
@@ -47,7 +47,7 @@ export interface ActivityDeps {
   /** Verification off the event loop (a {@link VerificationPool} in the worker). */
   readonly verifier: Verifier;
   /** Reads campaigns for the digest (visibility and the `status` query). */
-  readonly processes?: ProcessClient;
+  readonly processes?: ProcessReader;
   /** Draws the letter and the constancia (a {@link RenderPool} in the worker; inline otherwise). */
   readonly renderer?: Renderer;
 }

@@ -20,6 +20,7 @@ import type {
   PreparePadesInput,
   PreparePadesResult,
 } from '../domain/activities';
+import { parsePreparation, type StoredPreparation } from '../domain/activities';
 import { ERROR_CODES, type VerificationErrorCode } from '../domain/errors';
 import { PdfFile } from '../pdf/document';
 import { PdfLimitError, PdfStructureError } from '../pdf/errors';
@@ -39,20 +40,6 @@ export interface PadesDeps {
    * store; EVIDENCE_MISSING when absent or altered.
    */
   readonly stored: (sha256: string, what: string, from?: ContentAddressedStore) => Promise<Buffer>;
-}
-
-/** What is kept between the two steps, as JSON in the evidence store (by digest). */
-export interface StoredPreparation {
-  readonly pdfSha256: string;
-  readonly field: string;
-  readonly byteRange: PreparedSignature['byteRange'];
-  readonly toBeSignedBase64: string;
-  readonly certificateSha256: string;
-}
-
-/** A stored preparation's JSON, read back. */
-export function parsePreparation(bytes: Uint8Array): StoredPreparation {
-  return JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredPreparation;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

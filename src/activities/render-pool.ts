@@ -7,7 +7,7 @@
  * leave.
  */
 import { Piscina } from 'piscina';
-import { threadScript } from '../thread-script';
+import { threadScript } from '../lib/thread-script';
 import type { RenderLetterInput } from '../domain/activities';
 import type { ProcessState } from '../domain/process';
 import { renderConstancia } from '../evidence/constancia';

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { Person, ProcessInput } from '../domain/process';
-import { inputProblems } from '../process-client';
+import { inputProblems } from '../domain/start-input';
 
 export const REQUIRED_COLUMNS = [
   'clave_inegi',

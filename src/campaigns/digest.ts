@@ -6,7 +6,7 @@ import type { Recipient } from '../domain/activities';
 import { mexicoCityDate } from '../domain/calendar';
 import { deadlineCounting } from '../domain/schedule';
 import { isTerminal, Stage, STAGE_LABEL, type ProcessState } from '../domain/process';
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../lib/html';
 
 export interface DigestInput {
   readonly campaign: string;

@@ -1,9 +1,9 @@
 /** What every process command shares: configuration, one Temporal connection, and error mapping. */
-import { calendarFromEnv, CalendarFileError } from '../calendar-file';
+import { calendarFromEnv, CalendarFileError } from '../config/calendar-file';
 import { ConfigError, temporalConfig, type TemporalConfig } from '../config';
 import type { CalendarData } from '../domain/calendar';
-import { ProcessClient, ProcessError } from '../process-client';
-import { connectClient } from '../temporal-connection';
+import { ProcessClient, ProcessError } from '../client/process-client';
+import { connectClient } from '../client/connection';
 import { RefusedError, UsageError } from './errors';
 
 export interface CommandContext {

@@ -1,5 +1,6 @@
 /** Readable Spanish output for coordinators. */
 import { deadlineCounting, mexicoCityText } from '../domain/schedule';
+import { MEXICO_CITY_TIME } from '../domain/wording';
 import { isTerminal, roleAwaited, STAGE_LABEL, type ProcessState } from '../domain/process';
 
 export const dateTime = (iso: string | null | undefined): string =>
@@ -7,7 +8,7 @@ export const dateTime = (iso: string | null | undefined): string =>
 
 /** "2026-12-08 23:59 (hora del centro de México)": how deadlines are read. */
 export const mexicoCityDateTime = (iso: string | null | undefined): string =>
-  iso ? `${mexicoCityText(iso)} (hora del centro de México)` : '—';
+  iso ? `${mexicoCityText(iso)} ${MEXICO_CITY_TIME}` : '—';
 
 export function describeProcess(state: ProcessState): string {
   const lines: string[] = [];

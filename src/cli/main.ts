@@ -14,7 +14,7 @@ import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import { DEFAULT_TIMEOUT_SECONDS, setTimeoutSeconds } from './context';
 import { ExitCode, RefusedError, UsageError } from './errors';
-import { packageVersion } from '../version';
+import { packageVersion } from './version';
 
 export function buildProgram(): Command {
   const program = new Command('manifiesta')

@@ -5,7 +5,8 @@
  * TEMPORAL_UI_URL (the Web UI's origin, the only one whose browsers may call it).
  */
 import { appendFileSync } from 'node:fs';
-import { codecConfig, ConfigError } from '../config';
+import { codecConfig } from '../config';
+import { runMain, untilStopped } from '../wiring/main';
 import { PRIVATE_FILE_MODE } from '../storage/private-files';
 import { buildCodecServer, type CodecAccessRecord } from './server';
 
@@ -29,8 +30,7 @@ export async function runCodecServer(
   const stop = async (): Promise<void> => {
     await app.close();
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  void untilStopped(stop);
   await app.listen({ port: config.port, host: config.host });
   const who = [config.auth ? 'CODEC_AUTH' : null, config.oidc ? `SSO ${config.oidc.issuer}` : null].filter(
     Boolean,
@@ -40,13 +40,4 @@ export async function runCodecServer(
   );
 }
 
-if (require.main === module) {
-  runCodecServer().catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      console.error(`configuration error: ${error.message}`);
-      process.exit(2);
-    }
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runMain(module, () => runCodecServer(), false);

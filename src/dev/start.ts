@@ -6,50 +6,37 @@
  * supervisor.ts). `--demo` also creates demo e.firma signers and starts a process for Huixquilucan
  * they can sign.
  */
-import { calendarFromEnv } from '../calendar-file';
-import { randomBytes } from 'node:crypto';
+import { calendarFromEnv } from '../config/calendar-file';
 import type { Server } from 'node:http';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createMailer } from '../activities/email';
 import { buildCodecServer } from '../codec/server';
 import {
   codecConfig,
-  ConfigError,
   dataDir as dataDirOf,
+  localLinkSecret,
   portalConfig,
+  portOr,
   redactUrl,
   workerConfig,
 } from '../config';
-import { MIN_SECRET_LENGTH, SigningLinks } from '../links/tokens';
 import { buildPortal } from '../portal/server';
-import { ProcessClient, ProcessError } from '../process-client';
-import { openStores } from '../storage';
+import { ProcessClient, ProcessError } from '../client/process-client';
 import { privateDir } from '../storage/private-files';
-import { TrustConfigurationError } from '../signatures';
-import { RenderPool } from '../activities/render-pool';
-import { trustSource, verificationPool } from '../worker/deps';
+import { activityDeps } from '../wiring/parts';
+import { runMain, untilStopped } from '../wiring/main';
 import { workflowCode } from '../worker/bundle';
 import { workerTuning } from '../worker/tuning';
 import { manifiestaPlugin } from '../worker/plugin';
-import { ensureDemoPki, type DemoPki } from './demo-pki';
-import { Outbox } from './outbox';
-import { startOutboxPage } from './outbox-page';
+import { ensureDemoPki, type DemoPki } from '../stack/demo-pki';
+import { Outbox } from '../stack/outbox';
+import { startOutboxPage } from '../stack/outbox-page';
 import { Supervisor, type RunningPart } from './supervisor';
-import { registerSearchAttributes } from '../namespace-setup';
+import { registerSearchAttributes } from '../client/namespace';
 import { resolveTemporalBinary, startDevServer } from './temporal';
-import { clientOver, connect, connectWorker } from '../temporal-connection';
+import { clientOver, connect, connectWorker } from '../client/connection';
 
 const log = (line: string): void => console.log(`[manifiesta] ${line}`);
-
-/** The link secret for local use: LINK_SECRET, else one generated once and kept in DATA_DIR. */
-function localLinkSecret(dir: string): string {
-  if ((process.env.LINK_SECRET ?? '').length >= MIN_SECRET_LENGTH) return process.env.LINK_SECRET!;
-  const file = join(dir, 'link-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-}
 
 /** An in-process HTTP server as a supervised part: it stops when its socket closes. */
 function serving(app: { server: Server; close(): Promise<unknown> }): RunningPart {
@@ -74,7 +61,7 @@ export async function start(argv: readonly string[]): Promise<void> {
   };
 
   try {
-    const uiPort = Number(process.env.TEMPORAL_UI_PORT || 8233);
+    const uiPort = portOr(process.env, 'TEMPORAL_UI_PORT', 8233);
     // The payload key (PAYLOAD_KEYS, else created once in DATA_DIR) and the codec server that
     // lets the Web UI show staff what it encrypts.
     const codec = codecConfig(process.env, 'development');
@@ -92,7 +79,7 @@ export async function start(argv: readonly string[]): Promise<void> {
       await parts.keep('the Temporal dev server', async () => {
         const server = await startDevServer({
           binary,
-          port: Number(process.env.TEMPORAL_PORT || 7233),
+          port: portOr(process.env, 'TEMPORAL_PORT', 7233),
           uiPort,
           uiCodecEndpoint: codecUrl,
           dbFile: join(dir, 'temporal.db'),
@@ -116,11 +103,12 @@ export async function start(argv: readonly string[]): Promise<void> {
       const outbox = new Outbox(join(dir, 'outbox'));
       await outbox.load();
       await parts.keep('the SMTP outbox', async () => {
-        await outbox.start(Number(process.env.SMTP_PORT || 1025));
+        await outbox.start(portOr(process.env, 'SMTP_PORT', 1025));
         return { stopped: outbox.closed(), stop: () => outbox.stop() };
       });
-      const page = await startOutboxPage(outbox, Number(process.env.OUTBOX_PORT || 8025));
-      outboxUrl = `http://localhost:${Number(process.env.OUTBOX_PORT || 8025)}`;
+      const outboxPort = portOr(process.env, 'OUTBOX_PORT', 8025);
+      const page = await startOutboxPage(outbox, outboxPort);
+      outboxUrl = `http://localhost:${outboxPort}`;
       smtpUrl = outbox.url;
       stops.push(() => new Promise((resolve) => page.close(resolve)));
     }
@@ -130,26 +118,16 @@ export async function start(argv: readonly string[]): Promise<void> {
       ...process.env,
       TEMPORAL_ADDRESS: temporalAddress,
       SMTP_URL: smtpUrl,
-      LINK_SECRET: localLinkSecret(dir),
+      LINK_SECRET: localLinkSecret(process.env, dir),
       EVIDENCE_DIR: process.env.EVIDENCE_DIR || join(dir, 'evidence'),
       TRUST_ANCHORS: [process.env.TRUST_ANCHORS, demoPki?.caPath].filter(Boolean).join(','),
     };
     const config = workerConfig(env, 'development');
-    const stores = openStores(config.store, config.temporal.keyring);
-    const { evidence, preparations, ledger } = stores;
-    // One pool of verification threads for the worker and the portal.
-    const source = trustSource(config, stores, log);
-    log(source.describe());
-    const { pool: verifier, stopKeeping } = await verificationPool(config, source, { fetch: true });
-    stops.push(async () => {
-      stopKeeping();
-      await verifier.close();
-    });
-    const links = new SigningLinks(config.linkSecret, config.portalBaseUrl);
-    const mailer = createMailer(config.smtpUrl, config.mailFrom, ledger);
-    stops.push(async () => mailer.transport.close());
-    const renderer = new RenderPool();
-    stops.push(() => renderer.close());
+    // The worker's parts, as `npm run worker` builds them; one pool of verification threads for the
+    // worker and the portal.
+    const workerParts = await activityDeps(config, undefined, log);
+    stops.push(() => workerParts.close());
+    const { evidence, preparations, links, verifier } = workerParts;
 
     // The connections every part makes (temporal-connection.ts): TEMPORAL_API_KEY and the mTLS pair
     // apply here as in `npm run worker`.
@@ -167,12 +145,7 @@ export async function start(argv: readonly string[]): Promise<void> {
         taskQueue: config.temporal.taskQueue,
         ...workflowCode(),
         ...workerTuning(config),
-        plugins: [
-          manifiestaPlugin(
-            { evidence, preparations, mailer, links, verifier, renderer, processes },
-            { keyring: config.temporal.keyring },
-          ),
-        ],
+        plugins: [manifiestaPlugin({ ...workerParts, processes }, { keyring: config.temporal.keyring })],
       });
       const running = worker.run();
       return {
@@ -220,15 +193,7 @@ export async function start(argv: readonly string[]): Promise<void> {
     throw error;
   }
 
-  const reason = await new Promise<string | null>((resolve) => {
-    const stop = (): void => {
-      log('stopping…');
-      resolve(null);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    void parts.gaveUp.then(resolve);
-  });
+  const reason = await Promise.race([untilStopped(() => log('stopping…')).then(() => null), parts.gaveUp]);
   if (reason !== null) log(reason);
   await stopAll();
   if (reason !== null) throw new Error(reason);
@@ -267,16 +232,4 @@ async function startDemo(processes: ProcessClient, demoPki: DemoPki): Promise<vo
   log(`demo: open the outbox, click the signing link, and sign with the presidenta's files`);
 }
 
-if (require.main === module) {
-  start(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      if (error instanceof ConfigError || error instanceof TrustConfigurationError) {
-        console.error(`configuration error: ${error.message}`);
-        process.exit(2);
-      }
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runMain(module, () => start(process.argv.slice(2)));

@@ -3,39 +3,19 @@
  * and waiting for it, and registering our search attributes on any server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { registerSearchAttributes } from '../namespace-setup';
+import { registerSearchAttributes } from '../client/namespace';
+import { isExecutable, temporalCacheDir, TemporalSetupError } from '../stack/binaries';
+
+export { isExecutable, temporalCacheDir, TemporalSetupError };
 
 /** The CLI version built from source where nothing else works (later versions refuse `go install`). */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-export class TemporalSetupError extends Error {
-  override readonly name = 'TemporalSetupError';
-}
-
 type Log = (line: string) => void;
-
-/** Where the project keeps the binary it downloaded or built: outside the clone, so it is reused. */
-export function temporalCacheDir(): string {
-  return (
-    process.env.MANIFIESTA_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'manifiesta', 'bin')
-  );
-}
-
-/** Whether `path` is a file this process may execute. */
-export function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function onPath(name: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {

@@ -8,7 +8,7 @@ import type {
   Role,
   Stage,
 } from './process';
-import type { VerificationReport } from '../signatures/report';
+import type { VerificationReport } from './verification-report';
 import type { DeclinationFacts } from './declination';
 
 export interface RenderLetterInput {
@@ -139,15 +139,6 @@ export interface AssembleDossierInput {
   readonly label: 'signed' | 'completed';
 }
 
-export interface DossierRecord {
-  readonly label: 'signed' | 'completed';
-  readonly at: string;
-  readonly files: number;
-  /** The SHA256SUMS manifest and the constancia, stored in EVIDENCE_DIR under their digests. */
-  readonly manifestSha256: string;
-  readonly constanciaSha256: string;
-}
-
 /** Judges the certificate, prepares the signer's revision of the PDF, and stores it. */
 export interface PreparePadesInput {
   /** The PDF to extend: the letter, or the letter with the signatures embedded so far. */
@@ -209,4 +200,18 @@ export interface VerifyDeclinationResult {
   readonly documentSha256: string;
   readonly signatureSha256: string;
   readonly certificateSha256: string | null;
+}
+
+/** What is kept between the two steps, as JSON in the evidence store (by digest). */
+export interface StoredPreparation {
+  readonly pdfSha256: string;
+  readonly field: string;
+  readonly byteRange: readonly [number, number, number, number];
+  readonly toBeSignedBase64: string;
+  readonly certificateSha256: string;
+}
+
+/** A stored preparation's JSON, read back. */
+export function parsePreparation(bytes: Uint8Array): StoredPreparation {
+  return JSON.parse(new TextDecoder().decode(bytes)) as StoredPreparation;
 }

@@ -6,7 +6,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, ProcessState, Role, Sector, Stage } from './process';
 import type { CalendarData } from './calendar';
-import type { VerificationReport } from '../signatures/report';
+import type { VerificationReport } from './verification-report';
 
 export interface SubmitSignatureInput {
   readonly role: Role;

@@ -4,8 +4,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { SignatureFormat, VerificationReport } from '../signatures/report';
-import type { DossierRecord } from './activities';
+import type { SignatureFormat, VerificationReport } from './verification-report';
 import type { CalendarData } from './calendar';
 import { businessDaysOf, isBusinessDays, type Span, type StageSchedule, type StagePlan } from './schedule';
 
@@ -374,6 +373,16 @@ export interface ReminderRecord {
 }
 
 /** The whole process state: the `status` query's answer, and what continue-as-new carries. */
+/** A dossier assembled at a milestone: what it holds and where its manifest and constancia are. */
+export interface DossierRecord {
+  readonly label: 'signed' | 'completed';
+  readonly at: string;
+  readonly files: number;
+  /** The SHA256SUMS manifest and the constancia, stored in EVIDENCE_DIR under their digests. */
+  readonly manifestSha256: string;
+  readonly constanciaSha256: string;
+}
+
 export interface ProcessState {
   readonly workflowId: string;
   /**
@@ -431,6 +440,9 @@ export interface ProcessState {
 }
 
 /** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */
+/** The workflow type of every adhesion process (DESIGN §3). */
+export const WORKFLOW_TYPE = 'adhesionProcess';
+
 export function workflowIdFor(campaign: string, inegiCode: string): string {
   return `adhesion-${campaign}-${inegiCode}`;
 }

@@ -5,7 +5,7 @@
 import PDFDocument from 'pdfkit';
 import { pdfBytes } from '../pdf/pdfkit';
 import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
-import { identityText, revocationText } from '../signatures/report';
+import { identityText, revocationText } from '../domain/verification-report';
 
 const ROLE_TITLE: Record<Role, string> = {
   municipal: 'Presidencia Municipal (firma)',

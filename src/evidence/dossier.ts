@@ -7,7 +7,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
 import { SIGNATURE_FIELD, type ProcessState, type Role } from '../domain/process';
-import type { Renderer } from '../activities/render-pool';
 import { renderConstancia } from './constancia';
 
 export interface DossierFile {
@@ -127,7 +126,9 @@ function certificateFiles(suffix: string, certificate: Buffer): DossierFile[] {
 export async function buildDossier(
   state: ProcessState,
   evidence: EvidenceStore,
-  render: Pick<Renderer, 'constancia'> = { constancia: renderConstancia },
+  render: { constancia(state: ProcessState, commands: readonly string[]): Promise<Buffer> } = {
+    constancia: renderConstancia,
+  },
 ): Promise<DossierFile[]> {
   if (!state.document) throw new Error('the process has no letter yet');
   const files: DossierFile[] = [

@@ -1,11 +1,11 @@
 /** `npm run portal`: the signer portal alone, configured by the environment (DESIGN §3). */
-import { ConfigError, portalConfig, workerConfig } from '../config';
+import { portalConfig, workerConfig } from '../config';
 import { SigningLinks } from '../links/tokens';
-import { ProcessClient } from '../process-client';
+import { ProcessClient } from '../client/process-client';
 import { openStores } from '../storage';
-import { TrustConfigurationError } from '../signatures';
-import { trustSource, verificationPool } from '../worker/deps';
-import { connectClient } from '../temporal-connection';
+import { trustSource, verificationPool } from '../wiring/parts';
+import { runMain, untilStopped } from '../wiring/main';
+import { connectClient } from '../client/connection';
 import { buildPortal } from './server';
 
 export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -37,19 +37,9 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
     await verifier.close();
     await client.connection.close();
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  void untilStopped(stop);
   await app.listen({ port: portal.port, host: portal.host });
   console.log(`manifiesta portal: ${config.portalBaseUrl}`);
 }
 
-if (require.main === module) {
-  runPortal().catch((error: unknown) => {
-    if (error instanceof ConfigError || error instanceof TrustConfigurationError) {
-      console.error(`configuration error: ${error.message}`);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(module, runPortal, false);

@@ -3,12 +3,12 @@
  * forbids both), usable on a phone and with a keyboard; the page script only adds in-browser
  * signing on top.
  */
-import { letterText } from '../activities/letter';
-import { spanishDeadline } from '../activities/email';
+import { letterText } from '../domain/letter';
+import { spanishDeadline } from '../domain/wording';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
 import { signsInPdf, type OpenLink } from './signing';
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../lib/html';
 
 const ROLE_TITLE: Record<Role, string> = {
   municipal: 'Presidencia Municipal',

@@ -15,7 +15,7 @@ import {
 } from '../storage';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { createHash } from 'node:crypto';
-import { parsePreparation } from '../activities/pades';
+import { parsePreparation } from '../domain/activities';
 import { DECLINATION_MEDIA_TYPE, declinationText } from '../domain/declination';
 import { MAX_PREPARATIONS_PER_LINK, MAX_REFUSALS_PER_LINK } from '../domain/limits';
 import {
@@ -34,7 +34,7 @@ import {
   type Role,
 } from '../domain/process';
 import type { LinkClaims, SigningLinks } from '../links/tokens';
-import { ProcessError, type ProcessClient } from '../process-client';
+import { ProcessError, type ProcessClient } from '../client/process-client';
 import type { VerificationReport, Verifier } from '../signatures';
 
 export class PortalError extends Error {

@@ -5,11 +5,13 @@
  * the other kind of key never verifies: the key, not the algorithm the signed object names, says
  * how its holder signs.
  */
-import type { KeyAlgorithm } from './certificate';
 import { ecdsaVerify } from './ecdsa';
 import { ECDSA_SIGNATURE_DIGEST_BY_OID, RSA_SIGNATURE_DIGEST_BY_OID } from './oids';
 import { rsaVerify } from './rsa';
 import type { KeyObject } from 'node:crypto';
+
+/** The kind of public key: RSA (rsaEncryption) or elliptic-curve (id-ecPublicKey, RFC 5480). */
+export type KeyAlgorithm = 'rsa' | 'ec';
 
 /** An AlgorithmIdentifier as far as the checks need it. */
 export interface AlgorithmIdentifier {

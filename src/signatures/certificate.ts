@@ -5,7 +5,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { MAX_CERTIFICATE_BYTES } from '../domain/limits';
-import type { AlgorithmIdentifier } from './algorithms';
+import type { AlgorithmIdentifier, KeyAlgorithm } from './algorithms';
 import {
   type DerNode,
   bytesEqual,
@@ -21,15 +21,13 @@ import {
   STRICT_DER,
   UniversalTag,
   expectUniversal,
+  distributionPointUris,
 } from './der';
-import { distributionPointUris } from './crl';
 import { InputRejected, malformed, unsupported } from './failure';
 import { CURVE_BY_OID, OID, REFUSED_CURVE_NAMES, REFUSED_KEY_ALGORITHM_NAMES, type NamedCurve } from './oids';
 
-export type CertificateKind = 'fiel' | 'csd' | 'other';
-
-/** The kind of public key: RSA (rsaEncryption) or elliptic-curve (id-ecPublicKey, RFC 5480). */
-export type KeyAlgorithm = 'rsa' | 'ec';
+import type { CertificateKind } from '../domain/verification-report';
+export type { CertificateKind, KeyAlgorithm };
 
 export interface KeyUsage {
   readonly digitalSignature: boolean;

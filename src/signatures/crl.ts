@@ -23,6 +23,7 @@ import {
   readTime,
   UniversalTag,
   type DerNode,
+  distributionPointUris,
 } from './der';
 import { verifyIssuerSignature } from './algorithms';
 
@@ -124,18 +125,6 @@ const FULL_SCOPE: CrlScope = {
 function flag(bytes: Uint8Array, children: readonly DerNode[], tag: number): boolean {
   const node = children.find((c) => isContext(c, tag));
   return node !== undefined && contentBytes(bytes, node)[0] !== 0;
-}
-
-/**
- * The URIs of a DistributionPointName's fullName ([0] GeneralNames), `uniformResourceIdentifier`
- * ([6] IA5String) names only; null when the name is relative to the issuer.
- */
-export function distributionPointUris(bytes: Uint8Array, name: DerNode): string[] | null {
-  const fullName = name.children.find((c) => isContext(c, 0));
-  if (fullName === undefined) return null;
-  return fullName.children
-    .filter((general) => isContext(general, 6))
-    .map((general) => Buffer.from(contentBytes(bytes, general)).toString('latin1'));
 }
 
 /**

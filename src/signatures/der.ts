@@ -277,3 +277,15 @@ export function readTime(bytes: Uint8Array, node: DerNode | undefined): Date {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
+
+/**
+ * The URIs of a DistributionPointName's fullName ([0] GeneralNames), `uniformResourceIdentifier`
+ * ([6] IA5String) names only; null when the name is relative to the issuer.
+ */
+export function distributionPointUris(bytes: Uint8Array, name: DerNode): string[] | null {
+  const fullName = name.children.find((c) => isContext(c, 0));
+  if (fullName === undefined) return null;
+  return fullName.children
+    .filter((general) => isContext(general, 6))
+    .map((general) => Buffer.from(contentBytes(bytes, general)).toString('latin1'));
+}

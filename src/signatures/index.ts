@@ -7,8 +7,13 @@ export { parseCertificate } from './certificate';
 export type { Certificate, CertificateKind, SignerIdentity } from './certificate';
 export { parseCrl } from './crl';
 export type { RevocationList } from './crl';
-export { CHECKS } from './report';
-export type { CheckName, CheckResult, SignatureFormat, VerificationReport } from './report';
+export { CHECKS } from '../domain/verification-report';
+export type {
+  CheckName,
+  CheckResult,
+  SignatureFormat,
+  VerificationReport,
+} from '../domain/verification-report';
 export { TrustStore } from './trust-store';
 export type { RevocationPolicy } from './trust-store';
 export { loadTrustStore, TrustConfigurationError } from './trust-store-files';

@@ -8,11 +8,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { threadScript } from '../thread-script';
+import { threadScript } from '../lib/thread-script';
 import { parseCertificate } from './certificate';
 import { PATH_LIMITS } from './chain';
 import { bytesEqual } from './der';
-import type { VerificationReport } from './report';
+import type { VerificationReport } from '../domain/verification-report';
 import type { TrustStore } from './trust-store';
 import { unfinishedReport, type CertificateInput, type VerifyInput } from './verify';
 import type { TrustMaterial, VerificationTask } from './verify-thread';

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { parseCertificate } from './certificate';
 import { parseCrl } from './crl';
-import type { VerificationReport } from './report';
+import type { VerificationReport } from '../domain/verification-report';
 import { TrustStore, type RevocationPolicy } from './trust-store';
 import { SignatureVerifier, type CertificateInput, type VerifyInput } from './verify';
 

@@ -22,7 +22,7 @@ import {
   type IdentityBasis,
   type SignatureFormat,
   type VerificationReport,
-} from './report';
+} from '../domain/verification-report';
 import { ecdsaVerify } from './ecdsa';
 import { rsaVerify, rsaVerifyDigest } from './rsa';
 import type { TrustStore } from './trust-store';

@@ -10,10 +10,41 @@
  * version selection takes them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { isExecutable, temporalCacheDir, TemporalSetupError } from '../dev/temporal';
+
+/** Temporal, or a server of the stack, could not be found, built or started. */
+export class TemporalSetupError extends Error {
+  override readonly name = 'TemporalSetupError';
+}
+
+/** Where the project keeps the binary it downloaded or built: outside the clone, so it is reused. */
+export function temporalCacheDir(): string {
+  return (
+    process.env.MANIFIESTA_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'manifiesta', 'bin')
+  );
+}
+
+/** Whether `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.2';
 export const GO_TOOLCHAIN = 'go1.27.3';

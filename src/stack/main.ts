@@ -2,6 +2,7 @@
  * `npm run stack:production`: the production topology on this machine (see production.ts).
  * Prints every URL; Ctrl-C stops everything, the parts in reverse order of starting.
  */
+import { runMain, untilStopped } from '../wiring/main';
 import { startProductionStack } from './production';
 
 const log = (line: string): void => console.log(`[stack] ${line}`);
@@ -11,22 +12,10 @@ async function main(): Promise<void> {
   log('ready:');
   for (const [what, url] of Object.entries(stack.urls)) log(`  ${what.padEnd(20)} ${url}`);
   log('Ctrl-C stops everything');
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      log('stopping…');
-      void stack.stop().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await untilStopped(async () => {
+    log('stopping…');
+    await stack.stop();
   });
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runMain(module, main);

@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TemporalSetupError } from '../dev/temporal';
+import { TemporalSetupError } from './binaries';
 import { ManagedProcess } from './managed-process';
 
 export interface PostgresOptions {

@@ -5,16 +5,13 @@
  * separate processes against them, the way docker-compose.yml lays the same parts out on hosts.
  * It honours `npm start`'s environment; its state lives in `$DATA_DIR/produccion`.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LOCAL_KEYRING_FILE } from '../config';
+import { LOCAL_KEYRING_FILE, localLinkSecret, portOr } from '../config';
 import { privateDir, TRAVERSABLE_DIR_MODE } from '../storage/private-files';
 import { localKeyring } from '../codec/keyring';
-import { ensureDemoPki } from '../dev/demo-pki';
-import { Outbox } from '../dev/outbox';
-import { startOutboxPage } from '../dev/outbox-page';
-import { MIN_SECRET_LENGTH } from '../links/tokens';
+import { ensureDemoPki } from './demo-pki';
+import { Outbox } from './outbox';
+import { startOutboxPage } from './outbox-page';
 import { resolveStackBinary, STACK_BINARIES, temporalSchemaDir } from './binaries';
 import { ensureClusterCertificates, tlsEnv, type ClusterCertificates } from './certificates';
 import { ManagedProcess } from './managed-process';
@@ -52,21 +49,6 @@ const DIST = __filename.endsWith('.ts')
   ? resolve(__dirname, '..', '..', 'dist', 'src')
   : resolve(__dirname, '..');
 
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = Number(env[name] || fallback);
-  if (!Number.isInteger(value) || value <= 0 || value > 65535)
-    throw new Error(`${name} must be a port number`);
-  return value;
-}
-
-/** The link secret: LINK_SECRET, else one generated once in DATA_DIR (as `npm start` keeps it). */
-function linkSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if ((env.LINK_SECRET ?? '').length >= MIN_SECRET_LENGTH) return env.LINK_SECRET!;
-  const file = join(dataDir, 'link-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-}
-
 export async function startProductionStack(options: StackOptions = {}): Promise<ProductionStack> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(`[stack] ${line}`));
@@ -79,15 +61,15 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
   privateDir(dir, onTheWay);
 
   const ports = {
-    temporal: port(env, 'TEMPORAL_PORT', 7233),
-    ui: port(env, 'TEMPORAL_UI_PORT', 8233),
-    portal: port(env, 'PORTAL_PORT', 8080),
-    codec: port(env, 'CODEC_PORT', 8234),
-    postgres: port(env, 'POSTGRES_PORT', 55432),
-    objectStore: port(env, 'OBJECT_STORE_PORT', 7070),
-    smtp: port(env, 'SMTP_PORT', 1025),
-    outbox: port(env, 'OUTBOX_PORT', 8025),
-    workerHealth: port(env, 'WORKER_HEALTH_PORT', 8091),
+    temporal: portOr(env, 'TEMPORAL_PORT', 7233),
+    ui: portOr(env, 'TEMPORAL_UI_PORT', 8233),
+    portal: portOr(env, 'PORTAL_PORT', 8080),
+    codec: portOr(env, 'CODEC_PORT', 8234),
+    postgres: portOr(env, 'POSTGRES_PORT', 55432),
+    objectStore: portOr(env, 'OBJECT_STORE_PORT', 7070),
+    smtp: portOr(env, 'SMTP_PORT', 1025),
+    outbox: portOr(env, 'OUTBOX_PORT', 8025),
+    workerHealth: portOr(env, 'WORKER_HEALTH_PORT', 8091),
   };
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async (): Promise<void> => {
@@ -180,7 +162,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       TEMPORAL_TLS_SERVER_NAME: certificates.serverName,
       SMTP_URL: env.SMTP_URL || outbox!.url,
       ...(env.MAIL_FROM ? { MAIL_FROM: env.MAIL_FROM } : {}),
-      LINK_SECRET: linkSecret(env, dataDir),
+      LINK_SECRET: localLinkSecret(env, dataDir),
       TRUST_ANCHORS: trustAnchors,
       ...(env.CRLS ? { CRLS: env.CRLS } : {}),
       ...(env.CRL_URLS ? { CRL_URLS: env.CRL_URLS } : {}),

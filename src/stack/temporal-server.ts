@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { ClusterCertificates } from './certificates';
 import { msToTs } from '@temporalio/common/lib/time';
-import { TemporalSetupError } from '../dev/temporal';
-import { registerSearchAttributes } from '../namespace-setup';
+import { TemporalSetupError } from './binaries';
+import { registerSearchAttributes } from '../client/namespace';
 import { ManagedProcess } from './managed-process';
 import type { Postgres } from './postgres';
 

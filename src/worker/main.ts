@@ -3,13 +3,13 @@
  * SIGTERM or SIGINT shut it down gracefully: running activities finish, then the process exits.
  */
 import { Worker } from '@temporalio/worker';
-import { ConfigError, workerConfig } from '../config';
-import { registerSearchAttributes } from '../namespace-setup';
-import { TrustConfigurationError } from '../signatures';
-import { ProcessClient } from '../process-client';
-import { connect, connectClient, connectWorker } from '../temporal-connection';
+import { workerConfig } from '../config';
+import { registerSearchAttributes } from '../client/namespace';
+import { ProcessClient } from '../client/process-client';
+import { connect, connectClient, connectWorker } from '../client/connection';
 import type { TemporalConfig } from '../config';
-import { activityDeps } from './deps';
+import { activityDeps } from '../wiring/parts';
+import { runMain } from '../wiring/main';
 import { startHealthServer } from './health';
 import { workflowCode } from './bundle';
 import { workerTuning } from './tuning';
@@ -69,13 +69,4 @@ async function ensureSearchAttributes(config: TemporalConfig): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  runWorker().catch((error: unknown) => {
-    if (error instanceof ConfigError || error instanceof TrustConfigurationError) {
-      console.error(`configuration error: ${error.message}`);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(module, runWorker, false);

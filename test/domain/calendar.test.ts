@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CalendarFileError, parseInhabiles, readInhabiles } from '../../src/calendar-file';
+import { CalendarFileError, parseInhabiles, readInhabiles } from '../../src/config/calendar-file';
 import {
   businessDeadline,
   calendarProblem,

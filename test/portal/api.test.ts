@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { declineUpdate, resendLinkUpdate, withdrawUpdate } from '../../src/domain/messages';
-import type { ProcessError } from '../../src/process-client';
+import type { ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';

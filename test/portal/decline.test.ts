@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declineUpdate } from '../../src/domain/messages';
 import { buildDossier, verificationCommands } from '../../src/evidence/dossier';
-import type { ProcessError } from '../../src/process-client';
+import type { ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {

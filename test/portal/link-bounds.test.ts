@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, sign } from 'node:crypto';
 import { extendDeadlineUpdate, submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
-import type { ProcessError } from '../../src/process-client';
+import type { ProcessError } from '../../src/client/process-client';
 import { MAX_PREPARATIONS_PER_LINK } from '../../src/domain/limits';
 import { buildPortal } from '../../src/portal/server';
 import { signingFixtures, testVerifier } from '../support/fixtures';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { buildPortal } from '../../src/portal/server';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { openStores } from '../../src/storage';
 import { testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';

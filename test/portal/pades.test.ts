@@ -7,7 +7,7 @@ import { buildDossier } from '../../src/evidence/dossier';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
-import type { ProcessError } from '../../src/process-client';
+import type { ProcessError } from '../../src/client/process-client';
 import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { runCliAsync, shellWords } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';

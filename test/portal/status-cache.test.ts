@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ProcessState } from '../../src/domain/process';
-import type { ProcessClient } from '../../src/process-client';
+import type { ProcessClient } from '../../src/client/process-client';
 import { statusCache } from '../../src/portal/signing';
 
 /** A process whose queries the test answers one by one. */

@@ -20,7 +20,7 @@ import {
   PayloadDecryptionError,
 } from '../../src/codec/encryption-codec';
 import { parseKeyring, purposeKey, type Keyring } from '../../src/codec/keyring';
-import { Outbox } from '../../src/dev/outbox';
+import { Outbox } from '../../src/stack/outbox';
 import { FolderObjectStore, MailLedger, openStores, sealInfo } from '../../src/storage';
 import { seal, unseal } from '../../src/storage/sealed';
 import { ManagedProcess } from '../../src/stack/managed-process';

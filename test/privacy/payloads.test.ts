@@ -18,7 +18,7 @@ import { createMailer } from '../../src/activities/email';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring, type Keyring } from '../../src/codec/keyring';
 import { recordInstallationUpdate, submitSignatureUpdate } from '../../src/domain/messages';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures, testVerifier } from '../support/fixtures';

@@ -9,7 +9,7 @@ import { dataConverter } from '../../src/codec/data-converter';
 import { mexicoCityDate, WorkingCalendar } from '../../src/domain/calendar';
 import { resolvePolicy, type ProcessState } from '../../src/domain/process';
 import { mexicoCityText, planStage } from '../../src/domain/schedule';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { openStores } from '../../src/storage';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { bestEffortVerifier } from '../support/fixtures';

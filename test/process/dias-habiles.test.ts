@@ -7,7 +7,7 @@ import { extendDeadlineUpdate, replanCalendarUpdate, withdrawUpdate } from '../.
 import { resolvePolicy } from '../../src/domain/process';
 import { planStage } from '../../src/domain/schedule';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import type { ProcessError } from '../../src/process-client';
+import type { ProcessError } from '../../src/client/process-client';
 import { runCliAsync } from '../support/cli';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { CAMPAIGN, declaredAhead, signingLink, testInput, waitForState } from '../support/process-helpers';

@@ -13,7 +13,7 @@ import { createMailer } from '../../src/activities/email';
 import { dataConverter } from '../../src/codec/data-converter';
 import { startDevServer } from '../../src/dev/temporal';
 import { submitSignatureUpdate } from '../../src/domain/messages';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';

@@ -10,7 +10,7 @@ import {
 import { declinationText } from '../../src/domain/declination';
 import { STAGE_LABEL, type ProcessState } from '../../src/domain/process';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import { type ProcessError } from '../../src/process-client';
+import { type ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {

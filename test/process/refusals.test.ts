@@ -13,7 +13,7 @@ import {
   type SubmitSignatureInput,
 } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
-import { type ProcessError } from '../../src/process-client';
+import { type ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {

@@ -14,7 +14,7 @@ import { dataConverter } from '../../src/codec/data-converter';
 import { MAX_REFUSALS_PER_LINK } from '../../src/domain/limits';
 import { extendDeadlineUpdate, submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
 import { startDevServer, type DevServer } from '../../src/dev/temporal';
-import { ProcessClient, type ProcessError } from '../../src/process-client';
+import { ProcessClient, type ProcessError } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { signingFixtures, testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';

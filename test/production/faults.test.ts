@@ -18,13 +18,13 @@ import { parse } from 'csv-parse/sync';
 import forge from 'node-forge';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring } from '../../src/codec/keyring';
-import type { OutboxMessage } from '../../src/dev/outbox';
+import type { OutboxMessage } from '../../src/stack/outbox';
 import type { ProcessState } from '../../src/domain/process';
 import { SigningLinks } from '../../src/links/tokens';
-import { pool } from '../../src/pool';
-import { ProcessClient } from '../../src/process-client';
+import { forEachConcurrently } from '../../src/lib/concurrency';
+import { ProcessClient } from '../../src/client/process-client';
 import { storeLocation, temporalConfig } from '../../src/config';
-import { connect } from '../../src/temporal-connection';
+import { connect } from '../../src/client/connection';
 import { openStores } from '../../src/storage';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
@@ -150,7 +150,7 @@ describe('the production topology under faults', function () {
 
   const states = (workflowIds: readonly string[]): Promise<ProcessState[]> => {
     const out: ProcessState[] = [];
-    return pool(workflowIds, 8, async (id) => {
+    return forEachConcurrently(workflowIds, 8, async (id) => {
       out.push(await processes.status(id));
     }).then(() => out);
   };
@@ -230,7 +230,7 @@ describe('the production topology under faults', function () {
     let signed = 0;
     const started = Date.now();
     let killedAt = 0;
-    await pool(batch, 8, async (id) => {
+    await forEachConcurrently(batch, 8, async (id) => {
       await signPersistently(tokenFor(id, 'signature-request-municipal-v1'), f.president);
       if (++signed === 15) {
         killedAt = Date.now();
@@ -271,7 +271,7 @@ describe('the production topology under faults', function () {
   it('the Temporal server SIGKILLed during signing: the signers’ retries are accepted once', async function () {
     const batch = ids.slice(60, 80);
     const tokens = batch.map((id) => tokenFor(id, 'signature-request-municipal-v1'));
-    const signing = pool(tokens, 4, async (token) => {
+    const signing = forEachConcurrently(tokens, 4, async (token) => {
       await signPersistently(token, f.president);
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -294,7 +294,7 @@ describe('the production topology under faults', function () {
   it('PostgreSQL restarted under load: the processes go on, nothing twice, nothing lost', async function () {
     const batch = ids.slice(80, 95);
     const tokens = batch.map((id) => tokenFor(id, 'signature-request-municipal-v1'));
-    const signing = pool(tokens, 4, async (token) => {
+    const signing = forEachConcurrently(tokens, 4, async (token) => {
       await signPersistently(token, f.president);
     });
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
 import { DEFAULT_CACHED_PROCESSES } from '../../src/config';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import type { Verifier } from '../../src/signatures';
 import { openStores, type EvidenceStore, type PreparationStore } from '../../src/storage';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { ProcessClient } from '../../src/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { buildPortal, type PortalRateLimits } from '../../src/portal/server';
 import type { Verifier } from '../../src/signatures';
 import type { EvidenceStore, PreparationStore } from '../../src/storage';

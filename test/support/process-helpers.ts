@@ -12,7 +12,7 @@ import { workflowsPath } from '../../src/worker/plugin';
 import { WORKFLOW_CODE_VERSION } from '../../src/workflows/adhesion-process';
 import { mexicoCityDate, WorkingCalendar, type DeclaredDay } from '../../src/domain/calendar';
 import type { PolicyOverride, ProcessInput, ProcessState, Role } from '../../src/domain/process';
-import type { OutboxMessage } from '../../src/dev/outbox';
+import type { OutboxMessage } from '../../src/stack/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
 import type { ProcessEnv } from './process-env';
 import {

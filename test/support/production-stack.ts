@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Outbox } from '../../src/dev/outbox';
+import { Outbox } from '../../src/stack/outbox';
 import { startProductionStack, type ProductionStack } from '../../src/stack/production';
 import { signingFixtures } from './fixtures';
 import { onTeardown, processEnv, TEST_KEYRING_FILE } from './process-env';

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { searchAttributeTypes } from '../../src/namespace-setup';
+import { searchAttributeTypes } from '../../src/client/namespace';
 
 const POM = join(__dirname, 'time-skipping', 'pom.xml');
 

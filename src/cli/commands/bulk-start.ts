@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { type Command } from 'commander';
 import { identifiedByName, parseCampaignCsv } from '../../campaigns/csv';
-import { pool } from '../../pool';
-import { ProcessError } from '../../process-client';
+import { forEachConcurrently } from '../../lib/concurrency';
+import { ProcessError } from '../../client/process-client';
 import { RefusedError, UsageError } from '../errors';
 import { declaredCalendar, withProcesses } from '../context';
 import { defaultCoordinator, parsePolicy } from './start';
@@ -120,7 +120,7 @@ export function registerBulkStart(program: Command): void {
             ? new SingleBar({ format: 'Iniciando {bar} {value}/{total} procesos', hideCursor: true })
             : null;
         bar?.start(inputs.length, 0);
-        await pool(inputs, concurrency, async (input) => {
+        await forEachConcurrently(inputs, concurrency, async (input) => {
           const workflowId = `adhesion-${input.campaign}-${input.inegiCode}`;
           if (unavailableSince !== null && Date.now() - unavailableSince > timeoutMs) {
             notAttempted.push(workflowId);

@@ -14,7 +14,8 @@ import {
 } from '../../domain/calendar';
 import { replanCalendarUpdate } from '../../domain/messages';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { ProcessError, WORKFLOW_TYPE } from '../../process-client';
+import { ProcessError } from '../../client/process-client';
+import { WORKFLOW_TYPE } from '../../domain/process';
 import { ExitCode, UsageError } from '../errors';
 import { actor, declaredCalendar, requirePositiveInteger, withProcesses } from '../context';
 import { mexicoCityDateTime } from '../format';

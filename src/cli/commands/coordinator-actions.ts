@@ -10,7 +10,7 @@ import {
   withdrawUpdate,
 } from '../../domain/messages';
 import { personProblems, STAGE_LABEL, type Role } from '../../domain/process';
-import { resolveWorkflowId } from '../../process-client';
+import { resolveWorkflowId } from '../../domain/start-input';
 import { UsageError } from '../errors';
 import {
   actor,

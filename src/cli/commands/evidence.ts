@@ -5,7 +5,7 @@ import { type Command } from 'commander';
 import { storeLocation } from '../../config';
 import { openStores } from '../../storage';
 import { buildDossier, verificationCommands } from '../../evidence/dossier';
-import { resolveWorkflowId } from '../../process-client';
+import { resolveWorkflowId } from '../../domain/start-input';
 import { ERROR_CODES } from '../../domain/errors';
 import { RefusedError } from '../errors';
 import { withProcesses } from '../context';

@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { CAMPAIGN, Stage, STAGE_LABEL, type Stage as StageName } from '../../domain/process';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { WORKFLOW_TYPE } from '../../process-client';
+import { WORKFLOW_TYPE } from '../../domain/process';
 import { UsageError } from '../errors';
 import { withProcesses } from '../context';
 import { dateTime } from '../format';

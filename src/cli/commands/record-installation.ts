@@ -13,7 +13,7 @@ import {
   type InstallationMemberInput,
 } from '../../domain/messages';
 import { SECTORS, type Sector } from '../../domain/process';
-import { resolveWorkflowId } from '../../process-client';
+import { resolveWorkflowId } from '../../domain/start-input';
 import { RefusedError, UsageError } from '../errors';
 import { actor, withProcesses } from '../context';
 

@@ -1,7 +1,7 @@
 /** `manifiesta start`: start one process; prints its workflow ID and Web UI link. */
 import { type Command } from 'commander';
 import { type PolicyOverride, type ProcessInput } from '../../domain/process';
-import { inputProblems } from '../../process-client';
+import { inputProblems } from '../../domain/start-input';
 import { UsageError } from '../errors';
 import { declaredCalendar, webUiLink, withProcesses } from '../context';
 

@@ -1,6 +1,6 @@
 /** `manifiesta status <id>`: the process state, readable; `--json` prints the `status` query result. */
 import { type Command } from 'commander';
-import { resolveWorkflowId } from '../../process-client';
+import { resolveWorkflowId } from '../../domain/start-input';
 import { withProcesses } from '../context';
 import { describeProcess } from '../format';
 

@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { MAX_PDF_BYTES } from '../../pdf/document';
 import { PdfLimitError, PdfStructureError } from '../../pdf/errors';
 import { verifyPdfSignatures, type PdfVerification } from '../../pdf/verify-pdf';
-import { identityText, revocationText } from '../../signatures/report';
+import { identityText, revocationText } from '../../domain/verification-report';
 import {
   loadTrustStore,
   SignatureVerifier,

@@ -24,7 +24,7 @@ import { Publisher } from './publisher';
 import { linkReference, ROLE_LABEL } from './state';
 import { mexicoCityText } from '../../domain/schedule';
 import { MAX_REFUSALS_PER_LINK } from '../../domain/limits';
-import type { VerificationReport } from '../../signatures/report';
+import type { VerificationReport } from '../../domain/verification-report';
 
 /** A message to send, without what the process adds to every one. */
 export type Message = Omit<

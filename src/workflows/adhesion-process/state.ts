@@ -16,6 +16,7 @@ import {
   type Role,
 } from '../../domain/process';
 import { deadlineCounting, mexicoCityText } from '../../domain/schedule';
+import { MEXICO_CITY_TIME } from '../../domain/wording';
 
 export const ROLE_LABEL: Record<Role, string> = {
   municipal: 'presidencia municipal',
@@ -73,7 +74,7 @@ export function currentDetails(state: ProcessState): string {
     lines.push('Se espera: el registro de la instalación del Secretariado Técnico Municipal');
   if (state.deadline)
     lines.push(
-      `Fecha límite: ${mexicoCityText(state.deadline)} (hora del centro de México), plazo en ${deadlineCounting(state.plan)}`,
+      `Fecha límite: ${mexicoCityText(state.deadline)} ${MEXICO_CITY_TIME}, plazo en ${deadlineCounting(state.plan)}`,
     );
   if (state.escalatedAt)
     lines.push(`Plazo vencido; la coordinación fue avisada el ${state.escalatedAt.slice(0, 10)}`);

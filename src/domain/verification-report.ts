@@ -1,5 +1,12 @@
-import type { VerificationErrorCode } from '../domain/errors';
-import type { CertificateKind } from './certificate';
+import type { VerificationErrorCode } from './errors';
+
+/**
+ * The verification report (DESIGN §3, docs/design.md): what every verification of a signature
+ * answers, whoever made it. A contract of the domain; src/signatures/ fills it in.
+ */
+
+/** What a certificate is for SAT: an e.firma (FIEL), a seal certificate (CSD), or another CA's. */
+export type CertificateKind = 'fiel' | 'csd' | 'other';
 
 /** `pades`: a CMS embedded in the PDF (ETSI.CAdES.detached), made of a PKCS #1 signature over signed attributes. */
 export type SignatureFormat = 'cms' | 'pkcs1-sha256' | 'pades';

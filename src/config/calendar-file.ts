@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { isIsoDate, MAX_DECLARED_DAYS, type CalendarData, type DeclaredDay } from './domain/calendar';
+import { isIsoDate, MAX_DECLARED_DAYS, type CalendarData, type DeclaredDay } from '../domain/calendar';
 
 /** A declared-days file that cannot be used; the message names the file and the line. */
 export class CalendarFileError extends Error {

@@ -7,7 +7,7 @@ import { SigningLinks } from '../links/tokens';
 import { CrlStore } from '../revocation/crl-store';
 import { TrustSource } from '../revocation/trust-source';
 import { openStores, type Stores } from '../storage';
-import type { ProcessClient } from '../process-client';
+import type { ProcessClient } from '../client/process-client';
 import { VerificationPool } from '../signatures';
 
 /**

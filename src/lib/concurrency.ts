@@ -1,5 +1,5 @@
 /** Runs `fn` over `items` with at most `size` at a time; resolves when all are done. */
-export async function pool<T>(
+export async function forEachConcurrently<T>(
   items: readonly T[],
   size: number,
   fn: (item: T, index: number) => Promise<void>,

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Outbox, OutboxMessage } from './outbox';
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../lib/html';
 
 const linkify = (text: string): string =>
   escapeHtml(text).replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`);

@@ -5,8 +5,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { dataConverter } from './codec/data-converter';
-import type { TemporalConfig } from './config';
+import { dataConverter } from '../codec/data-converter';
+import type { TemporalConfig } from '../config';
 
 function tlsOption(config: TemporalConfig) {
   if (config.tls === undefined) return {};

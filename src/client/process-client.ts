@@ -13,23 +13,12 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ERROR_CODES, isErrorCode, type ErrorCode } from './domain/errors';
-import { calendarProblem } from './domain/calendar';
-import { statusQuery } from './domain/messages';
-import {
-  CAMPAIGN,
-  INEGI_CODE,
-  personProblems,
-  PolicyError,
-  resolvePolicy,
-  workflowIdFor,
-  type ProcessInput,
-  type ProcessState,
-} from './domain/process';
-import { SearchAttributes } from './domain/search-attributes';
-import type { VerificationReport } from './signatures/report';
-
-export const WORKFLOW_TYPE = 'adhesionProcess';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from '../domain/errors';
+import { statusQuery } from '../domain/messages';
+import { WORKFLOW_TYPE, workflowIdFor, type ProcessInput, type ProcessState } from '../domain/process';
+import { inputProblems } from '../domain/start-input';
+import { SearchAttributes } from '../domain/search-attributes';
+import type { VerificationReport } from '../domain/verification-report';
 
 /** A refusal with one of our codes; `report` when a signature was judged. */
 export class ProcessError extends Error {
@@ -41,44 +30,6 @@ export class ProcessError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Spanish sentences, one per problem in a start request; empty when it can start. */
-export function inputProblems(input: ProcessInput): string[] {
-  const problems: string[] = [];
-  if (!INEGI_CODE.test(input.inegiCode ?? '')) problems.push('la clave INEGI debe tener 5 dígitos');
-  if (!CAMPAIGN.test(input.campaign ?? ''))
-    problems.push('la campaña debe ser minúsculas, dígitos o guiones (p. ej. cga)');
-  if (!input.municipality?.trim()) problems.push('falta el nombre del municipio');
-  problems.push(...personProblems(input.president, 'la presidencia municipal'));
-  problems.push(...personProblems(input.commissioner, 'la comisionada o el comisionado'));
-  problems.push(...personProblems(input.coordinator, 'la coordinación'));
-  if (input.letterDate !== undefined) {
-    const date = new Date(`${input.letterDate}T00:00:00Z`);
-    if (
-      !/^\d{4}-\d\d-\d\d$/.test(input.letterDate) ||
-      Number.isNaN(date.getTime()) ||
-      date.toISOString().slice(0, 10) !== input.letterDate
-    ) {
-      problems.push('la fecha de la carta debe ser AAAA-MM-DD');
-    }
-  }
-  if (input.calendar !== undefined) {
-    const problem = calendarProblem(input.calendar);
-    if (problem !== null) problems.push(problem);
-  }
-  try {
-    resolvePolicy(input.policy);
-  } catch (error) {
-    if (error instanceof PolicyError) problems.push(`política: ${error.message}`);
-    else throw error;
-  }
-  return problems;
-}
-
-/** `<id>` of the CLI: a clave INEGI (5 digits, with the campaign) or a workflow ID. */
-export function resolveWorkflowId(id: string, campaign = 'cga'): string {
-  return INEGI_CODE.test(id) ? workflowIdFor(campaign, id) : id;
 }
 
 export class ProcessClient {
