@@ -58,9 +58,11 @@ export function actor(): string {
   return process.env.COORDINATOR_EMAIL || process.env.USER || 'coordinator';
 }
 
-/** The Web UI page of a process. */
+/** The Web UI page of a process; of several TEMPORAL_UI_URL origins (comma-separated), the first. */
 export function webUiLink(config: TemporalConfig, workflowId: string): string {
-  const base = process.env.TEMPORAL_UI_URL || `http://localhost:${process.env.TEMPORAL_UI_PORT || 8233}`;
+  const base =
+    process.env.TEMPORAL_UI_URL?.split(',')[0]?.trim() ||
+    `http://localhost:${process.env.TEMPORAL_UI_PORT || 8233}`;
   return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 

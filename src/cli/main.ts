@@ -13,6 +13,7 @@ import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import { DEFAULT_TIMEOUT_SECONDS, setTimeoutSeconds } from './context';
+import { ENV_FILE_VARIABLE, loadEnvFile } from './env-file';
 import { ExitCode, RefusedError, UsageError } from './errors';
 import { packageVersion } from './version';
 
@@ -25,9 +26,16 @@ export function buildProgram(): Command {
       '--timeout <segundos>',
       `cuánto esperar a un Temporal que no responde antes de rendirse con TEMPORAL_UNAVAILABLE (por omisión ${DEFAULT_TIMEOUT_SECONDS})`,
     )
-    .hook('preAction', (_program, command) =>
-      setTimeoutSeconds(command.optsWithGlobals<{ timeout?: string }>().timeout),
+    .option(
+      '--env-file <archivo>',
+      `lee la configuración (TEMPORAL_*, PAYLOAD_KEYS, EVIDENCE_URL, S3_*, AWS_*…) de un archivo .env, p. ej. el cli.env que escribe el stack de producción; también ${ENV_FILE_VARIABLE}. Una variable ya definida en el entorno prevalece sobre la del archivo`,
     )
+    .hook('preAction', (_program, command) => {
+      const options = command.optsWithGlobals<{ timeout?: string; envFile?: string }>();
+      // Before any command reads its configuration.
+      loadEnvFile(options.envFile);
+      setTimeoutSeconds(options.timeout);
+    })
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerStart(program);

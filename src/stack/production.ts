@@ -14,6 +14,7 @@ import { Outbox } from './outbox';
 import { startOutboxPage } from './outbox-page';
 import { resolveStackBinary, STACK_BINARIES, temporalSchemaDir } from './binaries';
 import { ensureClusterCertificates, tlsEnv, type ClusterCertificates } from './certificates';
+import { writeCliEnvFile } from './cli-env';
 import { ManagedProcess } from './managed-process';
 import { ObjectStoreServer } from './object-store-server';
 import { Postgres } from './postgres';
@@ -38,6 +39,8 @@ export interface ProductionStack {
   readonly outbox: Outbox | null;
   /** What a CLI (or another part) needs to reach this stack, with the CLI's client certificate. */
   readonly env: NodeJS.ProcessEnv;
+  /** `cli.env` in the stack's data folder: the CLI's part of `env`, for `--env-file` (cli-env.ts). */
+  readonly cliEnvFile: string;
   /** The frontend's mutual TLS: the CA and every part's certificate. */
   readonly certificates: ClusterCertificates;
   readonly urls: Readonly<Record<string, string>>;
@@ -281,6 +284,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       outbox,
       // What the CLI (or a script) needs: its own client certificate, the writers' store account.
       env: { ...shared, ...tlsEnv(certificates, 'cli') },
+      cliEnvFile: writeCliEnvFile(dir, { ...shared, ...tlsEnv(certificates, 'cli') }),
       certificates,
       urls,
       stop,

@@ -9,9 +9,51 @@ export interface CliResult {
 }
 
 const BIN = join(__dirname, '..', '..', 'bin', 'manifiesta.js');
+/** As its shebang runs it: `node --`, so that Node leaves the CLI's `--env-file` to the CLI. */
+const NODE_ARGS = ['--', BIN];
+
+/**
+ * The variables the CLI's configuration reads (src/config.ts, src/cli), and MANIFIESTA_ENV_FILE:
+ * for a run that must take none of them from the tests' own environment.
+ */
+export const CLI_CONFIGURATION = [
+  'MANIFIESTA_ENV_FILE',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_UI_URL',
+  'TEMPORAL_UI_PORT',
+  'PAYLOAD_KEYS',
+  'PAYLOAD_KEY_ID',
+  'EVIDENCE_DIR',
+  'EVIDENCE_URL',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_PROFILE',
+  'DATA_DIR',
+  'TRUST_ANCHORS',
+  'CRLS',
+  'COORDINATOR_EMAIL',
+  'COORDINATOR_NAME',
+  'MAIL_FROM',
+  'INHABILES_FILE',
+] as const;
+
+/** An environment for `runCli`: every CLI_CONFIGURATION variable unset (a child's `undefined` is), but `env`'s. */
+export function onlyConfiguration(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(CLI_CONFIGURATION.map((name) => [name, undefined])), ...env };
+}
 
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+  const result = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 60_000,
@@ -29,7 +71,7 @@ export function runCliAsync(
   cwd?: string,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { env: { ...process.env, ...env }, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
