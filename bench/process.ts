@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-bench-evidence-'));
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
-  // Payloads encrypted as in production (README "Private payloads").
+  // Payloads encrypted as in production (docs/privacy.md).
   const payloadKeys = JSON.stringify({ bench: randomBytes(32).toString('base64') });
   const keyring = parseKeyring(payloadKeys);
   const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];

@@ -1,7 +1,6 @@
 /**
  * The package's entry point (`main`/`types` in package.json): what a host worker, a script or
- * another service needs to run or talk to the adhesion process. README "Hosting the process in
- * your own worker" shows its use.
+ * another service needs to run or talk to the adhesion process. docs/hosting.md shows its use.
  */
 export { manifiestaPlugin, workflowsPath } from './worker/plugin';
 export { activityDeps, trustSource, verificationPool } from './wiring/parts';

@@ -35,7 +35,7 @@ export interface CodecConfig {
 
 /**
  * The codec server's settings. Outside development (`npm run codec-server`) it refuses to start
- * without a way to tell who asks: `CODEC_AUTH` or `CODEC_OIDC_ISSUER` (README "The codec server").
+ * without a way to tell who asks: `CODEC_AUTH` or `CODEC_OIDC_ISSUER` (docs/privacy.md#the-codec-server).
  * `local` (`npm start`, and `npm run stack:production`'s trial on one machine): no token needed,
  * and then it may only listen on loopback and serve loopback names.
  */

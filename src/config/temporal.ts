@@ -53,7 +53,7 @@ export function payloadKeyring(env: NodeJS.ProcessEnv, source: KeySource): Keyri
   );
 }
 
-/** The keyring `npm start` keeps in DATA_DIR (README "Private payloads"). */
+/** The keyring `npm start` keeps in DATA_DIR (docs/privacy.md). */
 export const LOCAL_KEYRING_FILE = 'payload-keys.json';
 
 export function temporalConfig(

@@ -114,7 +114,7 @@ export function workerConfig(
 }
 
 /**
- * Revocation (README "Revocation"). Outside development a signature is accepted only when its
+ * Revocation (docs/portal.md#revocation). Outside development a signature is accepted only when its
  * certificate's revocation is established, so a source must be configured (`CRLS`, `CRL_URLS`);
  * `REVOCATION_POLICY=best-effort` is the explicit exception for an institute whose CAs publish no
  * CRL, and the parts say so when they start.

@@ -17,7 +17,7 @@ export const MAX_MINUTES_BYTES = 25 * 1024 * 1024;
  * forward a message to) can send requests with it; each request the process admits is history,
  * state and, for a PAdES preparation, stored objects, and Temporal admits a bounded number of
  * updates per run. So the process holds each link version to a few of each; a new link (resend,
- * extend, replace-signer: coordinator actions) starts afresh. README "Signer portal" states them.
+ * extend, replace-signer: coordinator actions) starts afresh. docs/portal.md#what-a-link-may-cost states them.
  * The workflow's validators enforce these; the portal answers early with them.
  */
 

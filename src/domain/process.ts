@@ -110,7 +110,7 @@ export interface Policy {
   readonly secretariatInstallation: StagePolicy;
 }
 
-/** The documented defaults (README "Policy"), in días hábiles. */
+/** The documented defaults (docs/process.md#policy), in días hábiles. */
 export const DEFAULT_POLICY: Policy = {
   municipalSignature: {
     deadline: '10 días hábiles',
@@ -391,7 +391,7 @@ export interface ProcessState {
    * workflow ID.
    */
   readonly runId: string;
-  /** The workflow code version that started this process (README "Changing workflow code"). */
+  /** The workflow code version that started this process (docs/versioning.md). */
   readonly codeVersion: number;
   readonly input: ProcessInput;
   /** In ms for processes started before días hábiles (code versions 1–3), which keep their dates. */

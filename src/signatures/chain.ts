@@ -17,7 +17,7 @@ import type { Certificate } from './certificate';
 import { verifyIssuerSignature } from './algorithms';
 import { bytesEqual } from './der';
 
-/** The work one path search may do (README "Limits"). */
+/** The work one path search may do (docs/portal.md#limits). */
 export const PATH_LIMITS = {
   /** Certificates on a path, the signer and the anchor included. */
   pathLength: 8,

@@ -9,7 +9,7 @@ import type { RevocationList } from './crl';
  *
  * - `required`: the signature is not accepted; the report's code is REVOCATION_UNAVAILABLE ("cannot
  *   be judged now, try again"), never a verdict that the signature is bad. What the worker and the
- *   portal do outside development (README "Revocation").
+ *   portal do outside development (docs/portal.md#revocation).
  * - `best-effort`: the revocation check is skipped and the report says so (`revocationChecked`
  *   false). For `manifiesta verify` by default, for development, and for an institute whose CAs
  *   publish no CRL (`REVOCATION_POLICY=best-effort`, said loudly at start).

@@ -197,7 +197,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
 
     // The stack's Web UI has no single sign-on to pass a token from, so its codec server runs as
     // on one machine (`--local`: loopback only, no token, every decode recorded in its log). A
-    // real deployment sets CODEC_AUTH or CODEC_OIDC_ISSUER (README "The codec server").
+    // real deployment sets CODEC_AUTH or CODEC_OIDC_ISSUER (docs/privacy.md#the-codec-server).
     const codec = new ManagedProcess({
       name: 'codec server',
       command: process.execPath,

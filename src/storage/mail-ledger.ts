@@ -3,7 +3,7 @@
  * The email activity consults it before sending and records the relay's acceptance right after its
  * 250, so an activity retried after a crash (or after the Temporal server lost its completion)
  * does not send the message again. The window that remains, between the relay's 250 and the
- * record, is a single object write (README "No duplicate mail").
+ * record, is a single object write (docs/operations.md#no-duplicate-mail).
  */
 import { createHash } from 'node:crypto';
 import { PayloadDecryptionError } from '../codec/encryption-codec';

@@ -43,7 +43,7 @@ export interface WorkerParts extends ActivityDeps {
   close(): Promise<void>;
 }
 
-/** Everything a worker hosting the process needs (README "Hosting the process in your own worker"). */
+/** Everything a worker hosting the process needs (docs/hosting.md). */
 export async function activityDeps(
   config: WorkerConfig,
   processes?: ProcessClient,

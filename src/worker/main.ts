@@ -65,7 +65,9 @@ async function ensureSearchAttributes(config: TemporalConfig): Promise<void> {
       await connection.close();
     }
   } catch (error) {
-    console.warn(`search attributes not registered (${String(error)}); register them as README explains`);
+    console.warn(
+      `search attributes not registered (${String(error)}); register them as docs/coordinators.md#staff-in-the-temporal-web-ui explains`,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
  * The Temporal plugin (DESIGN §6): registers manifiesta's activities on any worker, so an existing
  * worker hosts the adhesion process by adding one entry to `plugins`. A TypeScript plugin cannot
  * add workflows to a host's own bundle: the host either takes {@link workflowsPath} or re-exports
- * `adhesionProcess` from its workflows module (README shows both).
+ * `adhesionProcess` from its workflows module (docs/hosting.md shows both).
  */
 import { SimplePlugin } from '@temporalio/plugin';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -13,8 +13,8 @@ import type { Keyring } from '../codec/keyring';
 export const workflowsPath = require.resolve('../workflows');
 
 /**
- * The activities, and the data converter that encrypts payloads with `keyring` (README "Private
- * payloads"): the worker's and those of clients configured with the plugin. A host that passes no
+ * The activities, and the data converter that encrypts payloads with `keyring` (docs/privacy.md):
+ * the worker's and those of clients configured with the plugin. A host that passes no
  * keyring must set our data converter itself, or personal data reaches Temporal in plaintext.
  */
 export function manifiestaPlugin(deps: ActivityDeps, options: { keyring?: Keyring } = {}): SimplePlugin {

@@ -1,7 +1,7 @@
 /**
  * How a worker shares its two kinds of work: a signer waiting for the answer to a click, and work
  * nobody waits for (letters and dossiers to render, mail to deliver). bench/process.ts measured
- * each choice; README "Process benchmark" has the figures.
+ * each choice; bench/README.md#process-benchmark has the figures.
  *
  * - Two workflow threads. Every workflow task of every process goes through them; with one, a
  *   burst of starts (each a new process to set up) queues whole seconds ahead of a signature.

@@ -202,7 +202,7 @@ describe('manifiesta verify (CLI)', function () {
     }
   });
 
-  it('verifies the committed example exactly as README shows it', function () {
+  it('verifies the committed example exactly as docs/verification.md shows it', function () {
     const r = runCli([
       'verify',
       '--document',

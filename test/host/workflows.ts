@@ -1,5 +1,5 @@
 /**
- * A host application's own workflows module, as README shows: its workflows, plus manifiesta's
+ * A host application's own workflows module, as docs/hosting.md shows: its workflows, plus manifiesta's
  * re-exported so that its one worker hosts both.
  */
 export { adhesionProcess } from '../../src/workflows';

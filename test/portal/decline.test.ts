@@ -1,5 +1,5 @@
 /**
- * A decline is the municipality's act (README "Decline"): it is signed with the signer's e.firma
+ * A decline is the municipality's act (docs/portal.md#decline): it is signed with the signer's e.firma
  * over the declination text (the process, the letter's SHA-256 and the reason), verified with the
  * checks of a signature, kept as evidence and listed in the dossier. A forwarded link alone can no
  * longer end a process: an unsigned decline, someone else's signature, or a signature over another

@@ -1,5 +1,5 @@
 /**
- * What one signing link can cost (README "Signer portal", "What a link may cost"): anyone holding a
+ * What one signing link can cost (docs/portal.md#what-a-link-may-cost): anyone holding a
  * link, and whoever it was forwarded to, can send requests with it. Through the real portal and
  * process: a flood of preparations and refused signatures leaves the evidence store and the
  * history bounded and the process free for the right signature and for the coordinator; each link

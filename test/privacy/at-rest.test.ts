@@ -1,5 +1,5 @@
 /**
- * What stays on disk and in logs (README "Private payloads", "Operations"): one key per purpose,
+ * What stays on disk and in logs (docs/privacy.md, docs/operations.md#operations): one key per purpose,
  * derived from each master key, so Temporal's payloads, the evidence and the mail ledger never
  * share an AES key; the mail ledger believes only records it sealed itself; `manifiesta reseal`
  * moves a store to the current key so that older keys can be retired, and refuses to touch what

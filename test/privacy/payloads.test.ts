@@ -1,5 +1,5 @@
 /**
- * Personal data stays private in Temporal (README "Private payloads"): what the server stores, as
+ * Personal data stays private in Temporal (docs/privacy.md): what the server stores, as
  * `temporal workflow show -o json` prints it, holds no signer's name, e-mail, RFC, CURP or
  * certificate and no file bytes; the same history read through the codec server does. Keys
  * rotate without touching running processes; a worker without a key fails loudly and resumes

@@ -2,7 +2,7 @@
  * Processes run for months: code deployed later must replay the histories of processes started by
  * earlier code. Every history recorded in test/histories/ (one set per workflow code version) is
  * replayed against the current workflow code; a nondeterministic change fails here, and needs
- * `patched()` and a new WORKFLOW_CODE_VERSION (README "Changing workflow code").
+ * `patched()` and a new WORKFLOW_CODE_VERSION (docs/versioning.md).
  *
  * A history proves its version: the process records the code version it started with, and the
  * file's name must say the same, so a history re-recorded by later code cannot pass for an older

@@ -1,5 +1,5 @@
 /**
- * Revocation fails closed through the real portal and process (README "Revocation"): a revoked
+ * Revocation fails closed through the real portal and process (docs/portal.md#revocation): a revoked
  * signer is refused; with no current CRL the signature is not accepted, the signer reads in Spanish
  * that the check cannot be completed now (503), nothing is stored, and the coordinator is told
  * once; once a current CRL is in use, the same signer signs.

@@ -1,5 +1,5 @@
 /**
- * Who may reach the production topology's admin doors (README "Production"): Temporal's frontend
+ * Who may reach the production topology's admin doors (docs/operations.md): Temporal's frontend
  * takes only clients with a certificate from the stack's CA, each part with its own; a portal's
  * bucket account reads evidence and can neither write nor delete it; and `npm start`, pointed at
  * such a frontend, connects with the same settings as every other part (one connection factory).

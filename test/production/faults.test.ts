@@ -1,5 +1,5 @@
 /**
- * The production topology under faults (README "Operations"): the real Temporal server on
+ * The production topology under faults (docs/operations.md#operations): the real Temporal server on
  * PostgreSQL, the S3-compatible store, two workers and two portals as separate processes, all on
  * loopback. Each fault is made for real (SIGKILL, a stopped server) during real work, and each
  * test asserts what a coordinator would check: every process in its right stage, every signature
@@ -249,7 +249,7 @@ describe('the production topology under faults', function () {
       all.every((s) => s.audit.filter((e) => e.type === 'signature-accepted').length === 1),
       'each signature accepted once',
     );
-    // The mail ledger leaves one window (README "No duplicate mail"): a worker killed between the
+    // The mail ledger leaves one window (docs/operations.md#no-duplicate-mail): a worker killed between the
     // relay's 250 and its record. A copy may come only from a delivery in flight at the kill, and
     // carries the same Message-ID; none is lost.
     const twice = of(batch, requests);

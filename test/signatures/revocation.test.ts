@@ -1,5 +1,5 @@
 /**
- * Revocation fails closed (README "Revocation"): with revocation required, a signature whose
+ * Revocation fails closed (docs/portal.md#revocation): with revocation required, a signature whose
  * certificate has no current CRL is not accepted (REVOCATION_UNAVAILABLE: not a verdict, try
  * again), a CRL is believed only from a CA allowed to sign CRLs and only when nothing in it is left
  * unprocessed, a CRL's scope is honoured, and CRLs fetched from `CRL_URLS` are checked, kept in the

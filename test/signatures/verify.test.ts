@@ -443,7 +443,7 @@ describe('signature verification', function () {
 
   describe('SAT test certificates', function () {
     const SAT = '../shared/fixtures/sat';
-    const AT = new Date('2020-06-01T00:00:00Z'); // inside both sets' validity (see the fixtures' README)
+    const AT = new Date('2020-06-01T00:00:00Z'); // inside both sets' validity
     const read = (path: string): Buffer => readFileSync(`${SAT}/${path}`);
 
     it('the persona moral FIEL: kind fiel, RFC, representative RFC and CURP', function () {

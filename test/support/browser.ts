@@ -27,7 +27,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Where browser tests put their screenshots: a temporary folder, unless asked to refresh the
- * README's (`MANIFIESTA_UPDATE_SCREENSHOTS=1 npm test`), so that a test run never rewrites
+ * ones the docs show (`MANIFIESTA_UPDATE_SCREENSHOTS=1 npm test`), so that a test run never rewrites
  * tracked files.
  */
 export function screenshotsDir(): string {

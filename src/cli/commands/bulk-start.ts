@@ -46,7 +46,7 @@ export function registerBulkStart(program: Command): void {
     .option('--coordinator-name <nombre>', 'quién recibe las escalaciones')
     .option('--coordinator-email <correo>', 'correo para las escalaciones')
     .option('--letter-date <AAAA-MM-DD>', 'fecha de las cartas')
-    .option('--policy <json>', 'plazos de la campaña (ver README "Policy")')
+    .option('--policy <json>', 'plazos de la campaña (ver docs/process.md#policy)')
     .option('--concurrency <n>', 'inicios simultáneos', '8')
     .option('--dry-run', 'valida y dice qué se iniciaría, sin iniciar nada')
     .option('--json', 'imprime el resumen en JSON')

@@ -85,7 +85,7 @@ export function registerStart(program: Command): void {
     .option('--campaign <campaña>', 'campaña', 'cga')
     .option('--letter-date <AAAA-MM-DD>', 'fecha de la carta (por omisión, hoy)')
     .option('--place <lugar>', 'lugar de la carta (por omisión, "<municipio>, Estado de México")')
-    .option('--policy <json>', 'plazos, recordatorios y gracia de este proceso (ver README "Policy")')
+    .option('--policy <json>', 'plazos, recordatorios y gracia de este proceso (ver docs/process.md#policy)')
     .option('--json', 'imprime el resultado en JSON')
     .action(async (options: StartOptions) => {
       const coordinator = defaultCoordinator(options);

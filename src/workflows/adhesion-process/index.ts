@@ -32,7 +32,7 @@ import { registerSignerUpdates } from './signer-updates';
 import { initialState } from './state';
 
 /**
- * The version of this workflow code (README "Changing workflow code"). A process records the
+ * The version of this workflow code (docs/versioning.md). A process records the
  * version it started with; every version has recorded histories in test/histories/, named after
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.

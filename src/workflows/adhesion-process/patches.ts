@@ -1,6 +1,6 @@
 /**
  * The patches (`wf.patched(id)`) behind which the process's behaviour changed, by the code version
- * that introduced them (README "Changing workflow code"). A process that began before a patch
+ * that introduced them (docs/versioning.md). A process that began before a patch
  * replays the code it ran; every version has recorded histories in test/histories/.
  */
 
