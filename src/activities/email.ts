@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { spanishDeadline } from '../domain/wording';
+import { MAX_ATTACHMENT_BYTES } from '../domain/limits';
+import { ROLE_TITLE, spanishDeadline } from '../domain/wording';
 import type { SendEmailInput, SendEmailResult } from '../domain/activities';
 import { ActivityFailure } from '../domain/failures';
 import { STAGE_LABEL } from '../domain/process';
@@ -18,11 +19,6 @@ export interface RenderedEmail {
   readonly html: string;
 }
 
-const ROLE_TITLE = {
-  municipal: 'la Presidencia Municipal',
-  institute: 'la Presidencia del Instituto',
-} as const;
-
 /** The message for `input`; `url` is the signing link when the message carries one. */
 export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {
   const m = input.municipality;
@@ -30,7 +26,7 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
   const deadline = input.deadline
     ? `${spanishDeadline(input.deadline)}${input.businessDays ? ', plazo contado en días hábiles' : ''}`
     : null;
-  const role = input.role ? ROLE_TITLE[input.role] : null;
+  const role = input.role ? `la ${ROLE_TITLE[input.role]}` : null;
   let subject: string;
   const paragraphs: string[] = [];
   switch (input.kind) {
@@ -185,7 +181,7 @@ export function createMailer(smtpUrl: string, from: string, ledger?: MailLedger)
  * reaches the relay twice is recognisable as the same message.
  */
 /** Attachments above this total are left out (the message says so); relays commonly refuse ~25 MB. */
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+export { MAX_ATTACHMENT_BYTES };
 
 export async function sendEmail(
   mailer: Mailer,

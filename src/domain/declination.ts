@@ -8,6 +8,7 @@
  * Pure and sandbox-safe.
  */
 import type { Role } from './process';
+import { signerHeading } from './wording';
 
 export interface DeclinationFacts {
   readonly workflowId: string;
@@ -26,11 +27,6 @@ export interface DeclinationFacts {
 /** The media type of the declination text, as stored and exported (`declinacion.txt`). */
 export const DECLINATION_MEDIA_TYPE = 'text/plain; charset=utf-8';
 
-const ROLE_TITLE: Readonly<Record<Role, string>> = {
-  municipal: 'Presidencia Municipal',
-  institute: 'Presidencia del Instituto (contrafirma)',
-};
-
 /**
  * The reason as it is signed and recorded: Unicode NFC, line breaks as LF, no surrounding blanks.
  * Two spellings of one reason (a browser's CRLF, a decomposed accent) are then one text.
@@ -48,7 +44,7 @@ export function declinationText(facts: DeclinationFacts): string {
     `Proceso: ${facts.workflowId}`,
     `Ejecución del proceso: ${facts.run}`,
     `Municipio: ${facts.municipality} (clave INEGI ${facts.inegiCode})`,
-    `Firma como: ${ROLE_TITLE[facts.role]}`,
+    `Firma como: ${signerHeading(facts.role)}`,
     `Persona firmante: ${facts.signerName}`,
     `Carta de intención (SHA-256): ${facts.letterSha256}`,
     '',

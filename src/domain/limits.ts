@@ -11,6 +11,14 @@ export const MAX_SIGNATURE_BYTES = 1024 * 1024;
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 /** Largest minutes file (a scanned acta de instalación), checked before it is uploaded. */
 export const MAX_MINUTES_BYTES = 25 * 1024 * 1024;
+/** Largest PDF the judge reads (a signed letter is well under 1 MB); checked before reading. */
+export const MAX_PDF_BYTES = 32 * 1024 * 1024;
+/** Largest CRL fetched from `CRL_URLS` (SAT's are a few MB), abandoned past it as it arrives. */
+export const MAX_CRL_BYTES = 64 * 1024 * 1024;
+/** Largest set of attachments one mail carries; past it the mail says where the files are instead. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** Longest reason a signer or a coordinator writes (a decline, an extension, a replacement). */
+export const MAX_REASON_LENGTH = 2000;
 
 /*
  * What one signing link may cost the process. Anyone holding a link (the signer, and whoever they

@@ -2,15 +2,14 @@
  * The *constancia de firmas*: a one-document summary, in Spanish, of who signed what and when, with
  * the certificate details, the verification outcome, and the exact commands to check it by hand.
  */
+import { ROLE_TITLE, SIGNATURE_ACT } from '../domain/wording';
 import PDFDocument from 'pdfkit';
 import { pdfBytes } from '../pdf/pdfkit';
 import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
 import { identityText, revocationText } from '../domain/verification-report';
 
-const ROLE_TITLE: Record<Role, string> = {
-  municipal: 'Presidencia Municipal (firma)',
-  institute: 'Presidencia del Instituto (contrafirma)',
-};
+/** "Presidencia Municipal (firma)", "Presidencia del Instituto (contrafirma)". */
+const blockTitle = (role: Role): string => `${ROLE_TITLE[role]} (${SIGNATURE_ACT[role]})`;
 
 export async function renderConstancia(state: ProcessState, commands: readonly string[]): Promise<Buffer> {
   const generated = new Date(state.audit.at(-1)?.at ?? state.stageEnteredAt);
@@ -67,7 +66,7 @@ export async function renderConstancia(state: ProcessState, commands: readonly s
 
   for (const role of ['municipal', 'institute'] as const) {
     const signature = state.signatures[role];
-    doc.font('Helvetica-Bold').fontSize(11.5).text(ROLE_TITLE[role], { width }).moveDown(0.2);
+    doc.font('Helvetica-Bold').fontSize(11.5).text(blockTitle(role), { width }).moveDown(0.2);
     if (!signature) {
       doc.font('Helvetica').fontSize(9.5).text('Sin firma.', { width }).moveDown(0.8);
       continue;

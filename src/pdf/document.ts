@@ -17,7 +17,12 @@
  * Why not pdf-lib's `PDFDocument.load`: it scans the file for `N G obj` and the last definition in
  * the bytes wins, ignoring the cross-reference sections, so an update could show our checks one
  * object and viewers another; it cannot stop at an earlier revision and has no budget.
+ *
+ * Why one long file: the chain, its sections, the objects they place (direct or in object
+ * streams), the coverage of each update and the guard against rebuilding readers all share the
+ * file's bytes, its caches and one budget; each is a few dozen lines that only make sense together.
  */
+import { MAX_PDF_BYTES } from '../domain/limits';
 import { PdfLimitError, PdfStructureError } from './errors';
 import { decodeStream } from './streams';
 import {
@@ -106,7 +111,7 @@ const TAIL = new RegExp(`startxref${WS}+(\\d+)${WS}+%%EOF${WS}*$`);
 const END_MARKER = new RegExp(`^(?:${WS}|%[^\\r\\n]*)*startxref${WS}+(\\d+)${WS}+%%EOF`);
 
 /** Largest file the reader takes (a letter is well under 1 MB). Checked before reading. */
-export const MAX_PDF_BYTES = 32 * 1024 * 1024;
+export { MAX_PDF_BYTES };
 
 export class PdfFile {
   /** Oldest first. */

@@ -28,6 +28,11 @@
  *
  * Every new object must hang from an allowed change, and none may be one the revision before
  * already referred to while it did not exist (an XObject the signed page names, defined later).
+ *
+ * Why one long file: the whitelist is one reading of one revision. Every rule works on the same
+ * diff, the same two structures and the same referrer index, and a rule is only as strong as the
+ * rules around it (a structure proven whole, then its objects claimed; a reference proven to
+ * exist, then what it names); an auditor reads them together, in this order.
  */
 import type { PdfFile } from './document';
 import { DocumentStructure, isInvisible, refKey, type Field } from './structure';

@@ -9,6 +9,9 @@
  *
  * Why not pdf-lib's parser, which the writer still uses: it builds a heavy object per number and
  * has no budget, and it is lenient where a judge must not be (it repairs, it guesses lengths).
+ *
+ * Why one long file: the grammar of §7.2–7.3 (white space, tokens, strings, names, numbers,
+ * containers, references) and the budget every token is charged to, one reader's whole state.
  */
 import { PdfLimitError, PdfStructureError } from './errors';
 

@@ -4,16 +4,11 @@
  * signing on top.
  */
 import { letterText } from '../domain/letter';
-import { spanishDeadline } from '../domain/wording';
+import { signerHeading, spanishDeadline } from '../domain/wording';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
-import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
+import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState } from '../domain/process';
 import { signsInPdf, type OpenLink } from './signing';
 import { escapeHtml } from '../lib/html';
-
-const ROLE_TITLE: Record<Role, string> = {
-  municipal: 'Presidencia Municipal',
-  institute: 'Presidencia del Instituto (contrafirma)',
-};
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
@@ -74,7 +69,7 @@ export function signingPage(link: OpenLink, token: string): string {
 <section class="card" aria-labelledby="quien">
   <h2 id="quien">Quién firma</h2>
   <dl class="facts">
-    <dt>Firma como</dt><dd>${escapeHtml(ROLE_TITLE[role])}</dd>
+    <dt>Firma como</dt><dd>${escapeHtml(signerHeading(role))}</dd>
     <dt>Persona firmante</dt><dd>${escapeHtml(signer.name)}</dd>
     <dt>RFC esperado</dt><dd>${escapeHtml(signer.rfc ?? 'no indicado')}</dd>
     <dt>Municipio</dt><dd>${escapeHtml(state.input.municipality)} (clave INEGI ${escapeHtml(state.input.inegiCode)})</dd>

@@ -13,7 +13,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { redactPersonalData } from '../domain/redact';
-import { MAX_CERTIFICATE_BYTES, MAX_SIGNATURE_BYTES } from '../domain/limits';
+import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import type { VerificationReport } from '../signatures';
 import { STAGE_LABEL } from '../domain/process';
 import { errorPage, signingPage } from './pages';
@@ -337,9 +337,10 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     ...(maxLength === undefined ? {} : { maxLength }),
     pattern: '^[A-Za-z0-9+/=\\s]+$',
   });
-  const certificateField = base64(Math.ceil((MAX_CERTIFICATE_BYTES * 4) / 3) + 1024);
+  const encodedLength = (bytes: number): number => Math.ceil((bytes * 4) / 3) + 1024; // white space allowed
+  const certificateField = base64(encodedLength(MAX_CERTIFICATE_BYTES));
   const unspaced = (value: string | undefined): string | undefined => value?.replace(/\s+/g, '');
-  const reasonField = { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' };
+  const reasonField = { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, pattern: '\\S' };
 
   app.post<{ Params: { token: string }; Body: { certificate: string } }>(
     '/api/v1/signing/:token/prepare',
@@ -370,7 +371,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
           additionalProperties: false,
           properties: {
             format: { type: 'string', enum: ['cms', 'pkcs1-sha256', 'pades'] },
-            signature: base64(),
+            signature: base64(encodedLength(MAX_SIGNATURE_BYTES)),
             certificate: certificateField,
           },
         },
@@ -427,7 +428,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
           properties: {
             reason: reasonField,
             format: { type: 'string', enum: ['cms', 'pkcs1-sha256'] },
-            signature: base64(),
+            signature: base64(encodedLength(MAX_SIGNATURE_BYTES)),
             certificate: certificateField,
           },
         },

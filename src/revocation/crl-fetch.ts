@@ -4,12 +4,11 @@
  * CRLs, it has no critical extension we do not process, and its thisUpdate is not in the future;
  * anything else is refused with the reason, and the editions already kept stay in use.
  */
+import { MAX_CRL_BYTES } from '../domain/limits';
 import { parseCrl, type RevocationList, type TrustStore } from '../signatures';
 import { crlsIn } from '../signatures/encoding';
 import type { CrlEdition, CrlStore } from './crl-store';
 
-/** The largest CRL accepted (a national CA's complete CRL runs to tens of MiB). */
-export const MAX_CRL_BYTES = 64 * 1024 * 1024;
 /** How long one download may take. */
 const FETCH_TIMEOUT_MS = 60_000;
 /** Clock difference tolerated between the CA and us for thisUpdate. */

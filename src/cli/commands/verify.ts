@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { MAX_PDF_BYTES } from '../../pdf/document';
+import { MAX_PDF_BYTES } from '../../domain/limits';
 import { PdfLimitError, PdfStructureError } from '../../pdf/errors';
 import { verifyPdfSignatures, type PdfVerification } from '../../pdf/verify-pdf';
 import { identityText, revocationText } from '../../domain/verification-report';

@@ -21,7 +21,8 @@ import {
 import type { ProcessActivities } from './activities';
 import { scheduleStage } from './deadlines';
 import { Publisher } from './publisher';
-import { linkReference, ROLE_LABEL } from './state';
+import { linkReference } from './state';
+import { ROLE_IN_TEXT } from '../../domain/wording';
 import { mexicoCityText } from '../../domain/schedule';
 import { MAX_REFUSALS_PER_LINK } from '../../domain/limits';
 import type { VerificationReport } from '../../domain/verification-report';
@@ -196,7 +197,7 @@ export class ProcessContext {
     this.audit(
       actor,
       'link-issued',
-      `enlace v${version} de ${ROLE_LABEL[role]} para ${signer.email}, vigente hasta ${state.expiresAt ? mexicoCityText(state.expiresAt) : '—'}`,
+      `enlace v${version} de ${ROLE_IN_TEXT[role]} para ${signer.email}, vigente hasta ${state.expiresAt ? mexicoCityText(state.expiresAt) : '—'}`,
     );
     this.sendEmail(
       {

@@ -26,7 +26,7 @@ import {
   STAGE_LABEL,
 } from '../../domain/process';
 import { mexicoCityText, spanText, type Span } from '../../domain/schedule';
-import { ROLE_LABEL } from './state';
+import { ROLE_IN_TEXT } from '../../domain/wording';
 import type { ProcessContext } from './context';
 import { extendStage, replanStage } from './deadlines';
 import {
@@ -184,7 +184,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       ctx.audit(
         actor,
         'signer-replaced',
-        `${ROLE_LABEL[request.role]}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
+        `${ROLE_IN_TEXT[request.role]}: ${previous.name} → ${request.person.name}: ${request.reason.trim()}`,
       );
       ctx.publish();
       if (roleAwaited(state.stage) === request.role)

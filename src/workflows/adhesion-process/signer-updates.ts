@@ -23,7 +23,7 @@ import {
 import { expectedSignerOf, ROLES, SIGNATURE_FIELD, Stage, type Role } from '../../domain/process';
 import type { ProcessContext } from './context';
 import { LINK_BOUNDS, SIGNED_DECLINE } from './patches';
-import { ROLE_LABEL } from './state';
+import { ROLE_IN_TEXT } from '../../domain/wording';
 import {
   checkBase64,
   requireRun,
@@ -106,7 +106,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       ctx.audit(
         role,
         'signature-accepted',
-        `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) firmó como ${ROLE_LABEL[role]}; ${result.report.format}, ${result.report.algorithm}, certificado con número de serie ${result.report.certificate?.serial}`,
+        `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) firmó como ${ROLE_IN_TEXT[role]}; ${result.report.format}, ${result.report.algorithm}, certificado con número de serie ${result.report.certificate?.serial}`,
       );
       if (role === 'municipal') {
         ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'firmó la presidencia municipal');
@@ -277,7 +277,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
       } else {
         ctx.audit(role, 'declined', `${state.signers[role].name}: ${reason}`);
       }
-      ctx.finish(Stage.Declined, role, `declinado por ${ROLE_LABEL[role]}: ${reason}`);
+      ctx.finish(Stage.Declined, role, `declinado por ${ROLE_IN_TEXT[role]}: ${reason}`);
       ctx.sendEmail(
         {
           messageKey: 'declined',

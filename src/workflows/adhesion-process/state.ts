@@ -18,11 +18,6 @@ import {
 import { deadlineCounting, mexicoCityText } from '../../domain/schedule';
 import { MEXICO_CITY_TIME } from '../../domain/wording';
 
-export const ROLE_LABEL: Record<Role, string> = {
-  municipal: 'presidencia municipal',
-  institute: 'comisionado(a) presidente',
-};
-
 export function linkReference(state: ProcessState, role: Role): SendEmailInput['link'] {
   const link = state.links[role]!;
   return { run: state.runId, role, version: link.version, expiresAt: link.expiresAt };

@@ -15,9 +15,10 @@ import {
   type RecordInstallationInput,
   type SubmitSignatureInput,
 } from '../../domain/messages';
+import { MAX_REASON_LENGTH } from '../../domain/limits';
 import { isTerminal, ROLES, SECTORS, Stage, STAGE_LABEL, type Role } from '../../domain/process';
 
-export function requireText(value: unknown, what: string, max = 2000): void {
+export function requireText(value: unknown, what: string, max = MAX_REASON_LENGTH): void {
   if (typeof value !== 'string' || value.trim().length === 0)
     throw refusal('MALFORMED_INPUT', `falta ${what}`);
   if (value.length > max) throw refusal('MALFORMED_INPUT', `${what} excede ${max} caracteres`);
