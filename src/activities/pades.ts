@@ -28,7 +28,7 @@ import { readEmbeddedSignatures, type EmbeddedSignature } from '../pdf/embedded'
 import { judgeDocument } from '../pdf/verify-pdf';
 import { embedSignature, PdfSigningError, prepareSignature, type PreparedSignature } from '../pdf/pades';
 import type { VerificationReport, Verifier } from '../signatures';
-import { unfinishedReport } from '../signatures/verify';
+import { unfinishedReport } from '../signatures/report-builder';
 import type { ContentAddressedStore, EvidenceStore, PreparationStore } from '../storage';
 
 export interface PadesDeps {

@@ -14,7 +14,8 @@ import { PATH_LIMITS } from './chain';
 import { bytesEqual } from './der';
 import type { VerificationReport } from '../domain/verification-report';
 import type { TrustStore } from './trust-store';
-import { unfinishedReport, type CertificateInput, type VerifyInput } from './verify';
+import { unfinishedReport } from './report-builder';
+import type { CertificateInput, VerifyInput } from './inputs';
 import type { TrustMaterial, VerificationTask } from './verify-thread';
 
 /** What the portal and the activities need of a verifier. */

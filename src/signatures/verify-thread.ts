@@ -8,7 +8,8 @@ import { parseCertificate } from './certificate';
 import { parseCrl } from './crl';
 import type { VerificationReport } from '../domain/verification-report';
 import { TrustStore, type RevocationPolicy } from './trust-store';
-import { SignatureVerifier, type CertificateInput, type VerifyInput } from './verify';
+import { SignatureVerifier } from './verify';
+import type { CertificateInput, VerifyInput } from './inputs';
 
 /** What the pool passes to each thread: the anchors and CRLs as DER (structured-cloneable). */
 export interface TrustMaterial {
