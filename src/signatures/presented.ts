@@ -3,7 +3,8 @@
  * beside its certificate): its format, digest, signer, carried certificates and signed bytes.
  * Malformed input is an {@link InputRejected}, never an exception of another kind.
  */
-import { type CertificateCache, type Certificate } from './certificate';
+import type { Certificate } from './certificate';
+import type { CertificateCache } from './certificate-cache';
 import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';

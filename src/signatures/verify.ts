@@ -3,7 +3,8 @@
  * verification report of DESIGN §3. Whatever bytes arrive, the answer is a report; it never throws
  * for bad input.
  */
-import { CertificateCache, type Certificate } from './certificate';
+import type { Certificate } from './certificate';
+import { CertificateCache } from './certificate-cache';
 import { buildPath } from './chain';
 import type { RevocationList } from './crl';
 import { bytesEqual } from './der';
