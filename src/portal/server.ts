@@ -1,23 +1,19 @@
 /**
- * The signer portal (DESIGN §3 "Signer portal"): the signing page and its JSON API.
- *
- * Security, in one place: a strict CSP (no inline script or style, no framing), no referrer (the
- * token is in the URL), no caching, bounded bodies, per-address rate limits, JSON-only POSTs from
- * our own origin (CSRF), and tokens redacted from logs. Every refusal is `{error: {code, message}}`
- * with the DESIGN code, its HTTP status and a Spanish message.
+ * The signer portal (DESIGN §3 "Signer portal"): the signing page and its JSON API, with bounded
+ * bodies and rate limits per address and per link. Its headers, error replies and CSRF check are
+ * in security.ts, its probes in health.ts, what each route does in signing.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ERROR_CODES, type ErrorCode } from '../domain/errors';
-import { redactPersonalData } from '../domain/redact';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
-import type { VerificationReport } from '../signatures';
 import { STAGE_LABEL } from '../domain/process';
-import { errorPage, signingPage } from './pages';
+import { signingPage } from './pages';
+import { registerHealth } from './health';
 import { WindowLimiter } from './link-limiter';
+import { redact, secure, send } from './security';
 import { publicReport } from './public-report';
 import {
   decline,
@@ -88,22 +84,6 @@ function assetsDir(): string {
   throw new Error('portal assets not found');
 }
 
-const redact = (url: string): string => url.replace(/\/(firmar|signing)\/[^/?#]+/, '/$1/<token>');
-
-function send(
-  reply: FastifyReply,
-  code: ErrorCode,
-  extra: { readonly report?: VerificationReport; readonly message?: string } = {},
-): FastifyReply {
-  return reply.code(ERROR_CODES[code].status).send({
-    error: {
-      code,
-      message: extra.message ?? ERROR_CODES[code].message,
-      ...(extra.report ? { report: publicReport(extra.report) } : {}),
-    },
-  });
-}
-
 export async function buildPortal(options: PortalOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: Math.ceil((MAX_SIGNATURE_BYTES * 4) / 3) + 128 * 1024,
@@ -136,25 +116,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     ],
   ]);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-    crossOriginEmbedderPolicy: false,
-  });
+  await secure(app, options);
   const limits: PortalRateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimit };
   await app.register(rateLimit, {
     global: true,
@@ -189,76 +151,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   });
   const perLinkWrites = perLink(new WindowLimiter(limits.linkWrites, 10 * 60_000));
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Cache-Control', 'no-store');
-    return payload;
-  });
-
-  app.setErrorHandler(
-    (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-      const code: ErrorCode =
-        error instanceof PortalError
-          ? error.code
-          : error.statusCode === 429
-            ? 'RATE_LIMITED'
-            : error.statusCode === 413
-              ? 'PAYLOAD_TOO_LARGE'
-              : error.validation ||
-                  (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
-                ? 'MALFORMED_INPUT'
-                : 'INTERNAL_ERROR';
-      // Temporal or the store out of reach arrive as PortalErrors with their own codes: what is
-      // left is a defect, logged as one (never as an outage), without the personal data a
-      // message may quote.
-      if (code === 'INTERNAL_ERROR' || code === 'TEMPORAL_UNAVAILABLE')
-        request.log.error(
-          { err: { name: error.name, message: redactPersonalData(error.message ?? '') } },
-          code === 'INTERNAL_ERROR' ? 'portal defect' : 'portal failure',
-        );
-      if (request.method === 'GET' && request.url.startsWith('/firmar/')) {
-        return reply.code(ERROR_CODES[code].status).type('text/html; charset=utf-8').send(errorPage(code));
-      }
-      return send(reply, code, {
-        ...(error instanceof PortalError && error.report ? { report: error.report } : {}),
-        ...(error instanceof PortalError && error.detail ? { message: error.detail } : {}),
-      });
-    },
-  );
-  // A link cut short or mangled in a mail client reads as an invalid link; anything else is not here.
-  app.setNotFoundHandler((request, reply) => {
-    if (request.method === 'GET' && request.url.startsWith('/firmar/'))
-      return reply.code(404).type('text/html; charset=utf-8').send(errorPage('LINK_INVALID'));
-    return send(reply, /^\/(firmar|api\/v1\/signing)\//.test(request.url) ? 'LINK_INVALID' : 'NOT_FOUND');
-  });
-
-  // CSRF: state changes only as JSON (a cross-site form cannot send it without a preflight we do
-  // not allow) and, when the browser says where it comes from, only from our own origin.
-  app.addHook('preHandler', async (request) => {
-    if (request.method !== 'POST') return;
-    const origin = request.headers.origin;
-    if (origin !== undefined && origin !== new URL(options.baseUrl).origin)
-      throw new PortalError('ORIGIN_REJECTED');
-    if (!String(request.headers['content-type'] ?? '').startsWith('application/json'))
-      throw new PortalError('MALFORMED_INPUT');
-  });
-
-  // Liveness and readiness: never rate-limited (orchestrators and load balancers poll them).
-  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
-  // Probes cost a call to Temporal: callers within a second share one answer.
-  const probe = shared(1_000, () =>
-    readiness(
-      {
-        temporal: () => options.processes.ready(),
-        evidence: () => options.evidence.ready(),
-      },
-      (name, reason) => app.log.warn({ check: name, reason }, 'not ready'),
-    ),
-  );
-  app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
-    const checks = await probe();
-    const ready = Object.values(checks).every((outcome) => outcome === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
-  });
+  registerHealth(app, options);
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
     const asset = assets.get(request.params.name);
@@ -453,37 +346,4 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   );
 
   return app;
-}
-
-/** Each dependency's state: `ok`, or `unavailable` (the reason goes to the log, not to the caller). */
-async function readiness(
-  probes: Record<string, () => Promise<unknown>>,
-  logFailure: (name: string, reason: string) => void,
-): Promise<Record<string, 'ok' | 'unavailable'>> {
-  const entries = await Promise.all(
-    Object.entries(probes).map(async ([name, probe]) => {
-      try {
-        await probe();
-        return [name, 'ok'] as const;
-      } catch (error) {
-        logFailure(name, (error as Error)?.message ?? String(error));
-        return [name, 'unavailable'] as const;
-      }
-    }),
-  );
-  return Object.fromEntries(entries);
-}
-
-/** `run`'s answer, shared by every caller for `ms` after it settles (and while it runs). */
-function shared<T>(ms: number, run: () => Promise<T>): () => Promise<T> {
-  let answer: Promise<T> | null = null;
-  let settledAt: number | null = null;
-  return () => {
-    if (answer !== null && (settledAt === null || Date.now() - settledAt <= ms)) return answer;
-    settledAt = null;
-    answer = run().finally(() => {
-      settledAt = Date.now();
-    });
-    return answer;
-  };
 }
