@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { redactPersonalData } from '../domain/redact';
 import type { VerificationReport } from '../domain/verification-report';
+import { HTTP_STATUS } from './http-status';
 import { errorPage } from './pages';
 import { publicReport } from './public-report';
 import { PortalError } from './signing';
@@ -20,7 +21,7 @@ export function send(
   code: ErrorCode,
   extra: { readonly report?: VerificationReport; readonly message?: string } = {},
 ): FastifyReply {
-  return reply.code(ERROR_CODES[code].status).send({
+  return reply.code(HTTP_STATUS[code]).send({
     error: {
       code,
       message: extra.message ?? ERROR_CODES[code].message,
@@ -77,7 +78,7 @@ export async function secure(app: FastifyInstance, site: { readonly baseUrl: str
           code === 'INTERNAL_ERROR' ? 'portal defect' : 'portal failure',
         );
       if (request.method === 'GET' && request.url.startsWith('/firmar/')) {
-        return reply.code(ERROR_CODES[code].status).type('text/html; charset=utf-8').send(errorPage(code));
+        return reply.code(HTTP_STATUS[code]).type('text/html; charset=utf-8').send(errorPage(code));
       }
       return send(reply, code, {
         ...(error instanceof PortalError && error.report ? { report: error.report } : {}),
