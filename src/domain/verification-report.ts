@@ -36,7 +36,21 @@ export interface CheckResult {
   readonly outcome: 'passed' | 'failed' | 'skipped';
   /** What was checked, or why it failed or was skipped (English, for the audit trail). */
   readonly detail: string;
+  /** Why revocation was not established, as a kind people are told in Spanish (revocationText). */
+  readonly unestablished?: RevocationUnestablished;
 }
+
+/**
+ * Why revocation could not be established: no certification path to judge it along, no CRLs
+ * configured at all, or none from an issuer current at the time judged and covering the certificate.
+ */
+export type RevocationUnestablished = 'no-path' | 'no-crls' | 'no-current-crl';
+
+const UNESTABLISHED_TEXT: Readonly<Record<RevocationUnestablished, string>> = {
+  'no-path': 'sin ruta de certificación hasta una autoridad de confianza',
+  'no-crls': 'no hay listas de revocación configuradas',
+  'no-current-crl': 'no había una lista de revocación del emisor vigente en ese momento',
+};
 
 /** The verification report of DESIGN §3, stored with the process and printed by `verify --json`. */
 export interface VerificationReport {
@@ -86,7 +100,7 @@ export interface VerificationReport {
 export function revocationText(report: VerificationReport): string {
   const check = report.checks.find((c) => c.check === 'revocation');
   if (!report.revocationChecked)
-    return `NO comprobada (${check?.detail.replace(/^revocation not checked: /, '') ?? 'sin datos'})`;
+    return `NO comprobada (${check?.unestablished ? UNESTABLISHED_TEXT[check.unestablished] : 'sin datos'})`;
   return check?.outcome === 'failed'
     ? 'el certificado estaba revocado'
     : 'comprobada con listas de revocación (CRL) vigentes: no revocado';

@@ -10,6 +10,7 @@ import {
   type IdentityBasis,
   type SignatureFormat,
   type VerificationReport,
+  type RevocationUnestablished,
 } from '../domain/verification-report';
 import { algorithmName } from './signer-policy';
 import type { Presented, VerifyInput } from './inputs';
@@ -71,8 +72,13 @@ export class ReportBuilder {
   fail(check: CheckName, detail: string, code?: string): void {
     this.results.set(check, { check, outcome: 'failed', detail, ...(code ? { code } : {}) });
   }
-  skip(check: CheckName, detail: string): void {
-    this.results.set(check, { check, outcome: 'skipped', detail });
+  skip(check: CheckName, detail: string, unestablished?: RevocationUnestablished): void {
+    this.results.set(check, {
+      check,
+      outcome: 'skipped',
+      detail,
+      ...(unestablished ? { unestablished } : {}),
+    });
   }
 
   build(): VerificationReport {

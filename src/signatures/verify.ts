@@ -10,7 +10,7 @@ import type { RevocationList } from './crl';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, toDer } from './encoding';
 import { InputRejected } from './failure';
-import { type VerificationReport } from '../domain/verification-report';
+import type { RevocationUnestablished, VerificationReport } from '../domain/verification-report';
 import { ecdsaVerify } from './ecdsa';
 import { rsaVerify, rsaVerifyDigest } from './rsa';
 import type { TrustStore } from './trust-store';
@@ -142,12 +142,13 @@ export class SignatureVerifier {
    * another check already refused it); under `best-effort` the check is skipped and says so.
    */
   private checkRevocation(path: readonly Certificate[] | null, at: Date, report: ReportBuilder): void {
-    const unestablished = (why: string): void => {
-      report.skip('revocation', `revocation not checked: ${why}`);
+    const unestablished = (kind: RevocationUnestablished, why: string): void => {
+      report.skip('revocation', `revocation not checked: ${why}`, kind);
       if (this.trust.revocationPolicy === 'required') report.revocationUnavailable = true;
     };
-    if (path === null) return report.skip('revocation', 'revocation not checked: no certification path');
-    if (this.trust.crls.length === 0) return unestablished('no CRLs configured');
+    if (path === null)
+      return report.skip('revocation', 'revocation not checked: no certification path', 'no-path');
+    if (this.trust.crls.length === 0) return unestablished('no-crls', 'no CRLs configured');
     const checked: string[] = [];
     const unchecked: string[] = [];
     for (let i = 0; i < path.length - 1; i++) {
@@ -173,7 +174,7 @@ export class SignatureVerifier {
         );
       }
     }
-    if (unchecked.length > 0) return unestablished([...unchecked, ...checked].join('; '));
+    if (unchecked.length > 0) return unestablished('no-current-crl', [...unchecked, ...checked].join('; '));
     report.pass('revocation', checked.join('; '));
   }
 }
