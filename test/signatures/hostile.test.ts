@@ -382,8 +382,8 @@ describe('hostile signatures are refused with bounded work', function () {
         body: JSON.stringify({ format: 'cms', signature: signature.toString('base64') }),
       });
 
-    /** Polls /healthz until `done` resolves; returns the slowest answer's time. */
-    async function slowestHealth(url: string, done: Promise<unknown>): Promise<number> {
+    /** Polls /healthz until `done` resolves; returns each answer's time, in order. */
+    async function healthTimes(url: string, done: Promise<unknown>): Promise<number[]> {
       let finished = false;
       void done.finally(() => (finished = true));
       const times: number[] = [];
@@ -392,8 +392,10 @@ describe('hostile signatures are refused with bounded work', function () {
         assert.equal((await fetch(`${url}/healthz`)).status, 200);
         times.push(performance.now() - started);
       }
-      return Math.max(0, ...times);
+      return times;
     }
+    const slowestHealth = async (url: string, done: Promise<unknown>): Promise<number> =>
+      Math.max(0, ...(await healthTimes(url, done)));
 
     it('refuses the ring upload quickly and keeps answering /healthz meanwhile; nothing is recorded', async function () {
       const { workflowId, token, letter } = await openSigning();
@@ -421,12 +423,11 @@ describe('hostile signatures are refused with bounded work', function () {
 
     it('verifies off its event loop: while one verification runs for seconds, /healthz answers in milliseconds', async function () {
       // A verification made slow on purpose: the real pool, handed a document of a few GiB'
-      // worth of hashing instead of the letter (shared memory: nothing is copied here).
+      // worth of hashing instead of the letter (shared memory: nothing is copied here). Its time
+      // budget is not what is tested: a busy machine may take several times as long.
       const pool = new VerificationPool(
         TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer]),
-        {
-          threads: 1,
-        },
+        { threads: 1, timeBudgetMs: 120_000 },
       );
       const huge = new Uint8Array(new SharedArrayBuffer(hashableIn(2_000))).fill(7);
       const slow = await startPortal(
@@ -442,16 +443,27 @@ describe('hostile signatures are refused with bounded work', function () {
         const { token, letter } = await openSigning();
         const started = performance.now();
         const upload = postSignature(slow.url, token, forgeCms(letter, f.president, [f.intermediate]));
-        const slowest = await slowestHealth(slow.url, upload);
+        const times = await healthTimes(slow.url, upload);
         const ms = performance.now() - started;
         const response = await upload;
         assert.equal(
           ((await response.json()) as { error: { code: string } }).error.code,
           'DOCUMENT_MISMATCH',
+          'the huge document was hashed',
         );
-        assert.ok(ms > 500, `the verification took ${ms.toFixed(0)} ms`);
+        // Judged against the verification's own length, not the clock: however fast or busy the
+        // machine, the event loop went on answering through it. Had the verification run on the
+        // event loop, the answer in flight when it began would have waited for all of it.
+        const slowest = Math.max(...times);
+        console.log(
+          `      [event loop] a ${ms.toFixed(0)} ms verification: ${times.length} /healthz answers, the slowest ${slowest.toFixed(0)} ms`,
+        );
         assert.ok(
-          slowest < Math.min(300, ms / 3),
+          times.length >= 10,
+          `healthz answered ${times.length} times while a ${ms.toFixed(0)} ms verification ran`,
+        );
+        assert.ok(
+          slowest < ms / 3,
           `healthz took up to ${slowest.toFixed(0)} ms while a ${ms.toFixed(0)} ms verification ran`,
         );
       } finally {
@@ -462,11 +474,18 @@ describe('hostile signatures are refused with bounded work', function () {
   });
 });
 
-/** A byte count whose SHA-256 takes about `ms` milliseconds here (measured), at most 2 GiB. */
+/**
+ * A byte count whose SHA-256 takes about `ms` milliseconds here, at most 2 GiB: measured at the
+ * fastest of a few runs, so that a moment of load while measuring does not shrink it.
+ */
 function hashableIn(ms: number): number {
   const sample = Buffer.alloc(64 * 1024 * 1024, 7);
-  const started = performance.now();
-  createHash('sha256').update(sample).digest();
-  const perByte = (performance.now() - started) / sample.length;
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    createHash('sha256').update(sample).digest();
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  const perByte = fastest / sample.length;
   return Math.min(2 * 1024 ** 3 - 1, Math.ceil(ms / perByte / 4096) * 4096);
 }
