@@ -13,6 +13,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -80,26 +81,44 @@ async function startTestServer(timeoutMs: number): Promise<TestServer> {
   };
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
+  const gaveUp = async (why: unknown): Promise<never> => {
+    const ended = child.exitCode ?? child.signalCode;
+    await stop();
+    throw new Error(
+      ended !== null
+        ? `the time-skipping test server exited (${ended}): ${stderr}`
+        : `the time-skipping test server did not answer on ${address} within ${timeoutMs} ms: ${String(why)}\n${stderr}`,
+      { cause: why },
+    );
+  };
+  // Listening first (a cheap probe every 100 ms), then answering gRPC.
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
+      return gaveUp('not listening');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(
-        `the time-skipping test server exited (${child.exitCode ?? child.signalCode}): ${stderr}`,
-      );
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       await connection.close();
       return { address, stop };
     } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(
-          `the time-skipping test server did not answer on ${address} within ${timeoutMs} ms: ${String(error)}\n${stderr}`,
-          { cause: error },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) return gaveUp(error);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/** Whether something accepts TCP connections on the loopback `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 type ClientOptions = NonNullable<Parameters<typeof TestWorkflowEnvironment.createTimeSkipping>[0]>['client'];
