@@ -64,7 +64,7 @@ function signatureFrom(mail: SendEmailInput, signature: string): SubmitSignature
 }
 
 /** Polls `probe` until it answers; the process's work happens on the worker, not in the test. */
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = probe();
@@ -85,6 +85,8 @@ describe('the adhesion process, its activities faked (time-skipping server)', fu
   const started: string[] = [];
 
   before(async function () {
+    // The Java server may take up to its own 120 s to start beside a busy machine.
+    this.timeout(240_000);
     [env, bundle] = await Promise.all([
       timeSkippingEnvironment(),
       bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
