@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderLetterPdf } from '../../src/activities/letter';
 import { SIGNATURE_FIELD } from '../../src/domain/process';
-import { runCli } from '../support/cli';
+import { runCli, runCliMeasured } from '../support/cli';
 import { HUIXQUILUCAN } from '../support/letters';
 import { signingFixtures, type SigningFixtures } from '../support/fixtures';
 import { appendRawRevision, drawOnPage, signField } from '../support/signed-pdf';
@@ -126,12 +126,12 @@ describe('manifiesta verify on a signed PDF (CLI)', function () {
     assert.match(big.stdout, /^PDF NO VÁLIDO — PAYLOAD_TOO_LARGE/);
     // 4.25 million zeros in one array: refused on its value budget, not parsed into gigabytes.
     const flood = file('arreglo.pdf', appendRawRevision(signed, [`[${'0 '.repeat(4_250_000)}]`]));
-    const started = Date.now();
-    const limited = verify(flood);
-    const took = Date.now() - started;
+    const limited = runCliMeasured(['verify', '--document', flood, '--trust-anchors', f.root.certPath]);
     assert.equal(limited.status, 1, limited.stdout + limited.stderr);
     assert.match(limited.stdout, /^PDF NO VÁLIDO — VERIFICATION_LIMIT_EXCEEDED/);
-    assert.ok(took < 4000, `${took} ms, the CLI's start included`);
+    // The CLI's CPU time, its start included, not the time it took: on a busy machine that also
+    // counts everyone else's work.
+    assert.ok(limited.cpuMs < 4000, `${limited.cpuMs.toFixed(0)} ms of CPU, the CLI's start included`);
   });
 
   it('writes its whole report into a pipe, however long', function () {

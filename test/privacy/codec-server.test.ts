@@ -293,7 +293,7 @@ describe('the codec server and the payload keyring', function () {
     }
   });
 
-  it('npm run codec-server refuses to start without a token or SSO, and records decodes, never their content', async function () {
+  it('npm run codec-server refuses to start without a token or SSO, and records decodes, never their content @dist', async function () {
     const port = await freePort();
     const refused = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
       const child = spawn(

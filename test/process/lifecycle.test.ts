@@ -51,9 +51,11 @@ describe('the adhesion process over time and under coordinator actions', functio
     assert.ok(t('escalated') >= deadline, 'escalation not before the deadline');
     const reminders = expired.audit.filter((e) => e.type === 'reminder').map((e) => Date.parse(e.at));
     const offsets = reminders.map((r) => r - deadline);
+    // Each not before its time, and the second no later than the escalation: a worker held up past
+    // the deadline sends both in one step, and the seconds of exact timing are test/workflow's.
     assert.ok(
-      offsets[0]! >= -4000 && offsets[1]! >= -2000 && offsets[1]! < 0,
-      `reminders at ${offsets.join(', ')} ms from the deadline`,
+      offsets[0]! >= -4000 && offsets[1]! >= -2000 && reminders[1]! <= t('escalated'),
+      `reminders at ${offsets.join(', ')} ms from the deadline, escalated at ${t('escalated') - deadline} ms`,
     );
     assert.ok(
       Date.parse(expired.stageEnteredAt) >= deadline + 3000,

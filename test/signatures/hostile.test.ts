@@ -20,7 +20,7 @@ import {
   VerificationPool,
   type VerificationReport,
 } from '../../src/signatures';
-import { signingFixtures, type SigningFixtures } from '../support/fixtures';
+import { signingFixtures, testVerifier, type SigningFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { signingLink, testInput } from '../support/process-helpers';
 import { OpensslPki } from '../support/openssl-pki';
@@ -192,10 +192,23 @@ function signerIssuedBy(issuer: string, issuerKey: forge.pki.rsa.PrivateKey | 's
 const parsed = (cert: forge.pki.Certificate) =>
   parseCertificate(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary'));
 
+/**
+ * The CPU time this thread spent verifying (ms): the work the verification did, however busy the
+ * machine is (the time it took also counts everyone else's work). Where Node cannot tell a
+ * thread's CPU time (before 23.9), the time it took.
+ */
+const threadMs: () => number =
+  typeof process.threadCpuUsage === 'function'
+    ? () => {
+        const { user, system } = process.threadCpuUsage();
+        return (user + system) / 1000;
+      }
+    : () => performance.now();
+
 function timed(run: () => VerificationReport): { report: VerificationReport; ms: number } {
-  const started = performance.now();
+  const started = threadMs();
   const report = run();
-  return { report, ms: performance.now() - started };
+  return { report, ms: threadMs() - started };
 }
 
 describe('hostile signatures are refused with bounded work', function () {
@@ -221,7 +234,7 @@ describe('hostile signatures are refused with bounded work', function () {
     assert.ok(ring.length < 16_000, `the hostile CMS is small (${ring.length} bytes)`);
     const { report, ms } = verify(ring);
     assert.equal(report.code, 'CERTIFICATE_UNTRUSTED', JSON.stringify(report.checks));
-    assert.ok(ms < 300, `refused in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 300, `refused in ${ms.toFixed(0)} ms of CPU`);
   });
 
   it('CAs of one name with different keys, each certifying every other: VERIFICATION_LIMIT_EXCEEDED', function () {
@@ -237,7 +250,7 @@ describe('hostile signatures are refused with bounded work', function () {
     const { report, ms } = verify(forgeCms(document, signer, carried));
     assert.equal(report.code, 'VERIFICATION_LIMIT_EXCEEDED', JSON.stringify(report.checks));
     assert.match(report.checks.find((c) => c.check === 'chain')!.detail, /path building stopped/);
-    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms of CPU`);
   });
 
   it('the same with P-521 keys, the dearest to verify with: VERIFICATION_LIMIT_EXCEEDED as soon', function () {
@@ -267,7 +280,7 @@ describe('hostile signatures are refused with bounded work', function () {
     const { report, ms } = verify(opensslCms(document, signer, { carry: carried }));
     assert.equal(report.code, 'VERIFICATION_LIMIT_EXCEEDED', JSON.stringify(report.checks));
     assert.match(report.checks.find((c) => c.check === 'chain')!.detail, /path building stopped/);
-    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms of CPU`);
   });
 
   it('a thousand carried certificates: VERIFICATION_LIMIT_EXCEEDED before any is read', function () {
@@ -283,14 +296,14 @@ describe('hostile signatures are refused with bounded work', function () {
     const { report, ms } = verify(signature);
     assert.equal(report.code, 'VERIFICATION_LIMIT_EXCEEDED');
     assert.match(report.checks.find((c) => c.check === 'format')!.detail, /carries 1001 certificates/);
-    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 500, `refused in ${ms.toFixed(0)} ms of CPU`);
   });
 
   it('a signer certificate that is its own issuer: CERTIFICATE_UNTRUSTED', function () {
     const self = signerIssuedBy('ROMINA CONTRERAS CARRASCO', 'self');
     const { report, ms } = verify(forgeCms(document, self, [self.forgeCert, self.forgeCert]));
     assert.equal(report.code, 'CERTIFICATE_UNTRUSTED');
-    assert.ok(ms < 300, `refused in ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 300, `refused in ${ms.toFixed(0)} ms of CPU`);
   });
 
   it('cross-certified loops end at once: each CA name and key is on a path at most once', function () {
@@ -315,7 +328,7 @@ describe('hostile signatures are refused with bounded work', function () {
       const signer = signerIssuedBy(issuerName, issuerKey);
       const { report, ms } = verify(forgeCms(document, signer, carried));
       assert.equal(report.code, 'CERTIFICATE_UNTRUSTED', `${issuerName}: ${JSON.stringify(report.checks)}`);
-      assert.ok(ms < 300, `${issuerName}: refused in ${ms.toFixed(0)} ms`);
+      assert.ok(ms < 300, `${issuerName}: refused in ${ms.toFixed(0)} ms of CPU`);
       // The work itself: every certificate's signature checked at most once per issuer key.
       const path = buildPath(parsed(signer.forgeCert), carried.map(parsed), anchors);
       assert.equal(path.ok, false);
@@ -342,9 +355,11 @@ describe('hostile signatures are refused with bounded work', function () {
       assert.equal(report.valid, false);
       assert.ok(report.checks.every((c) => c.outcome === 'skipped' && /stopped after 150 ms/.test(c.detail)));
       assert.ok(ms < 1_500, `answered after ${ms.toFixed(0)} ms`);
-      // A new thread takes the stopped one's place (starting it may itself take a budget or two).
+      // A new thread takes the stopped one's place. Starting it may itself take a budget or
+      // several (more on a busy machine): asked again until it answers, for up to a minute.
+      const giveUpAt = Date.now() + 60_000;
       let after = await pool.verify({ document, signature: ring, expectedSigner: { rfc: RFC } });
-      for (let i = 0; i < 20 && after.code === 'VERIFICATION_TIMEOUT'; i++) {
+      while (after.code === 'VERIFICATION_TIMEOUT' && Date.now() < giveUpAt) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         after = await pool.verify({ document, signature: ring, expectedSigner: { rfc: RFC } });
       }
@@ -382,8 +397,8 @@ describe('hostile signatures are refused with bounded work', function () {
         body: JSON.stringify({ format: 'cms', signature: signature.toString('base64') }),
       });
 
-    /** Polls /healthz until `done` resolves; returns the slowest answer's time. */
-    async function slowestHealth(url: string, done: Promise<unknown>): Promise<number> {
+    /** Polls /healthz until `done` resolves; returns each answer's time, in order. */
+    async function healthTimes(url: string, done: Promise<unknown>): Promise<number[]> {
       let finished = false;
       void done.finally(() => (finished = true));
       const times: number[] = [];
@@ -392,8 +407,10 @@ describe('hostile signatures are refused with bounded work', function () {
         assert.equal((await fetch(`${url}/healthz`)).status, 200);
         times.push(performance.now() - started);
       }
-      return Math.max(0, ...times);
+      return times;
     }
+    const slowestHealth = async (url: string, done: Promise<unknown>): Promise<number> =>
+      Math.max(0, ...(await healthTimes(url, done)));
 
     it('refuses the ring upload quickly and keeps answering /healthz meanwhile; nothing is recorded', async function () {
       const { workflowId, token, letter } = await openSigning();
@@ -411,8 +428,13 @@ describe('hostile signatures are refused with bounded work', function () {
         );
       }
       // Bounded, not timed to the millisecond: before path building was bounded this ring never
-      // finished; on a loaded 2-core machine four refusals take about a second.
-      assert.ok(ms < 3_000, `four hostile uploads refused in ${ms.toFixed(0)} ms`);
+      // finished. Each answer above is a verdict, so each verification ended within the pool's
+      // time budget (a ring that never finishes is VERIFICATION_TIMEOUT); what one costs is
+      // measured above in CPU time. Four refusals take about a second on a loaded 2-core machine.
+      assert.ok(
+        ms < testVerifier().timeBudgetMs,
+        `four hostile uploads refused in ${ms.toFixed(0)} ms, within the pool's budget of ${testVerifier().timeBudgetMs} ms`,
+      );
       assert.ok(slowest < 1_000, `healthz took up to ${slowest.toFixed(0)} ms`);
       const after = await env.processes.status(workflowId);
       assert.deepEqual(after.signatures, before.signatures, 'nothing was recorded');
@@ -421,12 +443,11 @@ describe('hostile signatures are refused with bounded work', function () {
 
     it('verifies off its event loop: while one verification runs for seconds, /healthz answers in milliseconds', async function () {
       // A verification made slow on purpose: the real pool, handed a document of a few GiB'
-      // worth of hashing instead of the letter (shared memory: nothing is copied here).
+      // worth of hashing instead of the letter (shared memory: nothing is copied here). Its time
+      // budget is not what is tested: a busy machine may take several times as long.
       const pool = new VerificationPool(
         TrustStore.fromCertificates([f.root.certDer, f.intermediate.certDer]),
-        {
-          threads: 1,
-        },
+        { threads: 1, timeBudgetMs: 120_000 },
       );
       const huge = new Uint8Array(new SharedArrayBuffer(hashableIn(2_000))).fill(7);
       const slow = await startPortal(
@@ -442,16 +463,27 @@ describe('hostile signatures are refused with bounded work', function () {
         const { token, letter } = await openSigning();
         const started = performance.now();
         const upload = postSignature(slow.url, token, forgeCms(letter, f.president, [f.intermediate]));
-        const slowest = await slowestHealth(slow.url, upload);
+        const times = await healthTimes(slow.url, upload);
         const ms = performance.now() - started;
         const response = await upload;
         assert.equal(
           ((await response.json()) as { error: { code: string } }).error.code,
           'DOCUMENT_MISMATCH',
+          'the huge document was hashed',
         );
-        assert.ok(ms > 500, `the verification took ${ms.toFixed(0)} ms`);
+        // Judged against the verification's own length, not the clock: however fast or busy the
+        // machine, the event loop went on answering through it. Had the verification run on the
+        // event loop, the answer in flight when it began would have waited for all of it.
+        const slowest = Math.max(...times);
+        console.log(
+          `      [event loop] a ${ms.toFixed(0)} ms verification: ${times.length} /healthz answers, the slowest ${slowest.toFixed(0)} ms`,
+        );
         assert.ok(
-          slowest < Math.min(300, ms / 3),
+          times.length >= 10,
+          `healthz answered ${times.length} times while a ${ms.toFixed(0)} ms verification ran`,
+        );
+        assert.ok(
+          slowest < ms / 3,
           `healthz took up to ${slowest.toFixed(0)} ms while a ${ms.toFixed(0)} ms verification ran`,
         );
       } finally {
@@ -462,11 +494,18 @@ describe('hostile signatures are refused with bounded work', function () {
   });
 });
 
-/** A byte count whose SHA-256 takes about `ms` milliseconds here (measured), at most 2 GiB. */
+/**
+ * A byte count whose SHA-256 takes about `ms` milliseconds here, at most 2 GiB: measured at the
+ * fastest of a few runs, so that a moment of load while measuring does not shrink it.
+ */
 function hashableIn(ms: number): number {
   const sample = Buffer.alloc(64 * 1024 * 1024, 7);
-  const started = performance.now();
-  createHash('sha256').update(sample).digest();
-  const perByte = (performance.now() - started) / sample.length;
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    createHash('sha256').update(sample).digest();
+    fastest = Math.min(fastest, performance.now() - started);
+  }
+  const perByte = fastest / sample.length;
   return Math.min(2 * 1024 ** 3 - 1, Math.ceil(ms / perByte / 4096) * 4096);
 }

@@ -61,6 +61,31 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cl
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Preloaded into a command: reports its CPU time on descriptor 3 as it exits. */
+const CPU_REPORT = join(__dirname, 'cpu-report.js');
+
+export interface MeasuredCliResult extends CliResult {
+  /**
+   * The CPU time the command used, user and system, every thread (ms): what its work cost,
+   * however busy the machine was, where the time it took also counts everyone else's work.
+   */
+  readonly cpuMs: number;
+}
+
+/** As {@link runCli}, with the command's CPU time. */
+export function runCliMeasured(args: readonly string[], env: NodeJS.ProcessEnv = {}): MeasuredCliResult {
+  const result = spawnSync(process.execPath, ['--require', CPU_REPORT, BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const cpuMs = Number(result.output[3]);
+  if (!(result.output[3] && Number.isFinite(cpuMs)))
+    throw new Error(`the command reported no CPU time (status ${result.status}): ${result.stderr}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, cpuMs };
+}
+
 /**
  * The same, without blocking this process: needed whenever this process also hosts the worker the
  * command talks to (a synchronous spawn would stall the worker until the command times out).

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMailer } from '../../src/activities/email';
 import { RenderPool } from '../../src/activities/render-pool';
 import { DEFAULT_CACHED_PROCESSES } from '../../src/config';
@@ -23,6 +23,7 @@ import { ProcessClient } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { workerTuning } from '../../src/worker/tuning';
 import { signingFixtures, testVerifier } from './fixtures';
+import { installTestRuntime } from './runtime';
 
 /**
  * One scratch folder per test run, removed after it: every test's temporary folders (keys,
@@ -76,7 +77,7 @@ export function processEnv(): Promise<ProcessEnv> {
 }
 
 async function start(): Promise<ProcessEnv> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installTestRuntime();
   const temporalBinary = await resolveTemporalBinary((line) => console.log(`      [temporal] ${line}`));
   // Payloads encrypted as in production, with the test run's fixed keyring (so that recorded
   // histories stay replayable), and a codec server for the Web UI and `temporal --codec-endpoint`.

@@ -1,0 +1,192 @@
+/**
+ * The process's activities as plain fakes, for specifying the workflow on its own: every call
+ * recorded in order, the mail kept instead of sent, files in a map instead of the evidence store,
+ * and signatures judged by a verdict the test sets rather than by cryptography.
+ *
+ * They keep the real activities' contract with the workflow (test/workflow/activity-contract.test.ts
+ * holds the real ones to it): a missing file is a non-retryable EVIDENCE_MISSING, a refused
+ * signature is a report, not an exception, and only what is accepted is kept.
+ */
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../src/activities';
+import type { SendEmailInput, SubmittedSignature, VerifySignatureResult } from '../../src/domain/activities';
+import { ERROR_CODES, type VerificationErrorCode } from '../../src/domain/errors';
+import { ActivityFailure } from '../../src/domain/failures';
+import type { FileReference } from '../../src/domain/messages';
+import { SIGNATURE_FIELD, type DocumentRecord } from '../../src/domain/process';
+import { CHECKS, type VerificationReport } from '../../src/domain/verification-report';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export interface ActivityCall {
+  readonly activity: keyof Activities;
+  readonly input: unknown;
+}
+
+function notFaked(activity: string): never {
+  throw ApplicationFailure.create({
+    type: ActivityFailure.Misconfigured,
+    message: `${activity} is not part of the fake activities`,
+    nonRetryable: true,
+  });
+}
+
+function evidenceMissing(what: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ActivityFailure.EvidenceMissing,
+    message: `${what} is not in the evidence store`,
+    nonRetryable: true,
+  });
+}
+
+/** A report as the verifier writes one: every check passed, or `code`'s check failed. */
+export function fakeReport(
+  input: SubmittedSignature,
+  documentSha256: string,
+  code: VerificationErrorCode | null,
+): VerificationReport {
+  const failed = CHECKS.find((c) => c.code === code)?.check;
+  return {
+    valid: code === null,
+    ...(code === null ? {} : { code, message: ERROR_CODES[code].message }),
+    format: input.format ?? 'cms',
+    checks: CHECKS.map(({ check }) => ({
+      check,
+      outcome: check === failed ? 'failed' : 'passed',
+      detail: check === failed ? 'refused by the fake verifier' : 'fake',
+    })),
+    signer: {
+      name: input.expectedSigner.name,
+      rfc: input.expectedSigner.rfc,
+      curp: input.expectedSigner.curp,
+      representativeRfc: null,
+    },
+    certificate: {
+      serial: '01',
+      subject: `CN=${input.expectedSigner.name}`,
+      issuer: 'CN=AC de pruebas',
+      notBefore: '2020-01-01T00:00:00.000Z',
+      notAfter: '2099-01-01T00:00:00.000Z',
+      kind: 'fiel',
+      keyBits: 2048,
+    },
+    signingTime: null,
+    algorithm: 'RSA-SHA256',
+    path: [`CN=${input.expectedSigner.name}`, 'CN=AC de pruebas'],
+    documentSha256,
+    revocationChecked: true,
+    identityBasis: 'rfc-curp',
+    verifiedAt: input.at,
+  };
+}
+
+export class FakeActivities {
+  /** Every activity call, in the order the worker ran them. */
+  readonly calls: ActivityCall[] = [];
+  /** The mail the process asked to send, in order. */
+  readonly mails: SendEmailInput[] = [];
+  /** The evidence store: bytes by SHA-256. */
+  readonly files = new Map<string, Buffer>();
+  /** Signatures (base64) the verifier refuses, with the code it refuses them with; any other is valid. */
+  readonly refusals = new Map<string, VerificationErrorCode>();
+
+  private record(activity: keyof Activities, input: unknown): void {
+    this.calls.push({ activity, input });
+  }
+
+  /** Puts `bytes` in the evidence store, as the CLI does before it records an installation. */
+  store(bytes: Buffer, fileName = 'acta.pdf'): FileReference {
+    const digest = sha256(bytes);
+    this.files.set(digest, bytes);
+    return { sha256: digest, fileName, mediaType: 'application/pdf', size: bytes.length };
+  }
+
+  private stored(digest: string, what: string): Buffer {
+    const bytes = this.files.get(digest);
+    if (bytes === undefined) throw evidenceMissing(`${what} (SHA-256 ${digest})`);
+    return bytes;
+  }
+
+  private judge(input: SubmittedSignature, document: Buffer): VerifySignatureResult {
+    const code = this.refusals.get(input.signatureBase64) ?? null;
+    const signature = Buffer.from(input.signatureBase64, 'base64');
+    // Only what is accepted is kept; a refusal leaves digests behind, nothing stored.
+    const signatureSha256 = code === null ? this.store(signature).sha256 : sha256(signature);
+    return { report: fakeReport(input, sha256(document), code), signatureSha256, certificateSha256: null };
+  }
+
+  /** The activities, as `Worker.create({ activities })` takes them (own properties, bound). */
+  readonly activities: Activities = {
+    renderLetter: async (input) => {
+      this.record('renderLetter', input);
+      const pdf = Buffer.from(`%PDF-1.7\nCarta de intención de ${input.municipality} (${input.inegiCode})\n`);
+      const { sha256: digest } = this.store(pdf);
+      return {
+        sha256: digest,
+        size: pdf.length,
+        mediaType: 'application/pdf',
+        fileName: `manifestacion-${input.inegiCode}.pdf`,
+        signatureFields: [SIGNATURE_FIELD.municipal, SIGNATURE_FIELD.institute],
+      };
+    },
+
+    sendEmail: async (input) => {
+      this.record('sendEmail', input);
+      for (const attachment of input.attachments ?? []) this.stored(attachment.sha256, 'an attachment');
+      this.mails.push(input);
+      return { messageId: `<${input.messageKey}@manifiesta.test>`, accepted: input.to.map((r) => r.email) };
+    },
+
+    assembleDossier: async (input) => {
+      this.record('assembleDossier', input);
+      const manifest = this.store(Buffer.from(`SHA256SUMS de ${input.state.workflowId} (${input.label})\n`));
+      const constancia = this.store(Buffer.from(`%PDF-1.7\nConstancia (${input.label})\n`));
+      return {
+        label: input.label,
+        at: new Date().toISOString(),
+        files: 2,
+        manifestSha256: manifest.sha256,
+        constanciaSha256: constancia.sha256,
+      };
+    },
+
+    verifySignature: async (input) => {
+      this.record('verifySignature', input);
+      return this.judge(input, this.stored(input.documentSha256, 'the letter'));
+    },
+
+    verifyDeclination: async (input) => {
+      this.record('verifyDeclination', input);
+      const text = Buffer.from(`Declinación de ${input.facts.workflowId}: ${input.facts.reason}`);
+      const judged = this.judge(input, text);
+      return {
+        ...judged,
+        documentSha256: judged.report.valid ? this.store(text).sha256 : sha256(text),
+      };
+    },
+
+    checkEvidence: async (input): Promise<DocumentRecord> => {
+      this.record('checkEvidence', input);
+      const bytes = this.stored(input.sha256, 'the file');
+      if (bytes.length !== input.size) throw evidenceMissing(`the file of ${input.size} bytes`);
+      return { sha256: input.sha256, size: input.size, mediaType: input.mediaType, fileName: input.fileName };
+    },
+
+    storeEvidence: async (input) => {
+      this.record('storeEvidence', input);
+      const bytes = Buffer.from(input.contentBase64, 'base64');
+      return { ...this.store(bytes, input.fileName), mediaType: input.mediaType };
+    },
+
+    // Signatures made inside the PDF and the campaign digest are specified elsewhere
+    // (test/portal/pades.test.ts, test/campaigns/digest.test.ts).
+    preparePadesSignature: async () => notFaked('preparePadesSignature'),
+    embedPadesSignature: async () => notFaked('embedPadesSignature'),
+    discardPreparation: async (input) => {
+      this.record('discardPreparation', input);
+      this.files.delete(input.sha256);
+    },
+    sendCampaignDigest: async () => notFaked('sendCampaignDigest'),
+  };
+}
