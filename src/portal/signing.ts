@@ -6,6 +6,10 @@
  * No request reaches the process unless it can change it: a signature or a decline is verified
  * here first (a refused one never enters the process's history), and a preparation the process
  * already holds is answered from its state.
+ *
+ * Why one long file: every route's judgement runs through the same link reading and the same
+ * status cache, and the order of its checks is the contract (a superseded link before a wrong
+ * stage, a refusal before the process is asked); splitting it per route would repeat that order.
  */
 import {
   StoreUnavailableError,
