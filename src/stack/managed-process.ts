@@ -4,7 +4,7 @@
  * started again with the same arguments. Its output goes to a log file, never to the console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { PRIVATE_FILE_MODE, privateDir } from '../storage/private-files';
 import { dirname } from 'node:path';
 
@@ -53,7 +53,11 @@ export class ManagedProcess {
   async start(): Promise<void> {
     // A part's log may quote what it handled: the owner's alone (0600 in a 0700 folder).
     privateDir(dirname(this.spec.logFile));
-    this.log ??= createWriteStream(this.spec.logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
+    // Opened now, not when the stream gets round to it: the file exists, with its mode, before
+    // the part runs (a part that starts and stops at once still leaves its log).
+    this.log ??= createWriteStream(this.spec.logFile, {
+      fd: openSync(this.spec.logFile, 'a', PRIVATE_FILE_MODE),
+    });
     this.expectingExit = false;
     const child = spawn(this.spec.command, [...this.spec.args], {
       env: { ...process.env, ...this.spec.env },
