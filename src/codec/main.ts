@@ -40,4 +40,4 @@ export async function runCodecServer(
   );
 }
 
-runMain(module, () => runCodecServer(), false);
+runMain(module, () => runCodecServer(), { exitWhenDone: false });

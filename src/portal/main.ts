@@ -42,4 +42,4 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
   console.log(`manifiesta portal: ${config.portalBaseUrl}`);
 }
 
-runMain(module, runPortal, false);
+runMain(module, runPortal, { exitWhenDone: false, showStack: true });

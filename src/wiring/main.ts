@@ -25,8 +25,14 @@ export function untilStopped(stop?: () => Promise<void> | void): Promise<void> {
 /**
  * Runs an entry point's `main` when its module is the one Node started (`module` is the caller's).
  * @param exitWhenDone exit with 0 once `main` resolves (servers that keep the loop alive say false).
+ * @param showStack print an unexpected failure whole, stack included (the worker's and the portal's
+ *   operators), rather than its message alone (the local stacks and the codec server).
  */
-export function runMain(module: NodeJS.Module, main: () => Promise<void>, exitWhenDone = true): void {
+export function runMain(
+  module: NodeJS.Module,
+  main: () => Promise<void>,
+  { exitWhenDone = true, showStack = false }: { exitWhenDone?: boolean; showStack?: boolean } = {},
+): void {
   if (require.main !== module) return;
   main().then(
     () => {
@@ -37,7 +43,7 @@ export function runMain(module: NodeJS.Module, main: () => Promise<void>, exitWh
         console.error(`configuration error: ${error.message}`);
         process.exit(EXIT_CONFIGURATION);
       }
-      console.error(error instanceof Error && process.env.MANIFIESTA_DEBUG !== '1' ? error.message : error);
+      console.error(error instanceof Error && !showStack ? error.message : error);
       process.exit(1);
     },
   );

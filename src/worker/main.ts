@@ -71,4 +71,4 @@ async function ensureSearchAttributes(config: TemporalConfig): Promise<void> {
   }
 }
 
-runMain(module, runWorker, false);
+runMain(module, runWorker, { exitWhenDone: false, showStack: true });
