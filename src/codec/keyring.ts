@@ -68,29 +68,29 @@ export function parseKeyring(value: string, currentKeyId?: string): Keyring {
     parsed = JSON.parse(text);
   } catch {
     throw new KeyringError(
-      'PAYLOAD_KEYS must be JSON {"key id": "base64 of 32 bytes", …} or the path of such a file',
+      'PAYLOAD_KEYS debe ser JSON {"id de llave": "base64 de 32 bytes", …} o la ruta de un archivo así',
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new KeyringError('PAYLOAD_KEYS must be a JSON object of key id → base64 key');
+    throw new KeyringError('PAYLOAD_KEYS debe ser un objeto JSON de id de llave → llave en base64');
   const keys = new Map<string, Buffer>();
   for (const [id, encoded] of Object.entries(parsed as Record<string, unknown>)) {
     if (!KEY_ID.test(id))
       throw new KeyringError(
-        `PAYLOAD_KEYS: key id "${id.slice(0, 64)}" must be 1–64 letters, digits, ".", "_" or "-"`,
+        `PAYLOAD_KEYS: el id de llave "${id.slice(0, 64)}" debe tener de 1 a 64 letras, dígitos, ".", "_" o "-"`,
       );
     const key = typeof encoded === 'string' ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
     if (key.length !== 32 || typeof encoded !== 'string' || key.toString('base64') !== encoded.trim())
       throw new KeyringError(
-        `PAYLOAD_KEYS: key "${id}" must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`,
+        `PAYLOAD_KEYS: la llave "${id}" debe ser de 32 bytes en base64 (p. ej. \`openssl rand -base64 32\`)`,
       );
     keys.set(id, key);
   }
-  if (keys.size === 0) throw new KeyringError('PAYLOAD_KEYS holds no key');
+  if (keys.size === 0) throw new KeyringError('PAYLOAD_KEYS no contiene ninguna llave');
   const current = currentKeyId?.trim() || (keys.size === 1 ? [...keys.keys()][0]! : undefined);
   if (current === undefined)
-    throw new KeyringError('PAYLOAD_KEY_ID must name the key that encrypts: PAYLOAD_KEYS holds several');
-  if (!keys.has(current)) throw new KeyringError(`PAYLOAD_KEY_ID "${current}" is not in PAYLOAD_KEYS`);
+    throw new KeyringError('PAYLOAD_KEY_ID debe nombrar la llave que cifra: PAYLOAD_KEYS contiene varias');
+  if (!keys.has(current)) throw new KeyringError(`PAYLOAD_KEY_ID "${current}" no está en PAYLOAD_KEYS`);
   return { currentKeyId: current, keys };
 }
 
@@ -98,7 +98,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new KeyringError(`PAYLOAD_KEYS: cannot read the key file ${path}`);
+    throw new KeyringError(`PAYLOAD_KEYS: no se pudo leer el archivo de llaves ${path}`);
   }
 }
 

@@ -46,7 +46,7 @@ export function codecConfig(
 ): CodecConfig {
   const port = Number(env.CODEC_PORT || 8234);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new ConfigError(`CODEC_PORT must be a port number (got "${env.CODEC_PORT}")`);
+    throw new ConfigError(`CODEC_PORT debe ser un número de puerto (recibido: "${env.CODEC_PORT}")`);
   const uiPort = env.TEMPORAL_UI_PORT || '8233';
   const origins = (env.TEMPORAL_UI_URL || `http://localhost:${uiPort},http://127.0.0.1:${uiPort}`)
     .split(',')
@@ -56,7 +56,7 @@ export function codecConfig(
       try {
         return new URL(url).origin;
       } catch {
-        throw new ConfigError(`TEMPORAL_UI_URL must be the Web UI's URL (got "${redactUrl(url)}")`);
+        throw new ConfigError(`TEMPORAL_UI_URL debe ser la URL de la Web UI (recibido: "${redactUrl(url)}")`);
       }
     });
   const allowedHosts = (env.CODEC_ALLOWED_HOSTS ?? '')
@@ -66,11 +66,11 @@ export function codecConfig(
   for (const host of allowedHosts)
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host))
       throw new ConfigError(
-        `CODEC_ALLOWED_HOSTS must list host or host:port values, comma-separated (got "${host.slice(0, 80)}")`,
+        `CODEC_ALLOWED_HOSTS debe listar valores host o host:puerto separados por comas (recibido: "${host.slice(0, 80)}")`,
       );
   const auth = env.CODEC_AUTH || undefined;
   if (auth !== undefined && auth.length < 16)
-    throw new ConfigError('CODEC_AUTH must have at least 16 characters (e.g. `openssl rand -hex 32`)');
+    throw new ConfigError('CODEC_AUTH debe tener al menos 16 caracteres (p. ej. `openssl rand -hex 32`)');
   let oidc: CodecConfig['oidc'];
   if (env.CODEC_OIDC_ISSUER) {
     let issuer: URL;
@@ -78,17 +78,17 @@ export function codecConfig(
       issuer = new URL(env.CODEC_OIDC_ISSUER);
     } catch {
       throw new ConfigError(
-        `CODEC_OIDC_ISSUER must be the issuer's URL (got "${redactUrl(env.CODEC_OIDC_ISSUER)}")`,
+        `CODEC_OIDC_ISSUER debe ser la URL del emisor (recibido: "${redactUrl(env.CODEC_OIDC_ISSUER)}")`,
       );
     }
     if (issuer.protocol !== 'https:' && !isLoopback(issuer.hostname))
       throw new ConfigError(
-        'CODEC_OIDC_ISSUER must be an https:// URL: its keys decide who reads personal data',
+        'CODEC_OIDC_ISSUER debe ser una URL https://: sus llaves deciden quién lee datos personales',
       );
     // Without an audience, any token the issuer signs for any of its clients would be taken.
     if (!env.CODEC_OIDC_AUDIENCE)
       throw new ConfigError(
-        "CODEC_OIDC_AUDIENCE must be set with CODEC_OIDC_ISSUER: the client id the Web UI's tokens are issued for (its `aud`)",
+        'falta CODEC_OIDC_AUDIENCE junto con CODEC_OIDC_ISSUER: el id de cliente para el que se emiten los tokens de la Web UI (su `aud`)',
       );
     oidc = {
       issuer: env.CODEC_OIDC_ISSUER,
@@ -101,16 +101,18 @@ export function codecConfig(
   if (local && auth === undefined && oidc === undefined) {
     if (!isLoopback(host) || allowedHosts.some((h) => !isLoopback(h.replace(/:\d+$/, ''))))
       throw new ConfigError(
-        'without CODEC_AUTH or CODEC_OIDC_ISSUER the codec server serves this machine only: CODEC_HOST and CODEC_ALLOWED_HOSTS must be loopback',
+        'sin CODEC_AUTH ni CODEC_OIDC_ISSUER el servidor de códec solo atiende a esta máquina: CODEC_HOST y CODEC_ALLOWED_HOSTS deben ser direcciones locales (loopback)',
       );
   }
   if (!local && auth === undefined && oidc === undefined)
     throw new ConfigError(
-      "CODEC_AUTH or CODEC_OIDC_ISSUER must be set: the codec server decrypts personal data for whoever asks, so it must know who asks (a bearer token, or the Web UI's single sign-on access token with codec.passAccessToken)",
+      'falta CODEC_AUTH o CODEC_OIDC_ISSUER: el servidor de códec descifra datos personales para quien los pida, así que debe saber quién los pide (un token bearer, o el token de acceso del inicio de sesión único de la Web UI con codec.passAccessToken)',
     );
   const encode = (env.CODEC_ENCODE ?? '').trim();
   if (encode !== '' && encode !== 'enabled' && encode !== 'disabled')
-    throw new ConfigError(`CODEC_ENCODE must be "enabled" or "disabled" (got "${encode.slice(0, 40)}")`);
+    throw new ConfigError(
+      `CODEC_ENCODE debe ser "enabled" o "disabled" (recibido: "${encode.slice(0, 40)}")`,
+    );
   return {
     keyring: payloadKeyring(env, keys),
     port,

@@ -15,10 +15,10 @@ export class ConfigError extends Error {
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
-    if (!url.host) return '(not shown)';
+    if (!url.host) return '(no se muestra)';
     return `${url.protocol}//${url.username || url.password ? '***@' : ''}${url.host}`;
   } catch {
-    return '(not shown)';
+    return '(no se muestra)';
   }
 }
 
@@ -40,14 +40,14 @@ export function wholeNumber(
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max)
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    throw new ConfigError(`${name} debe ser un número entero de ${min} a ${max} (recibido: "${raw}")`);
   return value;
 }
 
 export function portNumber(env: NodeJS.ProcessEnv, name: string): number {
   const port = Number(env[name]);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new ConfigError(`${name} must be a port number (got "${env[name]}")`);
+    throw new ConfigError(`${name} debe ser un número de puerto (recibido: "${env[name]}")`);
   return port;
 }
 

@@ -12,7 +12,7 @@ export interface PortalConfig {
 export function portalConfig(env: NodeJS.ProcessEnv = process.env, defaultHost = '0.0.0.0'): PortalConfig {
   const port = Number(env.PORTAL_PORT || 8080);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new ConfigError(`PORTAL_PORT must be a port number (got "${env.PORTAL_PORT}")`);
+    throw new ConfigError(`PORTAL_PORT debe ser un número de puerto (recibido: "${env.PORTAL_PORT}")`);
   const trustProxy = (env.TRUST_PROXY ?? '')
     .split(',')
     .map((entry) => entry.trim())
@@ -25,7 +25,7 @@ export function portalConfig(env: NodeJS.ProcessEnv = process.env, defaultHost =
     // A /0 range trusts every address: anyone could then name their own in X-Forwarded-For.
     if (family === 0 || !prefixOk || rest.length > 0 || prefix === '0') {
       throw new ConfigError(
-        `TRUST_PROXY must list the proxies' addresses or CIDR ranges, comma-separated (e.g. 10.0.0.5,10.1.0.0/16); "${entry}" is neither`,
+        `TRUST_PROXY debe listar las direcciones o rangos CIDR de los proxies, separados por comas (p. ej. 10.0.0.5,10.1.0.0/16); "${entry}" no es ninguna de las dos cosas`,
       );
     }
   }

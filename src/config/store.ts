@@ -17,10 +17,11 @@ export function storeLocation(env: NodeJS.ProcessEnv = process.env): StoreLocati
   const url = env.EVIDENCE_URL?.trim();
   if (!url) return { kind: 'folder', dir: resolve(env.EVIDENCE_DIR || join(dataDir(env), 'evidence')) };
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9/._-]*))?$/.exec(url);
-  if (!match) throw new ConfigError(`EVIDENCE_URL must be s3://bucket/prefix (got "${redactUrl(url)}")`);
+  if (!match)
+    throw new ConfigError(`EVIDENCE_URL debe ser s3://bucket/prefijo (recibido: "${redactUrl(url)}")`);
   const endpoint = env.S3_ENDPOINT?.trim() || undefined;
-  if (endpoint !== undefined && redactUrl(endpoint) === '(not shown)')
-    throw new ConfigError("S3_ENDPOINT must be the store's URL, e.g. http://127.0.0.1:7070");
+  if (endpoint !== undefined && redactUrl(endpoint) === '(no se muestra)')
+    throw new ConfigError('S3_ENDPOINT debe ser la URL del almacén, p. ej. http://127.0.0.1:7070');
   return {
     kind: 's3',
     bucket: match[1]!,

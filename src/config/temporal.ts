@@ -49,7 +49,7 @@ export function payloadKeyring(env: NodeJS.ProcessEnv, source: KeySource): Keyri
     throw error;
   }
   throw new ConfigError(
-    'PAYLOAD_KEYS must be set: the keys that encrypt what Temporal stores, as JSON {"key id": "base64 of 32 bytes"} or the path of a file holding it (a key: `openssl rand -base64 32`)',
+    'falta PAYLOAD_KEYS: las llaves que cifran lo que guarda Temporal, como JSON {"id de llave": "base64 de 32 bytes"} o la ruta de un archivo que lo contenga (una llave: `openssl rand -base64 32`)',
   );
 }
 
@@ -62,21 +62,21 @@ export function temporalConfig(
 ): TemporalConfig {
   const address = env.TEMPORAL_ADDRESS || 'localhost:7233';
   if (!/^[^\s:/]+:\d{1,5}$/.test(address))
-    throw new ConfigError(`TEMPORAL_ADDRESS must be host:port (got "${address}")`);
+    throw new ConfigError(`TEMPORAL_ADDRESS debe ser host:puerto (recibido: "${address}")`);
   const cert = env.TEMPORAL_TLS_CERT;
   const key = env.TEMPORAL_TLS_KEY;
   if (Boolean(cert) !== Boolean(key))
-    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+    throw new ConfigError('TEMPORAL_TLS_CERT y TEMPORAL_TLS_KEY van juntas: falta una de las dos');
   const readPem = (name: string, path: string): Buffer => {
     try {
       return readFileSync(path);
     } catch {
-      throw new ConfigError(`${name}: cannot read ${path}`);
+      throw new ConfigError(`${name}: no se pudo leer ${path}`);
     }
   };
   if ((env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_SERVER_NAME) && !(cert && key))
     throw new ConfigError(
-      'TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME go with TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+      'TEMPORAL_TLS_CA y TEMPORAL_TLS_SERVER_NAME requieren TEMPORAL_TLS_CERT y TEMPORAL_TLS_KEY',
     );
   return {
     address,

@@ -56,11 +56,11 @@ export function workerConfig(
   const smtpUrl = env.SMTP_URL || 'smtp://localhost:1025';
   if (!/^smtps?:\/\/[^\s]+$/.test(smtpUrl))
     throw new ConfigError(
-      'SMTP_URL must be smtp://host:port or smtps://user:password@host:port (the value given is not shown: it may hold a password)',
+      'SMTP_URL debe ser smtp://host:puerto o smtps://usuario:contraseña@host:puerto (el valor recibido no se muestra: puede contener una contraseña)',
     );
   if (mode === 'production' && !env.PORTAL_BASE_URL) {
     throw new ConfigError(
-      'PORTAL_BASE_URL must be set: the address signers open from their e-mail (e.g. https://firma.infoem.org.mx)',
+      'falta PORTAL_BASE_URL: la dirección que los firmantes abren desde su correo (p. ej. https://firma.infoem.org.mx)',
     );
   }
   const portalBaseUrl = env.PORTAL_BASE_URL || `http://localhost:${env.PORTAL_PORT || 8080}`;
@@ -68,22 +68,22 @@ export function workerConfig(
   try {
     parsed = new URL(portalBaseUrl);
   } catch {
-    throw new ConfigError(`PORTAL_BASE_URL is not a URL (got "${redactUrl(portalBaseUrl)}")`);
+    throw new ConfigError(`PORTAL_BASE_URL no es una URL (recibido: "${redactUrl(portalBaseUrl)}")`);
   }
   if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
     throw new ConfigError(
-      `PORTAL_BASE_URL must be an http(s) URL without credentials (got "${redactUrl(portalBaseUrl)}")`,
+      `PORTAL_BASE_URL debe ser una URL http(s) sin credenciales (recibido: "${redactUrl(portalBaseUrl)}")`,
     );
   // Links carry a bearer token: over plain HTTP, anyone on the path reads it and signs or declines
   // in the signer's name. Only a portal on this machine (loopback) may be plain HTTP.
   if (mode === 'production' && parsed.protocol !== 'https:' && !isLoopback(parsed.hostname))
     throw new ConfigError(
-      `PORTAL_BASE_URL must be an https:// address (got "${redactUrl(portalBaseUrl)}"): signing links carry their token, which plain HTTP would expose on the way; only a loopback address (localhost, 127.0.0.1, [::1]) may be http://`,
+      `PORTAL_BASE_URL debe ser una dirección https:// (recibido: "${redactUrl(portalBaseUrl)}"): los enlaces de firma llevan su token, que HTTP sin cifrar expondría en el camino; solo una dirección de esta máquina (localhost, 127.0.0.1, [::1]) puede ser http://`,
     );
   const linkSecret = env.LINK_SECRET ?? '';
   if (linkSecret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(
-      `LINK_SECRET must be set, with at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`)`,
+      `LINK_SECRET debe definirse con al menos ${MIN_SECRET_LENGTH} caracteres aleatorios (p. ej. \`openssl rand -hex 32\`)`,
     );
   }
   const trustAnchors = (env.TRUST_ANCHORS ?? '').split(',').some((path) => path.trim())
@@ -91,7 +91,7 @@ export function workerConfig(
     : undefined;
   if (mode === 'production' && trustAnchors === undefined) {
     throw new ConfigError(
-      "TRUST_ANCHORS must be set: the certificates of SAT's e.firma CAs (files or folders, comma-separated); without them every signature is refused",
+      'falta TRUST_ANCHORS: los certificados de las autoridades certificadoras de la e.firma del SAT (archivos o carpetas, separados por comas); sin ellos se rechaza toda firma',
     );
   }
   const revocation = revocationConfig(env, mode);
@@ -126,7 +126,7 @@ function revocationConfig(
   const policy = env.REVOCATION_POLICY?.trim() || (mode === 'production' ? 'required' : 'best-effort');
   if (policy !== 'required' && policy !== 'best-effort')
     throw new ConfigError(
-      `REVOCATION_POLICY must be "required" or "best-effort" (got "${policy.slice(0, 40)}")`,
+      `REVOCATION_POLICY debe ser "required" o "best-effort" (recibido: "${policy.slice(0, 40)}")`,
     );
   const crlUrls = (env.CRL_URLS ?? '')
     .split(',')
@@ -137,14 +137,18 @@ function revocationConfig(
     try {
       parsed = new URL(url);
     } catch {
-      throw new ConfigError(`CRL_URLS must list http(s) URLs, comma-separated (got "${redactUrl(url)}")`);
+      throw new ConfigError(
+        `CRL_URLS debe listar URL http(s) separadas por comas (recibido: "${redactUrl(url)}")`,
+      );
     }
     if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
-      throw new ConfigError(`CRL_URLS must list http(s) URLs without credentials (got "${redactUrl(url)}")`);
+      throw new ConfigError(
+        `CRL_URLS debe listar URL http(s) sin credenciales (recibido: "${redactUrl(url)}")`,
+      );
   }
   if (policy === 'required' && !env.CRLS?.trim() && crlUrls.length === 0)
     throw new ConfigError(
-      'CRLS or CRL_URLS must be set: without a revocation source no signature can be accepted (a certificate must be shown not revoked when it signs). Set REVOCATION_POLICY=best-effort only where the CAs publish no CRL: revocation is then not checked',
+      'falta CRLS o CRL_URLS: sin una fuente de revocación no se puede aceptar ninguna firma (hay que mostrar que el certificado no estaba revocado al firmar). Use REVOCATION_POLICY=best-effort solo donde las autoridades certificadoras no publiquen CRL: entonces la revocación no se revisa',
     );
   const minutes = wholeNumber(env, 'CRL_REFRESH_MINUTES', 1, 7 * 24 * 60) ?? 60;
   return { crlUrls, revocationPolicy: policy, crlRefreshMs: minutes * 60_000 };

@@ -49,7 +49,7 @@ export class TrustSource {
     });
     if (this.settings.trustAnchors !== undefined && trust.anchors.size === 0) {
       throw new TrustConfigurationError(
-        `TRUST_ANCHORS (${this.settings.trustAnchors}) names no certificate: give the CA certificates' files (.pem .crt .cer .der) or folders holding them`,
+        `TRUST_ANCHORS (${this.settings.trustAnchors}) no nombra ningún certificado: indique los archivos de los certificados de las autoridades certificadoras (.pem .crt .cer .der) o las carpetas que los contienen`,
       );
     }
     return trust;

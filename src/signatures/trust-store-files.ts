@@ -27,7 +27,7 @@ export function expandPaths(list: string | readonly string[], extensions: Readon
     try {
       stats = statSync(entry);
     } catch {
-      throw new TrustConfigurationError(`${entry}: no such file or folder`);
+      throw new TrustConfigurationError(`${entry}: no existe ese archivo o carpeta`);
     }
     if (stats.isDirectory()) {
       for (const name of readdirSync(entry).sort()) {
@@ -55,24 +55,25 @@ export interface TrustFiles {
 export function loadTrustStore(files: TrustFiles): TrustStore {
   const anchors = expandPaths(files.anchors ?? [], CERTIFICATE_EXTENSIONS).flatMap((file) => {
     const ders = certificatesIn(readFileSync(file));
-    if (ders.length === 0) throw new TrustConfigurationError(`${file}: no certificate in the file`);
+    if (ders.length === 0)
+      throw new TrustConfigurationError(`${file}: el archivo no contiene ningún certificado`);
     return ders.map((der) => {
       try {
         return parseCertificate(der);
       } catch (error) {
         const reason = error instanceof InputRejected ? error.message : String(error);
-        throw new TrustConfigurationError(`${file}: not a usable certificate (${reason})`);
+        throw new TrustConfigurationError(`${file}: no es un certificado utilizable (${reason})`);
       }
     });
   });
   const crls: RevocationList[] = expandPaths(files.crls ?? [], CRL_EXTENSIONS).flatMap((file) => {
     const ders = crlsIn(readFileSync(file));
-    if (ders.length === 0) throw new TrustConfigurationError(`${file}: no CRL in the file`);
+    if (ders.length === 0) throw new TrustConfigurationError(`${file}: el archivo no contiene ninguna CRL`);
     return ders.map((der) => {
       try {
         return parseCrl(der, file);
       } catch (error) {
-        throw new TrustConfigurationError(`${file}: not a CRL (${(error as Error).message})`);
+        throw new TrustConfigurationError(`${file}: no es una CRL (${(error as Error).message})`);
       }
     });
   });

@@ -40,7 +40,7 @@ export function runMain(
     },
     (error: unknown) => {
       if (error instanceof ConfigError || error instanceof TrustConfigurationError) {
-        console.error(`configuration error: ${error.message}`);
+        console.error(`error de configuración: ${error.message}`);
         process.exit(EXIT_CONFIGURATION);
       }
       console.error(error instanceof Error && !showStack ? error.message : error);

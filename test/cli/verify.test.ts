@@ -187,11 +187,11 @@ describe('manifiesta verify (CLI)', function () {
       ],
       [
         ['verify', '--document', documentPath, '--signature', cmsPath, '--trust-anchors', join(dir, 'none')],
-        /no such file or folder/,
+        /no existe ese archivo o carpeta/,
       ],
       [
         ['verify', '--document', documentPath, '--signature', cmsPath, '--trust-anchors', documentPath],
-        /not a usable certificate/,
+        /no es un certificado utilizable/,
       ],
       [['sign-everything'], /unknown command/],
     ];

@@ -53,25 +53,28 @@ describe('production defaults fail closed', function () {
   for (const entry of ['worker/main.js', 'portal/main.js']) {
     it(`${entry} refuses to start without trust anchors, PORTAL_BASE_URL or PAYLOAD_KEYS, naming the variable`, async function () {
       for (const [change, message] of [
-        [{ TRUST_ANCHORS: '' }, /^configuration error: TRUST_ANCHORS must be set/m],
-        [{ TRUST_ANCHORS: ',' }, /^configuration error: TRUST_ANCHORS must be set/m],
-        [{ TRUST_ANCHORS: emptyDir }, /^configuration error: TRUST_ANCHORS \(.*\) names no certificate/m],
-        [{ PORTAL_BASE_URL: '' }, /^configuration error: PORTAL_BASE_URL must be set/m],
+        [{ TRUST_ANCHORS: '' }, /^error de configuración: falta TRUST_ANCHORS/m],
+        [{ TRUST_ANCHORS: ',' }, /^error de configuración: falta TRUST_ANCHORS/m],
+        [
+          { TRUST_ANCHORS: emptyDir },
+          /^error de configuración: TRUST_ANCHORS \(.*\) no nombra ningún certificado/m,
+        ],
+        [{ PORTAL_BASE_URL: '' }, /^error de configuración: falta PORTAL_BASE_URL/m],
         // Links carry their token: never over plain HTTP beyond this machine.
         [
           { PORTAL_BASE_URL: 'http://firma.example.mx' },
-          /^configuration error: PORTAL_BASE_URL must be an https:\/\/ address/m,
+          /^error de configuración: PORTAL_BASE_URL debe ser una dirección https:\/\//m,
         ],
-        [{ PAYLOAD_KEYS: '' }, /^configuration error: PAYLOAD_KEYS must be set/m],
+        [{ PAYLOAD_KEYS: '' }, /^error de configuración: falta PAYLOAD_KEYS/m],
         // Revocation fails closed: a source of revocation data, or the explicit exception.
-        [{ CRLS: '' }, /^configuration error: CRLS or CRL_URLS must be set/m],
+        [{ CRLS: '' }, /^error de configuración: falta CRLS o CRL_URLS/m],
         [
           { REVOCATION_POLICY: 'a-veces' },
-          /^configuration error: REVOCATION_POLICY must be "required" or "best-effort"/m,
+          /^error de configuración: REVOCATION_POLICY debe ser "required" o "best-effort"/m,
         ],
         [
           { CRL_URLS: 'ftp://crl.example.mx/ac.crl' },
-          /^configuration error: CRL_URLS must list http\(s\) URLs/m,
+          /^error de configuración: CRL_URLS debe listar URL http\(s\)/m,
         ],
       ] as const) {
         const run = await runPart(entry, { ...complete, ...change });
@@ -107,12 +110,12 @@ describe('production defaults fail closed', function () {
     ]) {
       const smtp = await runPart('worker/main.js', { ...complete, SMTP_URL: smtpUrl });
       assert.equal(smtp.status, 2);
-      assert.match(smtp.stderr, /SMTP_URL must be/);
+      assert.match(smtp.stderr, /SMTP_URL debe ser/);
       assert.ok(!smtp.stderr.includes(SECRET), smtp.stderr);
     }
     const shortSecret = await runPart('portal/main.js', { ...complete, LINK_SECRET: SECRET.slice(0, 10) });
     assert.equal(shortSecret.status, 2);
-    assert.match(shortSecret.stderr, /LINK_SECRET must be set/);
+    assert.match(shortSecret.stderr, /LINK_SECRET debe definirse con al menos 32/);
     assert.ok(!shortSecret.stderr.includes(SECRET.slice(0, 10)), shortSecret.stderr);
     for (const value of [
       `notificaciones:${SECRET}@relay:587`,
@@ -150,7 +153,7 @@ describe('production defaults fail closed', function () {
     for (const bad of ['0', '1', '2.5', 'mucho', '-3'])
       assert.throws(
         () => workerConfig({ ...base, WORKER_CACHED_PROCESSES: bad }, 'development'),
-        /WORKER_CACHED_PROCESSES must be a whole number from 2 to 100000/,
+        /WORKER_CACHED_PROCESSES debe ser un número entero de 2 a 100000/,
       );
   });
 
@@ -168,7 +171,7 @@ describe('production defaults fail closed', function () {
     for (const bad of ['0', '1.5', 'muchos', '-1', '1001'])
       assert.throws(
         () => workerConfig({ ...base, WORKER_ACTIVITY_SLOTS: bad }, 'development'),
-        /WORKER_ACTIVITY_SLOTS must be a whole number from 1 to 1000/,
+        /WORKER_ACTIVITY_SLOTS debe ser un número entero de 1 a 1000/,
       );
   });
 
@@ -193,6 +196,6 @@ describe('production defaults fail closed', function () {
     ]);
     assert.deepEqual(portalConfig({}).trustProxy, []);
     for (const bad of ['true', '*', '10.0.0.0/33', 'proxy.example.mx', '0.0.0.0/0', '::/0'])
-      assert.throws(() => portalConfig({ TRUST_PROXY: bad }), /TRUST_PROXY must list/);
+      assert.throws(() => portalConfig({ TRUST_PROXY: bad }), /TRUST_PROXY debe listar/);
   });
 });

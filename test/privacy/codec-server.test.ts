@@ -308,7 +308,7 @@ describe('the codec server and the payload keyring', function () {
       child.on('close', (status) => resolve({ status, stderr }));
     });
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /configuration error: CODEC_AUTH or CODEC_OIDC_ISSUER must be set/);
+    assert.match(refused.stderr, /error de configuración: falta CODEC_AUTH o CODEC_OIDC_ISSUER/);
 
     const logFile = join(mkdtempSync(join(tmpdir(), 'codec-registro-')), 'accesos.jsonl');
     const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'codec', 'main.js')], {
@@ -378,27 +378,27 @@ describe('the codec server and the payload keyring', function () {
   it('PAYLOAD_KEYS: refused when malformed, never echoing a key; required in production; read from a file', function () {
     const secret = randomBytes(32).toString('base64');
     for (const [value, message] of [
-      ['{"a": "corta"}', /key "a" must be 32 bytes/],
-      ['no-existe.json', /cannot read the key file/],
-      ['{"a b": "x"}', /key id "a b"/],
-      ['{}', /holds no key/],
+      ['{"a": "corta"}', /la llave "a" debe ser de 32 bytes/],
+      ['no-existe.json', /no se pudo leer el archivo de llaves/],
+      ['{"a b": "x"}', /el id de llave "a b"/],
+      ['{}', /no contiene ninguna llave/],
     ] as const) {
       assert.throws(() => payloadKeyring({ PAYLOAD_KEYS: value }, 'production'), message);
     }
     assert.throws(
       () => payloadKeyring({ PAYLOAD_KEYS: keyJson({ a: keyA, b: keyB }) }, 'production'),
-      /PAYLOAD_KEY_ID must name the key that encrypts/,
+      /PAYLOAD_KEY_ID debe nombrar la llave que cifra/,
     );
     assert.throws(
       () => payloadKeyring({ PAYLOAD_KEYS: `{"a": "${secret}"}`, PAYLOAD_KEY_ID: 'z' }, 'production'),
       (error: Error) =>
         error instanceof ConfigError &&
-        /"z" is not in PAYLOAD_KEYS/.test(error.message) &&
+        /"z" no está en PAYLOAD_KEYS/.test(error.message) &&
         !error.message.includes(secret),
     );
     const dir = mkdtempSync(join(tmpdir(), 'claves-'));
-    assert.throws(() => payloadKeyring({ DATA_DIR: dir }, 'production'), /PAYLOAD_KEYS must be set/);
-    assert.throws(() => payloadKeyring({ DATA_DIR: dir }, 'cli'), /PAYLOAD_KEYS must be set/);
+    assert.throws(() => payloadKeyring({ DATA_DIR: dir }, 'production'), /falta PAYLOAD_KEYS/);
+    assert.throws(() => payloadKeyring({ DATA_DIR: dir }, 'cli'), /falta PAYLOAD_KEYS/);
     const created = payloadKeyring({ DATA_DIR: dir }, 'development');
     assert.equal(payloadKeyring({ DATA_DIR: dir }, 'development').currentKeyId, created.currentKeyId);
     assert.deepEqual(
