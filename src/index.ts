@@ -7,7 +7,10 @@ export { activityDeps, trustSource, verificationPool } from './wiring/parts';
 export type { WorkerParts } from './wiring/parts';
 export { ConfigError, portalConfig, temporalConfig, workerConfig } from './config';
 export type { PortalConfig, RunMode, TemporalConfig, WorkerConfig } from './config';
-export { ProcessClient, ProcessError } from './client/process-client';
+export { ProcessClient } from './client/process-client';
+export { CodedError } from './domain/coded-error';
+/** @deprecated the name of {@link CodedError} before every refusal had one class (kept for hosts' `instanceof`). */
+export { CodedError as ProcessError } from './domain/coded-error';
 export { resolveWorkflowId } from './domain/start-input';
 export * from './domain/messages';
 export { ERROR_CODES, isErrorCode } from './domain/errors';

@@ -2,9 +2,10 @@
 import { calendarFromEnv, CalendarFileError } from '../config/calendar-file';
 import { ConfigError, temporalConfig, type TemporalConfig } from '../config';
 import type { CalendarData } from '../domain/calendar';
-import { ProcessClient, ProcessError } from '../client/process-client';
+import { ProcessClient } from '../client/process-client';
 import { connectClient } from '../client/connection';
-import { RefusedError, UsageError } from './errors';
+import { UsageError } from './errors';
+import { CodedError } from '../domain/coded-error';
 
 export interface CommandContext {
   readonly processes: ProcessClient;
@@ -38,16 +39,13 @@ export async function withProcesses<T>(fn: (context: CommandContext) => Promise<
   try {
     client = await connectClient(config, timeoutMs);
   } catch (error) {
-    throw new RefusedError(
+    throw new CodedError(
       'TEMPORAL_UNAVAILABLE',
       `no se pudo conectar con Temporal en ${config.address} en ${timeoutMs / 1000} s: ${(error as Error).message}`,
     );
   }
   try {
     return await fn({ processes: new ProcessClient(client, config.taskQueue, timeoutMs), config, timeoutMs });
-  } catch (error) {
-    if (error instanceof ProcessError) throw new RefusedError(error.code, error.message);
-    throw error;
   } finally {
     await client.connection.close();
   }
@@ -90,7 +88,7 @@ export function declaredCalendar(path?: string): CalendarData {
   try {
     return calendarFromEnv(process.env, path ?? process.env.INHABILES_FILE);
   } catch (error) {
-    if (error instanceof CalendarFileError) throw new RefusedError('MALFORMED_INPUT', error.message);
+    if (error instanceof CalendarFileError) throw new CodedError('MALFORMED_INPUT', error.message);
     throw error;
   }
 }

@@ -14,8 +14,9 @@ import { registerStatus } from './commands/status';
 import { registerVerify } from './commands/verify';
 import { DEFAULT_TIMEOUT_SECONDS, setTimeoutSeconds } from './context';
 import { ENV_FILE_VARIABLE, loadEnvFile } from './env-file';
-import { ExitCode, RefusedError, UsageError } from './errors';
+import { ExitCode, UsageError } from './errors';
 import { packageVersion } from './version';
+import { CodedError } from '../domain/coded-error';
 
 export function buildProgram(): Command {
   const program = new Command('manifiesta')
@@ -84,7 +85,7 @@ function report(error: unknown): number {
     process.stderr.write(`error: ${error.message}\n`);
     return ExitCode.usage;
   }
-  if (error instanceof RefusedError) {
+  if (error instanceof CodedError) {
     process.stderr.write(`${error.code}: ${error.message}\n`);
     return ExitCode.refused;
   }

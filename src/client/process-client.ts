@@ -13,24 +13,13 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ERROR_CODES, isErrorCode, type ErrorCode } from '../domain/errors';
+import { ERROR_CODES, isErrorCode } from '../domain/errors';
 import { statusQuery } from '../domain/messages';
 import { WORKFLOW_TYPE, workflowIdFor, type ProcessInput, type ProcessState } from '../domain/process';
 import { inputProblems } from '../domain/start-input';
 import { SearchAttributes } from '../domain/search-attributes';
 import type { VerificationReport } from '../domain/verification-report';
-
-/** A refusal with one of our codes; `report` when a signature was judged. */
-export class ProcessError extends Error {
-  override readonly name = 'ProcessError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly report?: VerificationReport,
-  ) {
-    super(message);
-  }
-}
+import { CodedError } from '../domain/coded-error';
 
 export class ProcessClient {
   /**
@@ -52,7 +41,7 @@ export class ProcessClient {
 
   async start(input: ProcessInput): Promise<{ workflowId: string; runId: string }> {
     const problems = inputProblems(input);
-    if (problems.length > 0) throw new ProcessError('MALFORMED_INPUT', problems.join('; '));
+    if (problems.length > 0) throw new CodedError('MALFORMED_INPUT', problems.join('; '));
     const workflowId = workflowIdFor(input.campaign, input.inegiCode);
     try {
       const handle = await this.bounded(() =>
@@ -73,7 +62,7 @@ export class ProcessClient {
       return { workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new ProcessError(
+        throw new CodedError(
           'PROCESS_ALREADY_RUNNING',
           `${ERROR_CODES.PROCESS_ALREADY_RUNNING.message} En curso: ${workflowId}`,
         );
@@ -119,7 +108,7 @@ export class ProcessClient {
       return await this.bounded(() => handle.executeUpdate(update, { args }));
     } catch (error) {
       const mapped = mapFailure(error, workflowId);
-      if (mapped instanceof ProcessError && mapped.code === 'PROCESS_NOT_FOUND') {
+      if (mapped instanceof CodedError && mapped.code === 'PROCESS_NOT_FOUND') {
         throw await this.endedOrMissing(workflowId, mapped, typeof target === 'string' ? null : target.run);
       }
       throw mapped;
@@ -132,16 +121,16 @@ export class ProcessClient {
    */
   private async endedOrMissing(
     workflowId: string,
-    notFound: ProcessError,
+    notFound: CodedError,
     run: string | null,
-  ): Promise<ProcessError> {
+  ): Promise<CodedError> {
     try {
       const description = await this.handle(workflowId).describe();
       if (run !== null && description.raw.workflowExecutionInfo?.firstRunId !== run) {
-        return new ProcessError('LINK_SUPERSEDED', ERROR_CODES.LINK_SUPERSEDED.message);
+        return new CodedError('LINK_SUPERSEDED', ERROR_CODES.LINK_SUPERSEDED.message);
       }
       const stage = description.typedSearchAttributes.get(SearchAttributes.stage) ?? description.status.name;
-      return new ProcessError(
+      return new CodedError(
         'WRONG_STAGE',
         `${ERROR_CODES.WRONG_STAGE.message} (el proceso ya terminó: ${stage})`,
       );
@@ -154,7 +143,7 @@ export class ProcessClient {
 /** Temporal failures to our codes: the one place that does it. */
 export function mapFailure(error: unknown, workflowId: string): unknown {
   if (unavailable(error)) {
-    return new ProcessError(
+    return new CodedError(
       'TEMPORAL_UNAVAILABLE',
       `${ERROR_CODES.TEMPORAL_UNAVAILABLE.message} (Temporal no respondió: ${(error as Error).message})`,
     );
@@ -163,12 +152,12 @@ export function mapFailure(error: unknown, workflowId: string): unknown {
     error instanceof WorkflowNotFoundError ||
     (error as { name?: string })?.name === 'WorkflowNotFoundError'
   ) {
-    return new ProcessError('PROCESS_NOT_FOUND', `${ERROR_CODES.PROCESS_NOT_FOUND.message} (${workflowId})`);
+    return new CodedError('PROCESS_NOT_FOUND', `${ERROR_CODES.PROCESS_NOT_FOUND.message} (${workflowId})`);
   }
   const cause = error instanceof WorkflowUpdateFailedError ? error.cause : error;
   if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
     const report = (cause.details?.[0] as VerificationReport | undefined) ?? undefined;
-    return new ProcessError(cause.type, cause.message, report);
+    return new CodedError(cause.type, cause.message, report);
   }
   return error;
 }

@@ -21,7 +21,7 @@ import {
   workerConfig,
 } from '../config';
 import { buildPortal } from '../portal/server';
-import { ProcessClient, ProcessError } from '../client/process-client';
+import { ProcessClient } from '../client/process-client';
 import { privateDir } from '../storage/private-files';
 import { activityDeps } from '../wiring/parts';
 import { runMain, untilStopped } from '../wiring/main';
@@ -35,6 +35,7 @@ import { Supervisor, type RunningPart } from './supervisor';
 import { registerSearchAttributes } from '../client/namespace';
 import { resolveTemporalBinary, startDevServer } from './temporal';
 import { clientOver, connect, connectWorker } from '../client/connection';
+import { CodedError } from '../domain/coded-error';
 
 const log = (line: string): void => console.log(`[manifiesta] ${line}`);
 
@@ -223,7 +224,7 @@ async function startDemo(processes: ProcessClient, demoPki: DemoPki): Promise<vo
     });
     log(`demo: started ${workflowId}`);
   } catch (error) {
-    if (!(error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING')) throw error;
+    if (!(error instanceof CodedError && error.code === 'PROCESS_ALREADY_RUNNING')) throw error;
     log('demo: the Huixquilucan process is already running');
   }
   log(`demo: e.firma files (.cer, .key, contraseña ${demoPki.password}):`);

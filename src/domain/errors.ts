@@ -2,8 +2,9 @@
  * The error codes of the public contract (DESIGN §3), with the Spanish message a signer or
  * coordinator reads and whether the same request may succeed later (`retryable`: a part out of
  * reach, a limit that resets). A code is never reused for another meaning; new codes are added at
- * the end of their group. How each transport says them sits beside it: the HTTP status in
- * src/portal/http-status.ts, the CLI's exit code in src/cli/errors.ts.
+ * the end of their group. A refusal travels as one class, CodedError (./coded-error.ts); how each
+ * transport says it sits beside it: the HTTP status in src/portal/http-status.ts, the CLI's exit
+ * code in src/cli/errors.ts.
  *
  * Pure data: imported by workflows, activities, the portal and the CLI alike.
  */

@@ -12,7 +12,7 @@ import type { VerificationReport } from '../domain/verification-report';
 import { HTTP_STATUS } from './http-status';
 import { errorPage } from './pages';
 import { publicReport } from './public-report';
-import { PortalError } from './signing';
+import { CodedError } from '../domain/coded-error';
 
 export const redact = (url: string): string => url.replace(/\/(firmar|signing)\/[^/?#]+/, '/$1/<token>');
 
@@ -59,7 +59,7 @@ export async function secure(app: FastifyInstance, site: { readonly baseUrl: str
   app.setErrorHandler(
     (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
       const code: ErrorCode =
-        error instanceof PortalError
+        error instanceof CodedError
           ? error.code
           : error.statusCode === 429
             ? 'RATE_LIMITED'
@@ -69,7 +69,7 @@ export async function secure(app: FastifyInstance, site: { readonly baseUrl: str
                   (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
                 ? 'MALFORMED_INPUT'
                 : 'INTERNAL_ERROR';
-      // Temporal or the store out of reach arrive as PortalErrors with their own codes: what is
+      // Temporal or the store out of reach arrive as CodedErrors with their own codes: what is
       // left is a defect, logged as one (never as an outage), without the personal data a
       // message may quote.
       if (code === 'INTERNAL_ERROR' || code === 'TEMPORAL_UNAVAILABLE')
@@ -81,8 +81,8 @@ export async function secure(app: FastifyInstance, site: { readonly baseUrl: str
         return reply.code(HTTP_STATUS[code]).type('text/html; charset=utf-8').send(errorPage(code));
       }
       return send(reply, code, {
-        ...(error instanceof PortalError && error.report ? { report: error.report } : {}),
-        ...(error instanceof PortalError && error.detail ? { message: error.detail } : {}),
+        ...(error instanceof CodedError && error.report ? { report: error.report } : {}),
+        ...(error instanceof CodedError && error.detailed ? { message: error.message } : {}),
       });
     },
   );
@@ -99,8 +99,8 @@ export async function secure(app: FastifyInstance, site: { readonly baseUrl: str
     if (request.method !== 'POST') return;
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== new URL(site.baseUrl).origin)
-      throw new PortalError('ORIGIN_REJECTED');
+      throw new CodedError('ORIGIN_REJECTED');
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json'))
-      throw new PortalError('MALFORMED_INPUT');
+      throw new CodedError('MALFORMED_INPUT');
   });
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { CodedError } from '../domain/coded-error';
 import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import { STAGE_LABEL } from '../domain/process';
@@ -20,7 +21,6 @@ import {
   declineDocument,
   documentBytes,
   openLink,
-  PortalError,
   prepareSignature,
   signedDocumentBytes,
   signsInPdf,
@@ -138,7 +138,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
       : `address:${request.ip}`;
   };
   const perLink = (limiter: WindowLimiter) => async (request: FastifyRequest) => {
-    if (!limiter.take(linkKey(request))) throw new PortalError('RATE_LIMITED');
+    if (!limiter.take(linkKey(request))) throw new CodedError('RATE_LIMITED');
   };
   const perLinkReads = perLink(new WindowLimiter(limits.linkReads, 60_000));
   // Reads at the same time share one query of their process: a flood of reads through one link
@@ -278,7 +278,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
         ...(certificate ? { certificate } : {}),
       };
       if ((body.format === 'pkcs1-sha256' || body.format === 'pades') && !body.certificate)
-        throw new PortalError('MALFORMED_INPUT');
+        throw new CodedError('MALFORMED_INPUT');
       const result = await submitSignature(options, request.params.token, body);
       return {
         status: 'accepted',

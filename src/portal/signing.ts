@@ -17,7 +17,7 @@ import {
   type EvidenceStore,
   type PreparationStore,
 } from '../storage';
-import { ERROR_CODES, type ErrorCode } from '../domain/errors';
+import { ERROR_CODES } from '../domain/errors';
 import { createHash } from 'node:crypto';
 import { parsePreparation } from '../domain/activities';
 import { DECLINATION_MEDIA_TYPE, declinationText } from '../domain/declination';
@@ -38,20 +38,9 @@ import {
   type Role,
 } from '../domain/process';
 import type { LinkClaims, SigningLinks } from '../links/tokens';
-import { ProcessError, type ProcessClient } from '../client/process-client';
+import type { ProcessClient } from '../client/process-client';
 import type { VerificationReport, Verifier } from '../signatures';
-
-export class PortalError extends Error {
-  override readonly name = 'PortalError';
-  constructor(
-    readonly code: ErrorCode,
-    readonly report?: VerificationReport,
-    /** A Spanish sentence that says more than the code's message (what to do about this refusal). */
-    readonly detail?: string,
-  ) {
-    super(detail ?? ERROR_CODES[code].message);
-  }
-}
+import { CodedError } from '../domain/coded-error';
 
 export interface PortalDeps {
   readonly processes: ProcessClient;
@@ -105,25 +94,25 @@ export async function openLink(
   readStatus: ReadStatus = (workflowId) => deps.processes.status(workflowId),
 ): Promise<OpenLink> {
   const reading = deps.links.read(token);
-  if (!reading.ok) throw new PortalError(reading.code);
+  if (!reading.ok) throw new CodedError(reading.code);
   const { claims } = reading;
   let state: ProcessState;
   try {
     state = await readStatus(claims.workflowId);
   } catch (error) {
-    if (error instanceof ProcessError && error.code === 'PROCESS_NOT_FOUND')
-      throw new PortalError('LINK_INVALID');
-    if (error instanceof ProcessError) throw new PortalError(error.code);
-    throw new PortalError('TEMPORAL_UNAVAILABLE');
+    if (error instanceof CodedError && error.code === 'PROCESS_NOT_FOUND')
+      throw new CodedError('LINK_INVALID');
+    if (error instanceof CodedError) throw new CodedError(error.code);
+    throw new CodedError('TEMPORAL_UNAVAILABLE');
   }
   // A link from an earlier process with this workflow ID (withdrawn, then started again).
-  if (state.runId !== claims.run) throw new PortalError('LINK_SUPERSEDED');
+  if (state.runId !== claims.run) throw new CodedError('LINK_SUPERSEDED');
   const current = state.links[claims.role];
-  if (!current || claims.version > current.version) throw new PortalError('LINK_INVALID');
-  if (state.signatures[claims.role]) throw new PortalError('ALREADY_SIGNED');
-  if (claims.version < current.version) throw new PortalError('LINK_SUPERSEDED');
+  if (!current || claims.version > current.version) throw new CodedError('LINK_INVALID');
+  if (state.signatures[claims.role]) throw new CodedError('ALREADY_SIGNED');
+  if (claims.version < current.version) throw new CodedError('LINK_SUPERSEDED');
   if (isTerminal(state.stage) || roleAwaited(state.stage) !== claims.role)
-    throw new PortalError('WRONG_STAGE');
+    throw new CodedError('WRONG_STAGE');
   return { claims, state, role: claims.role };
 }
 
@@ -142,10 +131,10 @@ async function storedBytes(
   try {
     bytes = sha256 ? await from.get(sha256) : null;
   } catch (error) {
-    if (error instanceof StoreUnavailableError) throw new PortalError('EVIDENCE_UNAVAILABLE');
+    if (error instanceof StoreUnavailableError) throw new CodedError('EVIDENCE_UNAVAILABLE');
     throw error;
   }
-  if (bytes === null) throw new PortalError('EVIDENCE_MISSING');
+  if (bytes === null) throw new CodedError('EVIDENCE_MISSING');
   return bytes;
 }
 
@@ -183,9 +172,8 @@ function linkUsed(link: OpenLink, kind: 'preparations' | 'refusals'): number {
 function requireLinkAllows(link: OpenLink, kind: 'preparations' | 'refusals'): void {
   const max = kind === 'preparations' ? MAX_PREPARATIONS_PER_LINK : MAX_REFUSALS_PER_LINK;
   if (linkUsed(link, kind) < max) return;
-  throw new PortalError(
+  throw new CodedError(
     'RATE_LIMITED',
-    undefined,
     kind === 'preparations'
       ? `La firma ya se preparó ${max} veces con este enlace. Firme con la última preparación o pida un enlace nuevo a la coordinación.`
       : `Este enlace ya tuvo ${max} firmas rechazadas. Pida un enlace nuevo a la coordinación.`,
@@ -205,7 +193,7 @@ export async function prepareSignature(
   certificateBase64: string,
 ): Promise<PrepareSignatureResult> {
   const link = await openLink(deps, token);
-  if (!signsInPdf(link)) throw new PortalError('MALFORMED_INPUT');
+  if (!signsInPdf(link)) throw new CodedError('MALFORMED_INPUT');
   const certificate = Buffer.from(certificateBase64, 'base64');
   const held = link.state.preparations?.[link.role];
   if (
@@ -218,7 +206,7 @@ export async function prepareSignature(
       return { toBeSigned: preparation.toBeSignedBase64, digestAlgorithm: 'SHA-256' };
     } catch (error) {
       // Gone from the store (a crash between its replacement's steps): prepare it again.
-      if (!(error instanceof PortalError && error.code === 'EVIDENCE_MISSING')) throw error;
+      if (!(error instanceof CodedError && error.code === 'EVIDENCE_MISSING')) throw error;
     }
   }
   requireLinkAllows(link, 'preparations');
@@ -231,7 +219,7 @@ export async function prepareSignature(
   });
   // A missing revocation answer is judged when the signature arrives (see refuseUnlessAcceptable).
   if (!report.valid && report.code !== 'REVOCATION_UNAVAILABLE')
-    throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
+    throw new CodedError(report.code ?? 'SIGNATURE_INVALID', undefined, report);
   try {
     return await deps.processes.update(runOf(link), prepareSignatureUpdate, {
       role: link.role,
@@ -285,7 +273,7 @@ export async function submitSignature(
  */
 function refuseUnlessAcceptable(report: VerificationReport): void {
   if (report.valid || report.code === 'REVOCATION_UNAVAILABLE') return;
-  throw new PortalError(report.code ?? 'SIGNATURE_INVALID', report);
+  throw new CodedError(report.code ?? 'SIGNATURE_INVALID', undefined, report);
 }
 
 /**
@@ -311,7 +299,7 @@ async function preCheck(
     });
   }
   const prepared = link.state.preparations?.[link.role];
-  if (!prepared || prepared.linkVersion !== link.claims.version) throw new PortalError('MALFORMED_INPUT');
+  if (!prepared || prepared.linkVersion !== link.claims.version) throw new CodedError('MALFORMED_INPUT');
   const preparation = await storedPreparation(deps, prepared);
   const sameCertificate =
     certificate !== undefined &&
@@ -390,8 +378,8 @@ export async function decline(
   body: DeclineSubmission,
 ): Promise<{ stage: string; report: VerificationReport }> {
   const link = await openLink(deps, token);
-  if (!body.signature) throw new PortalError('SIGNATURE_REQUIRED');
-  if (body.format === 'pkcs1-sha256' && !body.certificate) throw new PortalError('MALFORMED_INPUT');
+  if (!body.signature) throw new CodedError('SIGNATURE_REQUIRED');
+  if (body.format === 'pkcs1-sha256' && !body.certificate) throw new CodedError('MALFORMED_INPUT');
   requireLinkAllows(link, 'refusals');
   const report = await deps.verifier.verify({
     document: declinationDocument(link, body.reason),
@@ -422,6 +410,6 @@ export async function decline(
  * to do (a link that has had its share); other details may quote what the signer must not read.
  */
 function portalErrorOf(error: unknown): unknown {
-  if (!(error instanceof ProcessError)) return error;
-  return new PortalError(error.code, error.report, error.code === 'RATE_LIMITED' ? error.message : undefined);
+  if (!(error instanceof CodedError)) return error;
+  return new CodedError(error.code, error.code === 'RATE_LIMITED' ? error.message : undefined, error.report);
 }

@@ -21,7 +21,7 @@ import {
   UniversalTag,
   expectUniversal,
 } from './der';
-import { InputRejected, malformed } from './failure';
+import { isInputRejected, malformed } from './failure';
 import { OID, type NamedCurve } from './oids';
 import {
   type ForgeAttribute,
@@ -115,7 +115,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   try {
     return parseCertificateUnchecked(der);
   } catch (error) {
-    if (error instanceof InputRejected) throw error;
+    if (isInputRejected(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw malformed(`not an X.509 certificate (${reason})`);
   }

@@ -22,7 +22,7 @@ import {
   UniversalTag,
 } from './der';
 import type { KeyAlgorithm } from './certificate';
-import { InputRejected, malformed, unsupported } from './failure';
+import { isInputRejected, malformed, unsupported } from './failure';
 import {
   DIGEST_BY_OID,
   ECDSA_SIGNATURE_DIGEST_BY_OID,
@@ -77,7 +77,7 @@ export function parseCms(bytes: Uint8Array): CmsSignedData {
   try {
     return parseSignedData(bytes);
   } catch (error) {
-    if (error instanceof InputRejected) throw error;
+    if (isInputRejected(error)) throw error;
     // Everything here reads untrusted bytes: any failure means they are not a usable SignedData.
     const reason = error instanceof DerError ? error.message : String(error);
     throw malformed(`not a CMS SignedData (${reason})`);

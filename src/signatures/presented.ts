@@ -8,7 +8,7 @@ import type { CertificateCache } from './certificate-cache';
 import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
-import { InputRejected, malformed } from './failure';
+import { isInputRejected, malformed, rejected, type InputRejected } from './failure';
 import { type ReportBuilder } from './report-builder';
 import { LIMITS, type Presented, type VerifyInput } from './inputs';
 
@@ -18,10 +18,10 @@ export function readPresented(
   certificates: CertificateCache,
 ): Presented {
   if (input.signature.length > LIMITS.signatureBytes) {
-    throw new InputRejected('PAYLOAD_TOO_LARGE', `signature larger than ${LIMITS.signatureBytes} bytes`);
+    throw rejected('PAYLOAD_TOO_LARGE', `signature larger than ${LIMITS.signatureBytes} bytes`);
   }
   if (input.certificate !== undefined && input.certificate.length > LIMITS.certificateBytes) {
-    throw new InputRejected('PAYLOAD_TOO_LARGE', `certificate larger than ${LIMITS.certificateBytes} bytes`);
+    throw rejected('PAYLOAD_TOO_LARGE', `certificate larger than ${LIMITS.certificateBytes} bytes`);
   }
   const given =
     input.certificate === undefined ? null : certificates.parse(toDer(input.certificate, CERTIFICATE_LABELS));
@@ -64,7 +64,7 @@ function cmsPresented(
   // the document we hold, so other content fails as DOCUMENT_MISMATCH like any other bytes.
   const { signer: info } = cms;
   if (cms.certificates.length > LIMITS.carriedCertificates) {
-    throw new InputRejected(
+    throw rejected(
       'VERIFICATION_LIMIT_EXCEEDED',
       `the CMS carries ${cms.certificates.length} certificates; at most ${LIMITS.carriedCertificates} are read`,
     );
@@ -111,7 +111,7 @@ function parseCertificateLenient(
   try {
     return certificates.parse(der);
   } catch (error) {
-    if (!(error instanceof InputRejected && error.code === 'UNSUPPORTED_ALGORITHM')) throw error;
+    if (!(isInputRejected(error) && error.code === 'UNSUPPORTED_ALGORITHM')) throw error;
     unreadable.push(error);
     return null;
   }

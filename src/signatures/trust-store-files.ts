@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import { parseCertificate } from './certificate';
 import { parseCrl, type RevocationList } from './crl';
 import { certificatesIn, crlsIn } from './encoding';
-import { InputRejected } from './failure';
+import { isInputRejected } from './failure';
 import { TrustStore, type RevocationPolicy } from './trust-store';
 
 /** A trust anchor or CRL file that cannot be used; start-up stops with this message. */
@@ -61,7 +61,7 @@ export function loadTrustStore(files: TrustFiles): TrustStore {
       try {
         return parseCertificate(der);
       } catch (error) {
-        const reason = error instanceof InputRejected ? error.message : String(error);
+        const reason = isInputRejected(error) ? error.message : String(error);
         throw new TrustConfigurationError(`${file}: no es un certificado utilizable (${reason})`);
       }
     });

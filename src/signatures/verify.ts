@@ -9,7 +9,7 @@ import { buildPath } from './chain';
 import type { RevocationList } from './crl';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, toDer } from './encoding';
-import { InputRejected } from './failure';
+import { isInputRejected, rejected } from './failure';
 import type { RevocationUnestablished, VerificationReport } from '../domain/verification-report';
 import { ecdsaVerify } from './ecdsa';
 import { rsaVerify, rsaVerifyDigest } from './rsa';
@@ -42,7 +42,7 @@ export class SignatureVerifier {
     try {
       presented = readPresented(input, report, this.certificates);
     } catch (error) {
-      if (!(error instanceof InputRejected)) throw error;
+      if (!isInputRejected(error)) throw error;
       report.fail(error.code === 'UNSUPPORTED_ALGORITHM' ? 'algorithm' : 'format', error.message, error.code);
       return report.build();
     }
@@ -61,13 +61,10 @@ export class SignatureVerifier {
     let signer: Certificate;
     try {
       if (input.certificate.length > LIMITS.certificateBytes)
-        throw new InputRejected(
-          'PAYLOAD_TOO_LARGE',
-          `certificate larger than ${LIMITS.certificateBytes} bytes`,
-        );
+        throw rejected('PAYLOAD_TOO_LARGE', `certificate larger than ${LIMITS.certificateBytes} bytes`);
       signer = this.certificates.parse(toDer(input.certificate, CERTIFICATE_LABELS));
     } catch (error) {
-      if (!(error instanceof InputRejected)) throw error;
+      if (!isInputRejected(error)) throw error;
       report.fail(error.code === 'UNSUPPORTED_ALGORITHM' ? 'algorithm' : 'format', error.message, error.code);
       return report.build();
     }

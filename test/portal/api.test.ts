@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { declineUpdate, resendLinkUpdate, withdrawUpdate } from '../../src/domain/messages';
-import type { ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { historyLength, signingLink, testInput, waitForState } from '../support/process-helpers';
 import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslCms, opensslPkcs1 } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 describe('the signer portal over HTTP', function () {
   this.timeout(180_000);
@@ -200,7 +200,7 @@ describe('the signer portal over HTTP', function () {
         run: claims.run,
         reason: 'no',
       }),
-      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+      (error: CodedError) => error.code === 'LINK_SUPERSEDED',
     );
     await assert.rejects(
       env.processes.update(workflowId, declineUpdate, {
@@ -209,7 +209,7 @@ describe('the signer portal over HTTP', function () {
         run: claims.run,
         reason: 'no',
       }),
-      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+      (error: CodedError) => error.code === 'LINK_SUPERSEDED',
     );
     assert.deepEqual(await env.processes.status(workflowId), before, 'the new process is unchanged');
     assert.equal(await historyLength(env, workflowId), events, 'and so is its history');

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { declineUpdate } from '../../src/domain/messages';
 import { buildDossier, verificationCommands } from '../../src/evidence/dossier';
-import type { ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
@@ -24,6 +23,7 @@ import {
 } from '../support/process-helpers';
 import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { opensslCms, opensslPkcs1 } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 describe('a decline is signed with the e.firma', function () {
   this.timeout(180_000);
@@ -98,7 +98,7 @@ describe('a decline is signed with the e.firma', function () {
         run: claims.run,
         reason,
       }),
-      (error: ProcessError) => error.code === 'SIGNATURE_REQUIRED',
+      (error: CodedError) => error.code === 'SIGNATURE_REQUIRED',
     );
     const after = await env.processes.status(workflowId);
     assert.equal(after.stage, 'AwaitingMunicipalSignature');

@@ -11,7 +11,6 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, sign } from 'node:crypto';
 import { extendDeadlineUpdate, submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
-import type { ProcessError } from '../../src/client/process-client';
 import { MAX_PREPARATIONS_PER_LINK } from '../../src/domain/limits';
 import { buildPortal } from '../../src/portal/server';
 import { signingFixtures, testVerifier } from '../support/fixtures';
@@ -21,6 +20,7 @@ import { historyLength, replayAndRecord, signingLink, testInput } from '../suppo
 import { isolatedWorker, type IsolatedWorker } from '../support/isolated-worker';
 import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { opensslCms } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 /** Every file under `dir`, as `path` relative to it. */
 function filesUnder(dir: string): string[] {
@@ -154,7 +154,7 @@ describe('what one signing link can cost', function () {
         run: claims.run,
         signature: garbage.toString('base64'),
       }),
-      (error: ProcessError) => error.code === 'DOCUMENT_MISMATCH',
+      (error: CodedError) => error.code === 'DOCUMENT_MISMATCH',
     );
     const refused = await worker.processes.status(workflowId);
     assert.equal(refused.linkUse?.municipal?.refusals, 1);

@@ -7,7 +7,6 @@ import { buildDossier } from '../../src/evidence/dossier';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
-import type { ProcessError } from '../../src/client/process-client';
 import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { runCliAsync, shellWords } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
@@ -24,6 +23,7 @@ import {
 import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslPkcs1 } from '../support/sign';
 import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
+import type { CodedError } from '../../src/domain/coded-error';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -269,7 +269,7 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
         signature: flipByte(opensslPkcs1(toBeSigned, f.president), 9).toString('base64'),
         certificate: f.president.certDer.toString('base64'),
       }),
-      (error: ProcessError) => error.code === 'SIGNATURE_INVALID',
+      (error: CodedError) => error.code === 'SIGNATURE_INVALID',
     );
     const after = await env.processes.status(workflowId);
     assert.equal(after.stage, 'AwaitingMunicipalSignature');
@@ -299,7 +299,7 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
         signature: opensslPkcs1(toBeSigned, f.president).toString('base64'),
         certificate: f.president.certDer.toString('base64'),
       }),
-      (error: ProcessError) => error.code === 'MALFORMED_INPUT',
+      (error: CodedError) => error.code === 'MALFORMED_INPUT',
     );
     const again = await prepare(fresh.token, f.president);
     const accepted = await post(

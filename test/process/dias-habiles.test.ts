@@ -7,10 +7,10 @@ import { extendDeadlineUpdate, replanCalendarUpdate, withdrawUpdate } from '../.
 import { resolvePolicy } from '../../src/domain/process';
 import { planStage } from '../../src/domain/schedule';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import type { ProcessError } from '../../src/client/process-client';
 import { runCliAsync } from '../support/cli';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { CAMPAIGN, declaredAhead, signingLink, testInput, waitForState } from '../support/process-helpers';
+import type { CodedError } from '../../src/domain/coded-error';
 
 /** Waits until visibility lists `workflowId` among the campaign's running processes. */
 async function listed(env: ProcessEnv, campaign: string, workflowId: string): Promise<void> {
@@ -25,7 +25,7 @@ async function listed(env: ProcessEnv, campaign: string, workflowId: string): Pr
 
 const refusedWith =
   (code: string) =>
-  (error: ProcessError): boolean =>
+  (error: CodedError): boolean =>
     error.code === code;
 
 describe('a process counted in días hábiles, on the real server', function () {

@@ -10,7 +10,6 @@ import {
 import { declinationText } from '../../src/domain/declination';
 import { STAGE_LABEL, type ProcessState } from '../../src/domain/process';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import { type ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
@@ -22,6 +21,7 @@ import {
   waitForState,
 } from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 describe('the adhesion process over time and under coordinator actions', function () {
   this.timeout(180_000);
@@ -132,7 +132,7 @@ describe('the adhesion process over time and under coordinator actions', functio
     const letter = await documentOf(env, await env.processes.status(workflowId));
     await assert.rejects(
       env.processes.update(workflowId, submitSignatureUpdate, presidentSignature(letter, claims)),
-      (error: ProcessError) => error.code === 'WRONG_STAGE',
+      (error: CodedError) => error.code === 'WRONG_STAGE',
     );
     const state = await env.processes.status(workflowId);
     assert.equal(
@@ -210,7 +210,7 @@ describe('the adhesion process over time and under coordinator actions', functio
         run: first.claims.run,
         signature,
       }),
-      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+      (error: CodedError) => error.code === 'LINK_SUPERSEDED',
     );
     const signed = await env.processes.update(workflowId, submitSignatureUpdate, {
       role: 'municipal',
@@ -245,7 +245,7 @@ describe('the adhesion process over time and under coordinator actions', functio
         run: old.claims.run,
         signature: byOld,
       }),
-      (error: ProcessError) => error.code === 'LINK_SUPERSEDED',
+      (error: CodedError) => error.code === 'LINK_SUPERSEDED',
     );
     // The former president's e.firma no longer matches the expected signer.
     await assert.rejects(
@@ -255,7 +255,7 @@ describe('the adhesion process over time and under coordinator actions', functio
         run: fresh.claims.run,
         signature: byOld,
       }),
-      (error: ProcessError) =>
+      (error: CodedError) =>
         error.code === 'SIGNER_MISMATCH' && error.report?.signer?.rfc === 'COCR800101AB1',
     );
     const byNew = opensslCms(letter, f.signer4096, { carry: [f.intermediate] }).toString('base64');
@@ -277,11 +277,11 @@ describe('the adhesion process over time and under coordinator actions', functio
     await signingLink(env, input.president.email, 2);
     await assert.rejects(
       env.processes.start(input),
-      (error: ProcessError) => error.code === 'PROCESS_ALREADY_RUNNING' && error.message.includes(workflowId),
+      (error: CodedError) => error.code === 'PROCESS_ALREADY_RUNNING' && error.message.includes(workflowId),
     );
     await assert.rejects(
       env.processes.update(workflowId, resendLinkUpdate, { role: 'institute' }),
-      (error: ProcessError) => error.code === 'WRONG_STAGE',
+      (error: CodedError) => error.code === 'WRONG_STAGE',
     );
   });
 });

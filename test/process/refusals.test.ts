@@ -13,7 +13,6 @@ import {
   type SubmitSignatureInput,
 } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
-import { type ProcessError } from '../../src/client/process-client';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
@@ -25,6 +24,7 @@ import {
   waitForState,
 } from '../support/process-helpers';
 import { flipByte, opensslCms, opensslPkcs1 } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 /** The state without what moves by itself (nothing, while no timer is due). */
 const snapshot = (state: ProcessState): string => JSON.stringify(state);
@@ -51,7 +51,7 @@ describe('refused updates leave the process unchanged', function () {
   async function refusedByValidator(code: string, attempt: () => Promise<unknown>): Promise<void> {
     const before = snapshot(await env.processes.status(workflowId));
     const events = await historyLength(env, workflowId);
-    await assert.rejects(attempt(), (error: ProcessError) => {
+    await assert.rejects(attempt(), (error: CodedError) => {
       assert.equal(error.code, code, error.message);
       return true;
     });
@@ -144,7 +144,7 @@ describe('refused updates leave the process unchanged', function () {
       ['CERTIFICATE_NOT_FOR_SIGNING', opensslCms(letter, f.csdLike, { carry: [f.intermediate] })],
     ];
     for (const [code, signature, extra] of cases) {
-      await assert.rejects(sign(signature, extra), (error: ProcessError) => {
+      await assert.rejects(sign(signature, extra), (error: CodedError) => {
         assert.equal(error.code, code, error.message);
         assert.equal(error.report?.valid, false, 'the refusal carries the verification report');
         return true;
@@ -190,10 +190,7 @@ describe('refused updates leave the process unchanged', function () {
           signature: opensslCms(document, party, { carry: [f.intermediate] }).toString('base64'),
         });
       if (!acceptAnySigner) {
-        await assert.rejects(
-          submit(f.commissioner),
-          (error: ProcessError) => error.code === 'SIGNER_MISMATCH',
-        );
+        await assert.rejects(submit(f.commissioner), (error: CodedError) => error.code === 'SIGNER_MISMATCH');
         const accepted = await submit(f.president);
         const identity = accepted.report.checks.find((c) => c.check === 'identity')!;
         assert.equal(identity.outcome, 'passed');
@@ -226,8 +223,8 @@ describe('refused updates leave the process unchanged', function () {
     assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, 'one accepted');
     for (const o of outcomes.filter((o) => o.status === 'rejected'))
       assert.ok(
-        ['SIGNATURE_IN_PROGRESS', 'ALREADY_SIGNED'].includes((o.reason as ProcessError).code),
-        (o.reason as ProcessError).message,
+        ['SIGNATURE_IN_PROGRESS', 'ALREADY_SIGNED'].includes((o.reason as CodedError).code),
+        (o.reason as CodedError).message,
       );
     const history = await env.client.workflow.getHandle(id).fetchHistory();
     assert.equal(activityCalls(history, 'verifySignature'), 1, 'one verification for three submissions');
@@ -252,22 +249,22 @@ describe('refused updates leave the process unchanged', function () {
     await env.client.workflow.getHandle(workflowId).result();
     await assert.rejects(
       env.processes.update(workflowId, withdrawUpdate, { reason: 'otra vez' }),
-      (error: ProcessError) => error.code === 'WRONG_STAGE',
+      (error: CodedError) => error.code === 'WRONG_STAGE',
     );
     await assert.rejects(
       env.processes.update(workflowId, extendDeadlineUpdate, { days: 1, reason: 'tarde' }),
-      (error: ProcessError) => error.code === 'WRONG_STAGE',
+      (error: CodedError) => error.code === 'WRONG_STAGE',
     );
   });
 
   it('a process that does not exist: PROCESS_NOT_FOUND', async function () {
     await assert.rejects(
       env.processes.status('adhesion-nope-99999'),
-      (error: ProcessError) => error.code === 'PROCESS_NOT_FOUND',
+      (error: CodedError) => error.code === 'PROCESS_NOT_FOUND',
     );
     await assert.rejects(
       env.processes.update('adhesion-nope-99999', withdrawUpdate, { reason: 'x' }),
-      (error: ProcessError) => error.code === 'PROCESS_NOT_FOUND',
+      (error: CodedError) => error.code === 'PROCESS_NOT_FOUND',
     );
   });
 });

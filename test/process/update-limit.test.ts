@@ -14,12 +14,13 @@ import { dataConverter } from '../../src/codec/data-converter';
 import { MAX_REFUSALS_PER_LINK } from '../../src/domain/limits';
 import { extendDeadlineUpdate, submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
 import { startDevServer, type DevServer } from '../../src/dev/temporal';
-import { ProcessClient, type ProcessError } from '../../src/client/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { signingFixtures, testVerifier } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { signingLink, testInput } from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
+import type { CodedError } from '../../src/domain/coded-error';
 
 describe('a run’s update limit never blocks the coordinator', function () {
   this.timeout(180_000);
@@ -92,7 +93,7 @@ describe('a run’s update limit never blocks the coordinator', function () {
         });
         codes.push('accepted');
       } catch (error) {
-        codes.push((error as ProcessError).code);
+        codes.push((error as CodedError).code);
       }
     }
     assert.deepEqual(codes, [

@@ -20,7 +20,7 @@ import { verifyIssuerSignature } from '../../src/signatures/algorithms';
 import { parseCms } from '../../src/signatures/cms';
 import { elementBytes, isContext, parseDer, type DerNode } from '../../src/signatures/der';
 import { ecdsaVerify, isDerEcdsaSigValue } from '../../src/signatures/ecdsa';
-import { InputRejected } from '../../src/signatures/failure';
+import { isInputRejected } from '../../src/signatures/failure';
 import { signingFixtures, type SigningFixtures } from '../support/fixtures';
 import { OpensslPki, type KeySpec, type OpensslIssueOptions } from '../support/openssl-pki';
 import type { KeyHolder } from '../support/pki';
@@ -228,7 +228,7 @@ describe('ECDSA beside RSA', function () {
       assert.throws(
         () => parseCertificate(explicit.certDer),
         (error: unknown) =>
-          error instanceof InputRejected &&
+          isInputRejected(error) &&
           error.code === 'UNSUPPORTED_ALGORITHM' &&
           /without a named curve/.test(error.message),
       );
@@ -240,7 +240,7 @@ describe('ECDSA beside RSA', function () {
       );
       assert.throws(
         () => parseCertificate(withSubjectPublicKeyInfo(ec.ecSigner.certDer, infinity)),
-        (error: unknown) => error instanceof InputRejected && error.code === 'MALFORMED_INPUT',
+        (error: unknown) => isInputRejected(error) && error.code === 'MALFORMED_INPUT',
       );
     });
 
@@ -253,9 +253,7 @@ describe('ECDSA beside RSA', function () {
         assert.throws(
           () => parseCertificate(party.certDer),
           (error: unknown) =>
-            error instanceof InputRejected &&
-            error.code === 'UNSUPPORTED_ALGORITHM' &&
-            name.test(error.message),
+            isInputRejected(error) && error.code === 'UNSUPPORTED_ALGORITHM' && name.test(error.message),
         );
         assert.throws(() => loadTrustStore({ anchors: party.certPath }), TrustConfigurationError);
       }

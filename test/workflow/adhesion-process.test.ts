@@ -23,10 +23,11 @@ import {
   type ProcessState,
   type Role,
 } from '../../src/domain/process';
-import { ProcessClient, type ProcessError } from '../../src/client/process-client';
+import { ProcessClient } from '../../src/client/process-client';
 import { workflowsPath } from '../../src/worker/plugin';
 import { FakeActivities } from '../support/fake-activities';
 import { timeSkippingEnvironment } from '../support/time-skipping';
+import type { CodedError } from '../../src/domain/coded-error';
 
 const MINUTE = 60_000;
 let nextCode = 15_500;
@@ -315,7 +316,7 @@ describe('the adhesion process, its activities faked (time-skipping server)', fu
 
       await assert.rejects(
         processes.update(workflowId, submitSignatureUpdate, signatureFrom(request, 'firma tardía')),
-        (error: ProcessError) => error.code === 'WRONG_STAGE',
+        (error: CodedError) => error.code === 'WRONG_STAGE',
       );
       assert.ok(!fake.calls.some((c) => c.activity === 'verifySignature'), 'nothing was verified');
     });
@@ -332,7 +333,7 @@ describe('the adhesion process, its activities faked (time-skipping server)', fu
 
       await assert.rejects(
         processes.update(workflowId, submitSignatureUpdate, wrongSigner),
-        (error: ProcessError) => error.code === 'SIGNER_MISMATCH' && error.report?.valid === false,
+        (error: CodedError) => error.code === 'SIGNER_MISMATCH' && error.report?.valid === false,
       );
       const after = await processes.status(workflowId);
       assert.equal(after.stage, Stage.AwaitingMunicipalSignature);

@@ -9,10 +9,10 @@ import { SingleBar } from 'cli-progress';
 import { type Command } from 'commander';
 import { identifiedByName, parseCampaignCsv } from '../../campaigns/csv';
 import { forEachConcurrently } from '../../lib/concurrency';
-import { ProcessError } from '../../client/process-client';
-import { RefusedError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { declaredCalendar, withProcesses } from '../context';
 import { defaultCoordinator, parsePolicy } from './start';
+import { CodedError } from '../../domain/coded-error';
 
 interface BulkStartOptions {
   campaign: string;
@@ -78,10 +78,7 @@ export function registerBulkStart(program: Command): void {
       if (problems.length > 0) {
         for (const problem of problems) process.stderr.write(`${file}:${problem.line}: ${problem.message}\n`);
         const lines = new Set(problems.map((p) => p.line)).size;
-        throw new RefusedError(
-          'MALFORMED_INPUT',
-          `${lines} fila(s) no válida(s); no se inició ningún proceso`,
-        );
+        throw new CodedError('MALFORMED_INPUT', `${lines} fila(s) no válida(s); no se inició ningún proceso`);
       }
 
       // Without RFC or CURP the certificate's name must match exactly (accents and case aside): a
@@ -141,15 +138,15 @@ export function registerBulkStart(program: Command): void {
             }
             temporalAnswered();
           } catch (error) {
-            if (error instanceof ProcessError && error.code === 'PROCESS_ALREADY_RUNNING') {
+            if (error instanceof CodedError && error.code === 'PROCESS_ALREADY_RUNNING') {
               temporalAnswered();
               running.push(workflowId);
             } else {
-              if (error instanceof ProcessError && error.code === 'TEMPORAL_UNAVAILABLE') temporalFailed();
+              if (error instanceof CodedError && error.code === 'TEMPORAL_UNAVAILABLE') temporalFailed();
               failed.push({
                 workflowId,
                 line: input.line,
-                code: error instanceof ProcessError ? error.code : 'TEMPORAL_UNAVAILABLE',
+                code: error instanceof CodedError ? error.code : 'TEMPORAL_UNAVAILABLE',
                 reason: error instanceof Error ? error.message : String(error),
               });
             }
@@ -184,7 +181,7 @@ export function registerBulkStart(program: Command): void {
           process.stdout.write(`${lines.join('\n')}\n`);
         }
         if (notAttempted.length > 0 || failed.some((f) => f.code === 'TEMPORAL_UNAVAILABLE')) {
-          throw new RefusedError(
+          throw new CodedError(
             'TEMPORAL_UNAVAILABLE',
             `Temporal no respondió durante ${timeoutMs / 1000} s; vuelva a ejecutar el mismo comando cuando esté disponible: inicia solo lo que falta`,
           );

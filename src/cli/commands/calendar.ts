@@ -14,11 +14,11 @@ import {
 } from '../../domain/calendar';
 import { replanCalendarUpdate } from '../../domain/messages';
 import { SearchAttributes } from '../../domain/search-attributes';
-import { ProcessError } from '../../client/process-client';
 import { WORKFLOW_TYPE } from '../../domain/process';
 import { ExitCode, UsageError } from '../errors';
 import { actor, declaredCalendar, requirePositiveInteger, withProcesses } from '../context';
 import { mexicoCityDateTime } from '../format';
+import { CodedError } from '../../domain/coded-error';
 
 /** "martes 8 de diciembre de 2026" */
 export function spanishDay(date: string): string {
@@ -142,7 +142,7 @@ export function registerCalendar(program: Command): void {
             });
             results.push({ workflowId, deadline: result.deadline });
           } catch (error) {
-            if (!(error instanceof ProcessError)) throw error;
+            if (!(error instanceof CodedError)) throw error;
             results.push({ workflowId, code: error.code, message: error.message });
           }
         }

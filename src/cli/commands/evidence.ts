@@ -7,8 +7,8 @@ import { openStores } from '../../storage';
 import { buildDossier, verificationCommands } from '../../evidence/dossier';
 import { resolveWorkflowId } from '../../domain/start-input';
 import { ERROR_CODES } from '../../domain/errors';
-import { RefusedError } from '../errors';
 import { withProcesses } from '../context';
+import { CodedError } from '../../domain/coded-error';
 
 export function registerEvidence(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerEvidence(program: Command): void {
           files = await buildDossier(state, evidence);
         } catch (error) {
           // Run this command where EVIDENCE_DIR (the worker's evidence folder) is reachable.
-          throw new RefusedError(
+          throw new CodedError(
             'EVIDENCE_MISSING',
             `${ERROR_CODES.EVIDENCE_MISSING.message} ${(error as Error).message}`,
           );

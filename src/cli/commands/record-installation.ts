@@ -14,8 +14,9 @@ import {
 } from '../../domain/messages';
 import { SECTORS, type Sector } from '../../domain/process';
 import { resolveWorkflowId } from '../../domain/start-input';
-import { RefusedError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { actor, withProcesses } from '../context';
+import { CodedError } from '../../domain/coded-error';
 
 /** "Nombre|Sector|Cargo" */
 export function parseMember(
@@ -85,14 +86,14 @@ function readMinutes(path: string): Buffer {
     );
   }
   if (size > MAX_MINUTES_BYTES) {
-    throw new RefusedError(
+    throw new CodedError(
       'PAYLOAD_TOO_LARGE',
       `${ERROR_CODES.PAYLOAD_TOO_LARGE.message} El acta pesa ${(size / 1024 / 1024).toFixed(1)} MiB; el máximo es ${MAX_MINUTES_BYTES / 1024 / 1024} MiB.`,
     );
   }
   const bytes = readFileSync(path);
   if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-')
-    throw new RefusedError(
+    throw new CodedError(
       'MALFORMED_INPUT',
       `${ERROR_CODES.MALFORMED_INPUT.message} El acta debe ser un PDF.`,
     );
@@ -110,7 +111,7 @@ async function storeFile(
   try {
     return { sha256: await evidence.put(bytes), fileName, mediaType, size: bytes.length };
   } catch (error) {
-    throw new RefusedError(
+    throw new CodedError(
       'EVIDENCE_UNAVAILABLE',
       `${ERROR_CODES.EVIDENCE_UNAVAILABLE.message} (${(error as Error).message})`,
     );

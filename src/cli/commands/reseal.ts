@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { ConfigError, payloadKeyring, storeLocation } from '../../config';
 import { openObjectStore, StoreUnavailableError } from '../../storage';
 import { resealStore } from '../../storage/reseal';
-import { RefusedError, UsageError } from '../errors';
+import { UsageError } from '../errors';
+import { CodedError } from '../../domain/coded-error';
 
 export function registerReseal(program: Command): void {
   program
@@ -31,7 +32,7 @@ export function registerReseal(program: Command): void {
         summary = await resealStore(openObjectStore(location), keyring, { dryRun: options.dryRun === true });
       } catch (error) {
         if (error instanceof StoreUnavailableError)
-          throw new RefusedError('EVIDENCE_UNAVAILABLE', (error as Error).message);
+          throw new CodedError('EVIDENCE_UNAVAILABLE', (error as Error).message);
         throw error;
       }
       if (options.json) {
