@@ -64,6 +64,7 @@ export default tseslint.config(
       globals: {
         ...globals.browser,
         forge: 'readonly',
+        satRules: 'readonly',
       },
     },
   },

@@ -135,6 +135,7 @@ export function signingPage(link: OpenLink, token: string): string {
 
 <section id="confirmacion" class="card done" hidden tabindex="-1" aria-labelledby="confirmacion-titulo"></section>
 <script src="/assets/forge.min.js"></script>
+<script src="/assets/sat-rules.js"></script>
 <script src="/assets/signing.js"></script>`,
   );
 }

@@ -12,6 +12,7 @@ import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import { STAGE_LABEL } from '../domain/process';
 import { signingPage } from './pages';
+import { browserRulesScript } from './browser-rules';
 import { registerHealth } from './health';
 import { WindowLimiter } from './link-limiter';
 import { redact, secure, send } from './security';
@@ -106,6 +107,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   // A Map, not an object literal: a name such as `__proto__` or `toString` must find nothing.
   const assets = new Map<string, { body: Buffer; type: string }>([
     ['signing.js', { body: readFileSync(join(dir, 'signing.js')), type: 'text/javascript; charset=utf-8' }],
+    ['sat-rules.js', { body: Buffer.from(browserRulesScript()), type: 'text/javascript; charset=utf-8' }],
     ['portal.css', { body: readFileSync(join(dir, 'portal.css')), type: 'text/css; charset=utf-8' }],
     [
       'forge.min.js',

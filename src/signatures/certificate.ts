@@ -33,7 +33,8 @@ import {
   readOctetStringHex,
 } from './forge-fields';
 import { keyAlgorithmOf, readEcKey, readRsaKey, withPlaceholderRsaKey } from './public-key';
-import { classify, isSatOrganization, nameText, readIdentity, type SignerIdentity } from './sat';
+import { classify, nameText, readIdentity, type SignerIdentity } from './sat';
+import { isSatOrganization } from './sat-rules';
 
 export type { CertificateKind, KeyAlgorithm, SignerIdentity };
 

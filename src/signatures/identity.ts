@@ -5,18 +5,9 @@
 import { type Certificate } from './certificate';
 import { type ReportBuilder } from './report-builder';
 import { type ExpectedSigner } from './inputs';
+import { comparableName } from './sat-rules';
 
 const normalise = (value: string): string => value.trim().toUpperCase();
-
-/** A person's name as compared: no accents, one case, letters and digits separated by single spaces. */
-export function comparableName(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .toUpperCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
 
 export function checkIdentity(
   cert: Certificate,

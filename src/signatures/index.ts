@@ -23,5 +23,5 @@ export { DEFAULT_TIME_BUDGET_MS, VerificationPool } from './pool';
 export type { VerificationPoolOptions, Verifier } from './pool';
 export { SignatureVerifier } from './verify';
 export { LIMITS } from './inputs';
-export { comparableName } from './identity';
+export { comparableName } from './sat-rules';
 export type { CertificateInput, ExpectedSigner, VerifyInput } from './inputs';

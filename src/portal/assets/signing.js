@@ -5,7 +5,7 @@
 'use strict';
 (function () {
   var section = document.getElementById('seccion-efirma');
-  if (!section || typeof forge === 'undefined') return;
+  if (!section || typeof forge === 'undefined' || typeof satRules === 'undefined') return;
   var token = section.getAttribute('data-token');
   var expectedRfc = (section.getAttribute('data-expected-rfc') || '').toUpperCase();
   var expectedName = section.getAttribute('data-expected-name') || '';
@@ -81,18 +81,16 @@
     }
   }
 
+  // What SAT writes into an e.firma subject, read with the server's rules (satRules, served from
+  // src/signatures/sat-rules.ts): RFC / representative's RFC, CURP, name.
   function identity(cert) {
-    var rfcs = (attribute(cert, '2.5.4.45') || '').split('/').map(function (s) {
-      return s.trim().toUpperCase();
-    });
-    var curps = (attribute(cert, '2.5.4.5') || '').split('/').map(function (s) {
-      return s.trim().toUpperCase();
-    });
+    var rfcs = satRules.splitSatPair(attribute(cert, '2.5.4.45'));
+    var curps = satRules.splitSatPair(attribute(cert, '2.5.4.5'));
     return {
       name: attribute(cert, '2.5.4.3') || attribute(cert, '2.5.4.41') || '',
-      rfc: rfcs[0] || null,
-      representativeRfc: rfcs[1] || null,
-      curp: curps[1] || curps[0] || null,
+      rfc: rfcs[0],
+      representativeRfc: rfcs[1],
+      curp: curps[1] || curps[0],
     };
   }
 
@@ -116,26 +114,18 @@
     return key;
   }
 
-  // SAT's seal certificate for invoices (as the server judges it): issued by SAT, an OU in the
-  // subject and no extended key usage. Another CA's certificate with an OU is not one.
+  // SAT's seal certificate for invoices, judged by the server's own rule.
   function isCsd(cert) {
     var issuer = cert.issuer.getField('O');
-    var bySat =
-      issuer &&
-      decodeUtf8(String(issuer.value))
-        .normalize('NFD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .toUpperCase()
-        .replace(/\s+/g, ' ')
-        .trim() === 'SERVICIO DE ADMINISTRACION TRIBUTARIA';
-    if (!bySat) return false;
-    var hasOu = cert.subject.attributes.some(function (a) {
-      return a.type === '2.5.4.11';
+    return satRules.isSealCertificate({
+      issuedBySat: satRules.isSatOrganization(issuer ? decodeUtf8(String(issuer.value)) : null),
+      hasOrganizationalUnit: cert.subject.attributes.some(function (a) {
+        return a.type === '2.5.4.11';
+      }),
+      hasExtendedKeyUsage: cert.extensions.some(function (e) {
+        return e.name === 'extKeyUsage';
+      }),
     });
-    var hasEku = cert.extensions.some(function (e) {
-      return e.name === 'extKeyUsage';
-    });
-    return hasOu && !hasEku;
   }
 
   function spanishDate(date) {
@@ -174,7 +164,10 @@
         );
       }
       // Without an RFC or CURP to compare, the process compares names (accents and case aside).
-      if (identityBy === 'name' && comparableName(who.name) !== comparableName(expectedName)) {
+      if (
+        identityBy === 'name' &&
+        satRules.comparableName(who.name) !== satRules.comparableName(expectedName)
+      ) {
         throw new Error(
           'Este certificado es de ' +
             who.name +
@@ -194,16 +187,6 @@
         );
       return { cert: cert, key: key, who: who };
     });
-  }
-
-  /** A name as the process compares it: no accents, one case, words separated by one space. */
-  function comparableName(name) {
-    return (name || '')
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toUpperCase()
-      .replace(/[^A-Z0-9]+/g, ' ')
-      .trim();
   }
 
   /** A <dl> of [term, description] pairs, as text (never HTML). */
