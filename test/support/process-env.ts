@@ -9,20 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createMailer } from '../../src/activities/email';
-import { RenderPool } from '../../src/activities/render-pool';
-import { DEFAULT_CACHED_PROCESSES } from '../../src/config';
+import { DEFAULT_CACHED_PROCESSES, workerConfig } from '../../src/config';
 import { dataConverter } from '../../src/codec/data-converter';
 import { parseKeyring, type Keyring } from '../../src/codec/keyring';
 import { buildCodecServer, type CodecAccessRecord } from '../../src/codec/server';
 import { freePort, resolveTemporalBinary, startDevServer, type DevServer } from '../../src/dev/temporal';
 import { Outbox } from '../../src/stack/outbox';
-import { SigningLinks } from '../../src/links/tokens';
-import { openStores, type EvidenceStore, type PreparationStore } from '../../src/storage';
+import type { SigningLinks } from '../../src/links/tokens';
+import type { EvidenceStore, PreparationStore } from '../../src/storage';
+import { activityDeps } from '../../src/wiring/parts';
 import { ProcessClient } from '../../src/client/process-client';
 import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { workerTuning } from '../../src/worker/tuning';
-import { signingFixtures, testVerifier } from './fixtures';
+import { signingFixtures } from './fixtures';
 import { installTestRuntime } from './runtime';
 
 /**
@@ -98,10 +97,8 @@ async function start(): Promise<ProcessEnv> {
   const outbox = new Outbox();
   await outbox.start();
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
-  const { evidence, preparations, ledger } = openStores({ kind: 'folder', dir: evidenceDir }, keyring);
   const linkSecret = randomBytes(32).toString('hex');
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
-  const links = new SigningLinks(linkSecret, portalBaseUrl);
   const taskQueue = `manifiesta-test-${randomBytes(4).toString('hex')}`;
   const fixtures = signingFixtures();
   const connection = await Connection.connect({ address: server.address });
@@ -110,17 +107,27 @@ async function start(): Promise<ProcessEnv> {
     namespace: server.namespace,
     dataConverter: dataConverter(keyring),
   });
-  const deps = {
-    processes: new ProcessClient(client, taskQueue),
-    evidence,
-    preparations,
-    mailer: createMailer(outbox.url, 'manifiesta <no-responder@manifiesta.test>', ledger),
-    links,
+  // What a worker started with `npm run worker` would be given (the CLI and child processes get it
+  // too), and the parts built from it by the same wiring as every entry point's.
+  const childEnv = {
+    PAYLOAD_KEYS: readFileSync(TEST_KEYRING_FILE, 'utf8'),
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SMTP_URL: outbox.url,
+    LINK_SECRET: linkSecret,
+    PORTAL_BASE_URL: portalBaseUrl,
+    EVIDENCE_DIR: evidenceDir,
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
-    verifier: testVerifier(),
-    // As in production: PDFs drawn on a thread of lower priority.
-    renderer: new RenderPool(),
+    TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
+    CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
   };
+  const config = workerConfig(
+    { ...childEnv, MAIL_FROM: 'manifiesta <no-responder@manifiesta.test>', VERIFICATION_THREADS: '2' },
+    'production',
+  );
+  const deps = await activityDeps(config, new ProcessClient(client, taskQueue), () => {});
+  const { evidence, preparations, links } = deps;
 
   let nativeConnection: NativeConnection | null = null;
   let worker: Worker | null = null;
@@ -148,8 +155,7 @@ async function start(): Promise<ProcessEnv> {
 
   teardown = async () => {
     await stopWorker();
-    deps.mailer.transport.close();
-    await deps.renderer.close();
+    await deps.close();
     await connection.close();
     await outbox.stop();
     await server.stop();
@@ -170,18 +176,7 @@ async function start(): Promise<ProcessEnv> {
     temporalBinary,
     keyring,
     codecUrl,
-    childEnv: {
-      PAYLOAD_KEYS: readFileSync(TEST_KEYRING_FILE, 'utf8'),
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_NAMESPACE: server.namespace,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      SMTP_URL: outbox.url,
-      LINK_SECRET: linkSecret,
-      PORTAL_BASE_URL: portalBaseUrl,
-      EVIDENCE_DIR: evidenceDir,
-      TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
-      CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
-    },
+    childEnv,
     stopWorker,
     startWorker,
   };
