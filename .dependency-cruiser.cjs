@@ -7,6 +7,7 @@ const LAYERS = [
   ['lib', '^src/lib/'],
   ['domain', '^src/domain/'],
   ['signatures', '^src/signatures/'],
+  ['timestamps', '^src/timestamps/'],
   ['pdf and campaigns', '^src/(pdf|campaigns)/'],
   ['services', '^src/(codec/(?!main|server)|storage/|links/|revocation/|evidence/)'],
   ['config', '^src/config/'],

@@ -132,6 +132,16 @@ export const ERROR_CODES = {
     message:
       'En este momento no se puede comprobar que su certificado no esté revocado, así que la firma no se registró. La coordinación fue avisada; intente de nuevo más tarde.',
   },
+  TIMESTAMP_INVALID: {
+    retryable: false,
+    message:
+      'El sello de tiempo no es válido: no ampara este documento o esta firma, su firma no corresponde, o no proviene de una autoridad de sellado de tiempo de confianza.',
+  },
+  TIMESTAMP_UNAVAILABLE: {
+    retryable: true,
+    message:
+      'La autoridad de sellado de tiempo no respondió. La firma se conserva y el sello se pedirá de nuevo automáticamente.',
+  },
   NOT_FOUND: {
     retryable: false,
     message: 'La dirección solicitada no existe.',
@@ -163,6 +173,7 @@ export type VerificationErrorCode = Extract<
   | 'VERIFICATION_LIMIT_EXCEEDED'
   | 'VERIFICATION_TIMEOUT'
   | 'REVOCATION_UNAVAILABLE'
+  | 'TIMESTAMP_INVALID'
 >;
 
 /** Type guard for strings that arrive from outside (JSON, failure details). */

@@ -40,6 +40,18 @@ export interface SignedAttributes {
   readonly contentType: string;
   readonly messageDigest: Uint8Array;
   readonly signingTime: Date | null;
+  /**
+   * Each attribute's first value as DER, by type (signing-certificate-v2, say). With
+   * `lenientSigningTime`, a signingTime that is not a valid time is left out of `signingTime` and
+   * named in `unreadableSigningTime` (some PSCs write a UTCTime with fractional seconds).
+   */
+  readonly values: ReadonlyMap<string, Uint8Array>;
+  readonly unreadableSigningTime: string | null;
+}
+
+export interface ParseCmsOptions {
+  /** Tolerate a signingTime that is not a valid RFC 5280 time (time-stamp tokens: see src/timestamps/). */
+  readonly lenientSigningTime?: boolean;
 }
 
 export interface CmsSignedData {
@@ -54,6 +66,8 @@ export interface CmsSignedData {
     readonly keyAlgorithm: KeyAlgorithm;
     readonly signedAttributes: SignedAttributes | null;
     readonly signature: Uint8Array;
+    /** Unsigned attributes: each type's values as DER (signature-time-stamp, say). */
+    readonly unsignedAttributes: ReadonlyMap<string, readonly Uint8Array[]>;
   };
 }
 
@@ -73,9 +87,9 @@ export function looksLikeCms(bytes: Uint8Array): boolean {
 }
 
 /** @throws InputRejected (`MALFORMED_INPUT` or `UNSUPPORTED_ALGORITHM`) */
-export function parseCms(bytes: Uint8Array): CmsSignedData {
+export function parseCms(bytes: Uint8Array, options: ParseCmsOptions = {}): CmsSignedData {
   try {
-    return parseSignedData(bytes);
+    return parseSignedData(bytes, options);
   } catch (error) {
     if (isInputRejected(error)) throw error;
     // Everything here reads untrusted bytes: any failure means they are not a usable SignedData.
@@ -84,7 +98,7 @@ export function parseCms(bytes: Uint8Array): CmsSignedData {
   }
 }
 
-function parseSignedData(bytes: Uint8Array): CmsSignedData {
+function parseSignedData(bytes: Uint8Array, options: ParseCmsOptions): CmsSignedData {
   // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }
   const contentInfo = expectSequence(parseDer(bytes), 'ContentInfo');
   if (readOid(bytes, contentInfo.children[0]) !== OID.signedData) {
@@ -115,7 +129,7 @@ function parseSignedData(bytes: Uint8Array): CmsSignedData {
   if (signerInfos.children.length !== 1) {
     throw malformed(`expected exactly one SignerInfo, found ${signerInfos.children.length}`);
   }
-  const signer = parseSignerInfo(bytes, signerInfos.children[0]!, contentType);
+  const signer = parseSignerInfo(bytes, signerInfos.children[0]!, contentType, options);
   return { contentType, content, certificates, signer };
 }
 
@@ -135,7 +149,12 @@ function readEncapsulatedContent(bytes: Uint8Array, node: DerNode | undefined): 
 
 // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, signedAttrs [0] IMPLICIT OPTIONAL,
 //   signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] IMPLICIT OPTIONAL }
-function parseSignerInfo(bytes: Uint8Array, node: DerNode, contentType: string): CmsSignedData['signer'] {
+function parseSignerInfo(
+  bytes: Uint8Array,
+  node: DerNode,
+  contentType: string,
+  options: ParseCmsOptions,
+): CmsSignedData['signer'] {
   const fields = expectSequence(node, 'SignerInfo').children;
   const sid = readSignerIdentifier(bytes, fields[1]);
   // RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
@@ -151,7 +170,7 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode, contentType: string):
   let index = 3;
   let signedAttributes: SignedAttributes | null = null;
   if (isContext(fields[index], 0)) {
-    signedAttributes = readSignedAttributes(bytes, fields[index]!, contentType);
+    signedAttributes = readSignedAttributes(bytes, fields[index]!, contentType, options);
     index++;
   }
   let keyAlgorithm: KeyAlgorithm = 'rsa';
@@ -178,7 +197,23 @@ function parseSignerInfo(bytes: Uint8Array, node: DerNode, contentType: string):
     bytes,
     expectUniversal(fields[index + 1], UniversalTag.octetString, 'signature'),
   );
-  return { sid, digest, keyAlgorithm, signedAttributes, signature };
+  const unsignedAttributes = new Map<string, Uint8Array[]>();
+  const unsigned = fields[index + 2];
+  if (unsigned !== undefined) {
+    if (!isContext(unsigned, 1)) throw malformed('unexpected field after the signature');
+    for (const attribute of unsigned.children) {
+      const [typeNode, setNode] = expectSequence(attribute, 'Attribute').children;
+      const type = readOid(bytes, typeNode);
+      const set = expectUniversal(setNode, UniversalTag.set, 'attrValues');
+      if (unsignedAttributes.has(type)) throw malformed(`unsigned attribute ${type} appears twice`);
+      unsignedAttributes.set(
+        type,
+        set.children.map((value) => elementBytes(bytes, value)),
+      );
+    }
+  }
+  if (fields.length > index + 3) throw malformed('unexpected fields after unsignedAttrs');
+  return { sid, digest, keyAlgorithm, signedAttributes, signature, unsignedAttributes };
 }
 
 /** What an AlgorithmIdentifier's parameters may be: absent, or absent or NULL. */
@@ -226,7 +261,12 @@ function readSignerIdentifier(bytes: Uint8Array, node: DerNode | undefined): Sig
   };
 }
 
-function readSignedAttributes(bytes: Uint8Array, node: DerNode, contentType: string): SignedAttributes {
+function readSignedAttributes(
+  bytes: Uint8Array,
+  node: DerNode,
+  contentType: string,
+  options: ParseCmsOptions,
+): SignedAttributes {
   const values = new Map<string, DerNode>();
   for (const attribute of node.children) {
     // Attribute ::= SEQUENCE { attrType OID, attrValues SET OF AttributeValue }
@@ -250,6 +290,18 @@ function readSignedAttributes(bytes: Uint8Array, node: DerNode, contentType: str
   if (signedContentType !== contentType)
     throw malformed('content-type attribute disagrees with eContentType');
   const signingTimeNode = values.get(OID.signingTime);
+  let signingTime: Date | null = null;
+  let unreadableSigningTime: string | null = null;
+  if (signingTimeNode !== undefined) {
+    try {
+      signingTime = readTime(bytes, signingTimeNode);
+    } catch (error) {
+      if (!options.lenientSigningTime || !(error instanceof DerError)) throw error;
+      unreadableSigningTime = Buffer.from(contentBytes(bytes, signingTimeNode))
+        .toString('latin1')
+        .slice(0, 40);
+    }
+  }
 
   const signedBytes = Uint8Array.from(elementBytes(bytes, node));
   signedBytes[0] = 0x31; // [0] IMPLICIT → universal constructed SET (RFC 5652 §5.4)
@@ -260,6 +312,8 @@ function readSignedAttributes(bytes: Uint8Array, node: DerNode, contentType: str
       bytes,
       expectUniversal(digestNode, UniversalTag.octetString, 'messageDigest'),
     ),
-    signingTime: signingTimeNode === undefined ? null : readTime(bytes, signingTimeNode),
+    signingTime,
+    values: new Map([...values].map(([type, value]) => [type, elementBytes(bytes, value)])),
+    unreadableSigningTime,
   };
 }

@@ -16,7 +16,7 @@ export type {
 } from '../domain/verification-report';
 export { TrustStore } from './trust-store';
 export type { RevocationPolicy } from './trust-store';
-export { loadTrustStore, TrustConfigurationError } from './trust-store-files';
+export { loadCertificates, loadTrustStore, TrustConfigurationError } from './trust-store-files';
 export type { TrustFiles } from './trust-store-files';
 export { PATH_LIMITS } from './chain';
 export { DEFAULT_TIME_BUDGET_MS, VerificationPool } from './pool';

@@ -1,7 +1,7 @@
 /** Loading trust anchors and CRLs from files or folders (`TRUST_ANCHORS`, `CRLS`, `--trust-anchors`). */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseCertificate } from './certificate';
+import { parseCertificate, type Certificate } from './certificate';
 import { parseCrl, type RevocationList } from './crl';
 import { certificatesIn, crlsIn } from './encoding';
 import { isInputRejected } from './failure';
@@ -53,19 +53,7 @@ export interface TrustFiles {
 
 /** Reads anchors and CRLs; any file that is not what it should be stops with its name. */
 export function loadTrustStore(files: TrustFiles): TrustStore {
-  const anchors = expandPaths(files.anchors ?? [], CERTIFICATE_EXTENSIONS).flatMap((file) => {
-    const ders = certificatesIn(readFileSync(file));
-    if (ders.length === 0)
-      throw new TrustConfigurationError(`${file}: el archivo no contiene ningún certificado`);
-    return ders.map((der) => {
-      try {
-        return parseCertificate(der);
-      } catch (error) {
-        const reason = isInputRejected(error) ? error.message : String(error);
-        throw new TrustConfigurationError(`${file}: no es un certificado utilizable (${reason})`);
-      }
-    });
-  });
+  const anchors = loadCertificates(files.anchors ?? []);
   const crls: RevocationList[] = expandPaths(files.crls ?? [], CRL_EXTENSIONS).flatMap((file) => {
     const ders = crlsIn(readFileSync(file));
     if (ders.length === 0) throw new TrustConfigurationError(`${file}: el archivo no contiene ninguna CRL`);
@@ -78,4 +66,21 @@ export function loadTrustStore(files: TrustFiles): TrustStore {
     });
   });
   return new TrustStore(anchors, [...crls, ...(files.moreCrls ?? [])], files.revocationPolicy);
+}
+
+/** The certificates in files or folders (PEM or DER); any file without one stops with its name. */
+export function loadCertificates(list: string | readonly string[]): Certificate[] {
+  return expandPaths(list, CERTIFICATE_EXTENSIONS).flatMap((file) => {
+    const ders = certificatesIn(readFileSync(file));
+    if (ders.length === 0)
+      throw new TrustConfigurationError(`${file}: el archivo no contiene ningún certificado`);
+    return ders.map((der) => {
+      try {
+        return parseCertificate(der);
+      } catch (error) {
+        const reason = isInputRejected(error) ? error.message : String(error);
+        throw new TrustConfigurationError(`${file}: no es un certificado utilizable (${reason})`);
+      }
+    });
+  });
 }

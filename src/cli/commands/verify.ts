@@ -18,9 +18,12 @@ import {
 } from '../../signatures';
 import { ERROR_CODES } from '../../domain/errors';
 import { ExitCode, UsageError } from '../errors';
+import { describeTimestamp, verifyTimestampFromFiles } from './verify-timestamp';
 
 interface VerifyOptions {
-  document: string;
+  document?: string;
+  timestamp?: string;
+  sha256?: string;
   signature?: string;
   format?: 'cms' | 'pkcs1-sha256';
   certificate?: string;
@@ -44,7 +47,15 @@ export function registerVerify(program: Command): void {
     .description(
       'Verifica sin conexión una firma (CMS/PKCS#7 o PKCS#1) sobre un documento, o sin --signature todas las firmas dentro de un PDF (PAdES).',
     )
-    .requiredOption('--document <file>', 'el documento firmado (los bytes exactos), o un PDF con firmas')
+    .option('--document <file>', 'el documento firmado (los bytes exactos), o un PDF con firmas')
+    .option(
+      '--timestamp <file>',
+      'un sello de tiempo RFC 3161 o una constancia NOM-151 (.tsr o .tst, DER o base64) sobre --document o --sha256; confía en --trust-anchors o TSA_TRUST_ANCHORS y, con el perfil de PSC, en NOM151_TRUST_ANCHORS',
+    )
+    .option(
+      '--sha256 <hex>',
+      'con --timestamp, la huella SHA-256 del documento sellado en lugar del documento',
+    )
     .option(
       '--signature <file>',
       'la firma desprendida: .p7s (DER, PEM o base64) o PKCS#1 (binaria o base64); sin ella se verifican las firmas dentro del PDF',
@@ -83,6 +94,16 @@ export function registerVerify(program: Command): void {
     .option('--at <iso-time>', 'momento en que se juzga la vigencia (por omisión, ahora)')
     .option('--json', 'imprime el reporte de verificación en JSON')
     .action((options: VerifyOptions) => {
+      if (options.timestamp !== undefined) {
+        const verdict = verifyTimestampFromFiles({ ...options, timestamp: options.timestamp });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(verdict, null, 2)}\n` : describeTimestamp(verdict),
+        );
+        process.exitCode = verdict.valid ? ExitCode.ok : ExitCode.refused;
+        return;
+      }
+      if (options.document === undefined) throw new UsageError('falta --document: el documento firmado');
+      if (options.sha256 !== undefined) throw new UsageError('--sha256 sólo se usa con --timestamp');
       if (options.signature === undefined) {
         const result = verifyPdfFromFiles(options);
         process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : describePdf(result));
@@ -140,7 +161,7 @@ function verifierFor(options: VerifyOptions): SignatureVerifier {
 function verifyFromFiles(options: VerifyOptions, signature: string): VerificationReport {
   const at = judgedAt(options);
   return verifierFor(options).verify({
-    document: readInput(options.document, 'el documento'),
+    document: readInput(options.document!, 'el documento'),
     signature: readInput(signature, 'la firma'),
     format: options.format,
     certificate:
@@ -206,7 +227,7 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
   // The size first: a file too large to judge is not read at all.
   let size: number;
   try {
-    size = statSync(options.document).size;
+    size = statSync(options.document!).size;
   } catch (error) {
     throw new UsageError(
       `no se pudo leer el documento ${options.document}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
@@ -214,7 +235,7 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
   }
   if (size > MAX_PDF_BYTES)
     return failed('PAYLOAD_TOO_LARGE', `${size} bytes; se juzgan PDF de hasta ${MAX_PDF_BYTES}`);
-  const document = readInput(options.document, 'el documento');
+  const document = readInput(options.document!, 'el documento');
   if (!document.subarray(0, 1024).includes('%PDF-'))
     throw new UsageError(
       `${options.document} no es un PDF: para una firma desprendida indique también --signature`,
