@@ -174,3 +174,32 @@ export function buildSignedData(input: SignedDataInput): Buffer {
   );
   return der(sequence(oid(OID.signedData), asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [signedData])));
 }
+
+/** id-aa-signatureTimeStampToken (RFC 3161 Appendix A; ETSI EN 319 122-1 §5.3). */
+export const SIGNATURE_TIME_STAMP = '1.2.840.113549.1.9.16.2.14';
+
+/**
+ * The CMS with `token` added as its SignerInfo's unsigned attribute signature-time-stamp (PAdES
+ * baseline T): a TSA's token over the signature value, proving the signature existed at the
+ * token's genTime. Everything signed stays byte for byte; a CMS that carries unsigned attributes
+ * already is refused rather than merged.
+ * @throws Error when the CMS is not our DER SignedData with one SignerInfo
+ */
+export function withSignatureTimestamp(cms: Uint8Array, token: Uint8Array): Buffer {
+  const contentInfo = parseVerbatim(cms, 'the CMS');
+  const signedData = (contentInfo.value as Asn1[])[1]!.value as Asn1[];
+  const fields = signedData[0]!.value as Asn1[];
+  const signerInfos = fields[fields.length - 1]!;
+  const infos = signerInfos.value as Asn1[];
+  if (signerInfos.type !== asn1.Type.SET || infos.length !== 1) throw new Error('expected one SignerInfo');
+  const signerInfo = infos[0]!.value as Asn1[];
+  const last = signerInfo[signerInfo.length - 1]!;
+  if (last.tagClass === asn1.Class.CONTEXT_SPECIFIC && last.type === 1)
+    throw new Error('the SignerInfo has unsigned attributes already');
+  signerInfo.push(
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [
+      sequence(oid(SIGNATURE_TIME_STAMP), set(parseVerbatim(token, 'the time-stamp token'))),
+    ]),
+  );
+  return der(contentInfo);
+}

@@ -42,6 +42,7 @@ export type PdfSigningErrorCode = Extract<
   | 'SIGNATURE_INVALID'
   | 'UNSUPPORTED_ALGORITHM'
   | 'PAYLOAD_TOO_LARGE'
+  | 'DOCUMENT_MODIFIED_AFTER_SIGNING'
 >;
 
 /**

@@ -16,6 +16,9 @@ import { PdfFile } from './document';
 import { originalRevision, readEmbeddedSignatures, type EmbeddedSignature } from './embedded';
 import { DEFAULT_JUDGE_POLICY, judgeRevision, type JudgePolicy, type RevisionJudgement } from './judge';
 import type { ReadLimits } from './syntax';
+import { SIGNATURE_TIME_STAMP } from './cms';
+import { parseTstInfo } from '../timestamps/token';
+import { verifyTimestampToken, type TimestampTrust } from '../timestamps/verify';
 
 export interface PdfVerifyOptions {
   /** When validity and revocation are judged; now when absent. */
@@ -26,6 +29,23 @@ export interface PdfVerifyOptions {
   readonly policy?: JudgePolicy;
   /** The reading budget (see syntax.ts). @default DEFAULT_READ_LIMITS */
   readonly limits?: Partial<ReadLimits>;
+  /**
+   * Whom time-stamps are trusted from (TSA_TRUST_ANCHORS). Without it a signature's time-stamp is
+   * read but not judged, and the signature is judged at `at` (or now).
+   */
+  readonly timestampTrust?: TimestampTrust;
+}
+
+/** PAdES baseline levels (ETSI EN 319 142-1 §6): what the file itself proves about a signature. */
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+/** A signature's time-stamp (signature-time-stamp attribute), as judged. */
+export interface SignatureTimestamp {
+  /** Null when no TSA anchors were given: the token was read, not judged. */
+  readonly valid: boolean | null;
+  readonly genTime: string | null;
+  readonly tsa: string | null;
+  readonly problem: string | null;
 }
 
 /** What the revisions after a signature changed. */
@@ -59,6 +79,9 @@ export interface PdfSignatureVerification {
   /** Problems of the signature dictionary itself or its binding, English. */
   readonly problems: readonly string[];
   readonly modifications: Modifications;
+  /** B-B, or B-T with a valid signature time-stamp (the time of record is then its genTime). */
+  readonly level: PadesLevel;
+  readonly timestamp: SignatureTimestamp | null;
 }
 
 /** A document time-stamp: judged for its place and what came after it (its token is not verified here). */
@@ -97,18 +120,26 @@ export function verifyPdfSignatures(
     .filter((s) => s.kind === 'signature')
     .map((signature): PdfSignatureVerification => {
       const problems = [...signature.problems, ...cmsProblems(signature)];
+      const timestamp = signatureTimestamp(signature, options.timestampTrust);
+      // The time of record: a trusted time-stamp's genTime, unless the caller asks for another.
+      const at = options.at ?? (timestamp?.valid ? new Date(timestamp.genTime!) : undefined);
       const report = verifier.verify({
         format: 'cms',
         document: signature.signedBytes(),
         signature: signature.cms,
         expectedSigner: options.expectedSigners?.[signature.field],
-        at: options.at,
+        at,
       });
       const modifications = judged.after(signature);
       const code: VerificationErrorCode | undefined =
         problems.length > 0
           ? 'MALFORMED_INPUT'
-          : (report.code ?? (modifications.allowed ? undefined : 'DOCUMENT_MODIFIED_AFTER_SIGNING'));
+          : (report.code ??
+            (timestamp?.valid === false
+              ? 'TIMESTAMP_INVALID'
+              : modifications.allowed
+                ? undefined
+                : 'DOCUMENT_MODIFIED_AFTER_SIGNING'));
       return {
         field: signature.field,
         valid: code === undefined,
@@ -121,6 +152,8 @@ export function verifyPdfSignatures(
         coversWholeFile: signature.coversWholeFile,
         problems,
         modifications,
+        level: timestamp?.valid ? 'B-T' : 'B-B',
+        timestamp,
       };
     });
   const timestamps = embedded
@@ -185,6 +218,36 @@ export function judgeDocument(
         ),
       };
     },
+  };
+}
+
+/** The signature-time-stamp a signature carries, judged against `trust` (read only without it). */
+function signatureTimestamp(signature: EmbeddedSignature, trust?: TimestampTrust): SignatureTimestamp | null {
+  let token: Uint8Array | undefined;
+  let signatureValue: Uint8Array;
+  try {
+    const cms = parseCms(signature.cms);
+    token = cms.signer.unsignedAttributes.get(SIGNATURE_TIME_STAMP)?.[0];
+    signatureValue = cms.signer.signature;
+  } catch {
+    return null; // the verifier reports what is wrong with the CMS
+  }
+  if (token === undefined) return null;
+  if (trust === undefined) {
+    let genTime: string | null = null;
+    try {
+      genTime = parseTstInfo(parseCms(token, { lenientSigningTime: true }).content ?? new Uint8Array()).genTime.toISOString();
+    } catch {
+      // unreadable: said as not judged
+    }
+    return { valid: null, genTime, tsa: null, problem: 'not judged: no TSA trust anchors given' };
+  }
+  const verdict = verifyTimestampToken(token, { imprint: { data: signatureValue } }, trust);
+  return {
+    valid: verdict.valid,
+    genTime: verdict.genTime?.toISOString() ?? null,
+    tsa: verdict.tsa?.subject ?? null,
+    problem: verdict.problem,
   };
 }
 

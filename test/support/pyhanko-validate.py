@@ -1,6 +1,6 @@
 """pyHanko's verdict on every signature of a PDF: an independent validator for the tests.
 
-Usage: python pyhanko-validate.py ROOT_CA.pem FILE.pdf
+Usage: python pyhanko-validate.py ROOT_CA.pem[,ANOTHER_ROOT.pem...] FILE.pdf
        python pyhanko-validate.py --cli ARGS...   (pyHanko's own CLI, with the same fix)
 
 Prints one line per signature, in the order the PDF lists them:
@@ -28,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 
 def main(root_path: str, pdf_path: str) -> int:
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(root_path)])
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(path) for path in root_path.split(',')])
     ok = True
     with open(pdf_path, 'rb') as f:
         for signature in PdfFileReader(f).embedded_signatures:

@@ -16,7 +16,17 @@
  * ephemeral loopback port; nothing else changes. `ServerProcess` is shared with ./ocsp.ts.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isExecutable, temporalCacheDir } from '../../src/stack/binaries';
@@ -41,7 +51,8 @@ export const TSA_START_TIMEOUT_MS = 60_000;
 export async function ensureTsaServer(log: Log = () => {}): Promise<string> {
   const explicit = process.env.MANIFIESTA_TSA_SERVER;
   if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`MANIFIESTA_TSA_SERVER=${explicit} is not an executable file`);
+    if (!isExecutable(explicit))
+      throw new Error(`MANIFIESTA_TSA_SERVER=${explicit} is not an executable file`);
     return explicit;
   }
   const fromPath = onPath(BINARY);
@@ -290,7 +301,10 @@ export async function startTsa(options: TsaOptions): Promise<Tsa> {
   };
   try {
     const timeoutMs = options.startTimeoutMs ?? TSA_START_TIMEOUT_MS;
-    const serving = await server.waitForLine(/Serving timestamp server at (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs);
+    const serving = await server.waitForLine(
+      /Serving timestamp server at (http:\/\/127\.0\.0\.1:\d+)/,
+      timeoutMs,
+    );
     const origin = serving[1]!;
     const chainPem = await certificateChain(origin, server);
     return { url: `${origin}/api/v1/timestamp`, origin, chainPem, stop };

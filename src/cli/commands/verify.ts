@@ -7,8 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { MAX_PDF_BYTES } from '../../domain/limits';
 import { PdfLimitError, PdfStructureError } from '../../pdf/errors';
-import { verifyPdfSignatures, type PdfVerification } from '../../pdf/verify-pdf';
-import { identityText, revocationText } from '../../domain/verification-report';
+import { verifyPdfSignatures } from '../../pdf/verify-pdf';
 import {
   loadTrustStore,
   SignatureVerifier,
@@ -19,6 +18,9 @@ import {
 import { ERROR_CODES } from '../../domain/errors';
 import { ExitCode, UsageError } from '../errors';
 import { describeTimestamp, verifyTimestampFromFiles } from './verify-timestamp';
+import { timestampTrust } from '../../timestamps/trust';
+import type { TimestampTrust } from '../../timestamps/verify';
+import { describe, describePdf, type PdfOutcome } from './verify-output';
 
 interface VerifyOptions {
   document?: string;
@@ -28,6 +30,7 @@ interface VerifyOptions {
   format?: 'cms' | 'pkcs1-sha256';
   certificate?: string;
   trustAnchors?: string;
+  tsaTrustAnchors?: string;
   crls?: string;
   rfc?: string;
   curp?: string;
@@ -91,7 +94,14 @@ export function registerVerify(program: Command): void {
       '--allow-new-signature-fields',
       'en un PDF, acepta campos de firma visibles agregados después de una firma (por omisión cuentan como modificación)',
     )
-    .option('--at <iso-time>', 'momento en que se juzga la vigencia (por omisión, ahora)')
+    .option(
+      '--tsa-trust-anchors <paths>',
+      'en un PDF, las raíces de confianza de las autoridades de sellado de tiempo (por omisión TSA_TRUST_ANCHORS): con ellas una firma sellada se juzga en el momento de su sello',
+    )
+    .option(
+      '--at <iso-time>',
+      'momento en que se juzga la vigencia (por omisión, el del sello de tiempo de cada firma o, sin él, ahora)',
+    )
     .option('--json', 'imprime el reporte de verificación en JSON')
     .action((options: VerifyOptions) => {
       if (options.timestamp !== undefined) {
@@ -171,18 +181,9 @@ function verifyFromFiles(options: VerifyOptions, signature: string): Verificatio
   });
 }
 
-/** What the PDF path answers: the verification, or why the file could not be judged. */
-type PdfOutcome =
-  | (PdfVerification & { readonly code?: undefined; readonly missing: readonly string[] })
-  | {
-      readonly valid: false;
-      readonly code: 'MALFORMED_INPUT' | 'VERIFICATION_LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE';
-      readonly message: string;
-      readonly signatures: [];
-    };
-
 const RFC = /^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$/;
-const CURP = /^[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d$/;
+
+export const CURP = /^[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d$/;
 
 /** `CAMPO=RFC|CURP|nombre` → the field and who must have signed it. */
 function expectedSigners(specs: readonly string[]): Record<string, ExpectedSigner> {
@@ -242,8 +243,10 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
     );
   const verifier = verifierFor(options);
   try {
+    const tsaAnchors = options.tsaTrustAnchors ?? process.env.TSA_TRUST_ANCHORS;
     const result = verifyPdfSignatures(document, verifier, {
       at,
+      ...(tsaAnchors ? { timestampTrust: timestampTrustFrom(tsaAnchors) } : {}),
       expectedSigners: signers,
       policy: { allowNewSignatureFields: options.allowNewSignatureFields === true },
     });
@@ -257,96 +260,11 @@ function verifyPdfFromFiles(options: VerifyOptions): PdfOutcome {
   }
 }
 
-const OUTCOME_MARK = { passed: '✓', failed: '✗', skipped: '–' } as const;
-
-/** The report for a person: verdict first, then who signed, then every check. */
-function describe(report: VerificationReport): string {
-  return `${[
-    report.valid ? 'FIRMA VÁLIDA' : `FIRMA NO VÁLIDA — ${report.code}: ${report.message}`,
-    ...reportLines(report),
-  ].join('\n')}\n`;
-}
-
-/** Every embedded signature, in the order signed: its verdict, its report, what came after it. */
-function describePdf(result: PdfOutcome): string {
-  if (result.code !== undefined) return `PDF NO VÁLIDO — ${result.code}: ${result.message}\n`;
-  const count = result.signatures.length;
-  const invalid = result.signatures.filter((s) => !s.valid).length;
-  const lines: string[] = [];
-  if (count === 0) lines.push('PDF SIN FIRMAS — el documento no contiene firmas electrónicas');
-  else if (result.valid)
-    lines.push(count === 1 ? 'PDF CON 1 FIRMA VÁLIDA' : `PDF CON ${count} FIRMAS VÁLIDAS`);
-  else if (invalid > 0) lines.push(`PDF CON FIRMAS NO VÁLIDAS — ${invalid} de ${count}`);
-  else lines.push(`PDF INCOMPLETO — ${ERROR_CODES.SIGNATURE_REQUIRED.message}`);
-  for (const field of result.missing) lines.push(`  Falta la firma del campo ${field} (SIGNATURE_REQUIRED)`);
-  lines.push(`  Documento original (primera revisión): SHA-256 ${result.originalSha256}`);
-  result.signatures.forEach((signature, index) => {
-    lines.push('');
-    lines.push(
-      `Firma ${index + 1} de ${count}, campo ${signature.field}: ${
-        signature.valid ? 'VÁLIDA' : `NO VÁLIDA — ${signature.code}: ${signature.message}`
-      }`,
-    );
-    lines.push(...reportLines(signature.report));
-    lines.push(
-      `  Cubre:       ${signature.coversWholeFile ? 'el archivo completo' : `los primeros ${signature.revisionEnd} bytes (revisión ${signature.revision ?? '?'})`}`,
-    );
-    for (const problem of signature.problems) lines.push(`  Problema:    ${problem}`);
-    lines.push(...afterLines(signature.coversWholeFile, signature.modifications));
-  });
-  for (const timestamp of result.timestamps) {
-    lines.push('');
-    lines.push(
-      `Sello de tiempo del documento, campo ${timestamp.field}: revisión ${timestamp.revision ?? '?'} (se juzga su lugar en el archivo; su sello no se verifica aquí)`,
-    );
-    for (const problem of timestamp.problems) lines.push(`  Problema:    ${problem}`);
-    lines.push(...afterLines(false, timestamp.modifications));
+function timestampTrustFrom(anchors: string): TimestampTrust {
+  try {
+    return timestampTrust({ anchors, pscAnchors: process.env.NOM151_TRUST_ANCHORS });
+  } catch (error) {
+    if (error instanceof TrustConfigurationError) throw new UsageError(error.message);
+    throw error;
   }
-  return `${lines.join('\n')}\n`;
-}
-
-/** What the revisions after a signature did. */
-function afterLines(
-  wholeFile: boolean,
-  modifications: PdfVerification['signatures'][number]['modifications'],
-): string[] {
-  return [
-    modifications.allowed
-      ? `  Después:     ${wholeFile ? 'nada' : 'sólo lo permitido (firmas, sellos de tiempo, datos de validación, metadatos)'}`
-      : '  Después:     el documento se modificó (DOCUMENT_MODIFIED_AFTER_SIGNING)',
-    ...modifications.details.map((detail) => `               ${detail}`),
-  ];
-}
-
-function reportLines(report: VerificationReport): string[] {
-  const lines: string[] = [];
-  if (report.signer) {
-    const ids = [
-      report.signer.rfc && `RFC ${report.signer.rfc}`,
-      report.signer.curp && `CURP ${report.signer.curp}`,
-    ];
-    if (report.signer.representativeRfc) ids.push(`representante RFC ${report.signer.representativeRfc}`);
-    lines.push(
-      `  Firmante:    ${report.signer.name} (${ids.filter(Boolean).join(', ') || 'sin RFC ni CURP'})`,
-    );
-  }
-  if (report.certificate) {
-    const c = report.certificate;
-    // The algorithm names the key's kind; an EC key's size is its curve's (P-256, P-384 or P-521).
-    const key = report.algorithm?.startsWith('ECDSA-') ? `EC P-${c.keyBits}` : `RSA ${c.keyBits} bits`;
-    lines.push(`  Certificado: ${c.kind.toUpperCase()}, serie ${c.serial}, ${key}`);
-    lines.push(`               vigente del ${c.notBefore} al ${c.notAfter}`);
-    lines.push(`               emitido por ${c.issuer}`);
-  }
-  if (report.algorithm) lines.push(`  Algoritmo:   ${report.algorithm} (${report.format})`);
-  if (report.signingTime) lines.push(`  Hora de firma declarada: ${report.signingTime}`);
-  lines.push(`  Documento:   SHA-256 ${report.documentSha256}`);
-  lines.push(`  Juzgada al:  ${report.verifiedAt}`);
-  lines.push(`  Revocación:  ${revocationText(report)}`);
-  lines.push(`  Identidad:   ${identityText(report)}`);
-  lines.push('  Verificaciones:');
-  for (const check of report.checks) {
-    lines.push(`    ${OUTCOME_MARK[check.outcome]} ${check.check.padEnd(10)} ${check.detail}`);
-  }
-  return lines;
 }
