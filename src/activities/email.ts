@@ -103,6 +103,13 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
         'Revise que el worker obtenga las listas de revocación (CRLS o CRL_URLS) y que estén al día; la persona firmante puede intentar de nuevo cuando lo estén. No se registró nada de su firma.',
       );
       break;
+    case 'timestamp-unavailable':
+      subject = `Firma sin sello de tiempo: ${m}`;
+      paragraphs.push(
+        `La firma de ${role ?? 'la persona firmante'} de ${m} está registrada y es válida, pero ninguna autoridad de sellado de tiempo (TSA_URL) respondió a tiempo, así que la firma no lleva sello de tiempo: su hora es la del servidor.`,
+        'El proceso siguió sin él. Revise que el worker alcance a las autoridades de sellado de tiempo; el sello de archivo de la carta completa la cubrirá cuando respondan.',
+      );
+      break;
   }
   if (url && input.link) {
     paragraphs.push(

@@ -37,6 +37,8 @@ import {
 } from '../storage';
 import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities, retryLater } from './pades';
+import { timestampActivities } from './timestamps';
+import type { TsaClient } from '../timestamps/client';
 
 export interface ActivityDeps {
   readonly evidence: EvidenceStore;
@@ -50,6 +52,8 @@ export interface ActivityDeps {
   readonly processes?: ProcessReader;
   /** Draws the letter and the constancia (a {@link RenderPool} in the worker; inline otherwise). */
   readonly renderer?: Renderer;
+  /** The time-stamping authorities (TSA_URL); none: signatures stay PAdES baseline B. */
+  readonly tsa?: TsaClient | null;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -99,6 +103,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
+    ...timestampActivities({ evidence: deps.evidence, tsa: deps.tsa ?? null, stored }),
     ...padesActivities({
       evidence: deps.evidence,
       preparations: deps.preparations,

@@ -9,3 +9,4 @@ export * from './store';
 export * from './worker';
 export * from './portal';
 export * from './codec';
+export * from './timestamps';

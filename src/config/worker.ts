@@ -11,6 +11,7 @@ import type { RevocationPolicy } from '../signatures';
 import type { StoreLocation } from '../storage';
 import { ConfigError, isLoopback, portNumber, redactUrl, wholeNumber } from './parsers';
 import { storeLocation } from './store';
+import { timestampConfig, type TimestampConfig } from './timestamps';
 import { type RunMode, type TemporalConfig, temporalConfig } from './temporal';
 
 export interface WorkerConfig {
@@ -39,6 +40,8 @@ export interface WorkerConfig {
   readonly cachedProcesses: number;
   /** `WORKER_ACTIVITY_SLOTS`: normal activities (dossiers, the mail updates send) run at once. */
   readonly activitySlots: number;
+  /** `TSA_URL` and kin (./timestamps.ts): null when signatures are not time-stamped. */
+  readonly timestamps: TimestampConfig | null;
 }
 
 /**
@@ -110,6 +113,7 @@ export function workerConfig(
     verification: verificationConfig(env),
     cachedProcesses: wholeNumber(env, 'WORKER_CACHED_PROCESSES', 2, 100_000) ?? DEFAULT_CACHED_PROCESSES,
     activitySlots: wholeNumber(env, 'WORKER_ACTIVITY_SLOTS', 1, 1_000) ?? availableParallelism(),
+    timestamps: timestampConfig(env),
   };
 }
 

@@ -6,6 +6,7 @@ import type {
   Person,
   ProcessState,
   Role,
+  SignatureTimestampRecord,
   Stage,
 } from './process';
 import type { VerificationReport } from './verification-report';
@@ -33,7 +34,8 @@ export type EmailKind =
   | 'withdrawal'
   | 'declined'
   | 'deadline-extended'
-  | 'revocation-unavailable';
+  | 'revocation-unavailable'
+  | 'timestamp-unavailable';
 
 /** Each message as the audit trail names it, in Spanish. */
 export const EMAIL_KIND_LABEL: Readonly<Record<EmailKind, string>> = {
@@ -47,6 +49,7 @@ export const EMAIL_KIND_LABEL: Readonly<Record<EmailKind, string>> = {
   declined: 'aviso de declinación',
   'deadline-extended': 'aviso de plazo ampliado',
   'revocation-unavailable': 'aviso de revocación no verificable',
+  'timestamp-unavailable': 'aviso de firma sin sello de tiempo',
 };
 
 export interface Recipient {
@@ -215,3 +218,20 @@ export interface StoredPreparation {
 export function parsePreparation(bytes: Uint8Array): StoredPreparation {
   return JSON.parse(new TextDecoder().decode(bytes)) as StoredPreparation;
 }
+
+/** Adds a TSA's token to a signature in the letter (PAdES B-T), while it is the letter's last revision. */
+export interface TimestampSignatureInput {
+  /** The signed letter as recorded (its last revision is the signature to stamp). */
+  readonly documentSha256: string;
+  readonly field: string;
+}
+
+export type TimestampSignatureResult =
+  /** No TSA is configured: the signature stays baseline B. */
+  | { readonly stamped: false }
+  | {
+      readonly stamped: true;
+      /** The letter with the token in the signature's /Contents: the same signed bytes otherwise. */
+      readonly signedDocument: DocumentRecord;
+      readonly timestamp: SignatureTimestampRecord;
+    };

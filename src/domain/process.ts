@@ -107,6 +107,21 @@ export interface SignatureRecord {
   readonly certificateSha256: string | null;
   readonly linkVersion: number;
   readonly report: VerificationReport;
+  /**
+   * Version 8: the TSA's token over the signature (PAdES B-T), once added. From then on the time of
+   * record for this signature is the token's genTime, not receivedAt.
+   */
+  readonly timestamp?: SignatureTimestampRecord;
+}
+
+/** A signature's time-stamp: when a TSA says the signature existed, and who says so. */
+export interface SignatureTimestampRecord {
+  readonly genTime: string;
+  /** The TSA's certificate subject. */
+  readonly tsa: string;
+  readonly policy: string;
+  /** SHA-256 of the token (a CMS), kept in the evidence store. */
+  readonly tokenSha256: string;
 }
 
 export interface InstallationRecord {

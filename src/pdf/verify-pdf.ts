@@ -236,7 +236,9 @@ function signatureTimestamp(signature: EmbeddedSignature, trust?: TimestampTrust
   if (trust === undefined) {
     let genTime: string | null = null;
     try {
-      genTime = parseTstInfo(parseCms(token, { lenientSigningTime: true }).content ?? new Uint8Array()).genTime.toISOString();
+      genTime = parseTstInfo(
+        parseCms(token, { lenientSigningTime: true }).content ?? new Uint8Array(),
+      ).genTime.toISOString();
     } catch {
       // unreadable: said as not judged
     }

@@ -9,6 +9,9 @@ import { TrustSource } from '../revocation/trust-source';
 import { openStores, type Stores } from '../storage';
 import type { ProcessClient } from '../client/process-client';
 import { VerificationPool } from '../signatures';
+import { TsaClient } from '../timestamps/client';
+import { timestampTrust } from '../timestamps/trust';
+import type { TimestampConfig } from '../config';
 
 /**
  * Where the verifier's trust comes from (anchors, CRL files, CRLs fetched from `CRL_URLS` into
@@ -55,8 +58,15 @@ export async function activityDeps(
   const { pool, stopKeeping } = await verificationPool(config, source, { fetch: true });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, stores.ledger);
   const renderer = new RenderPool();
+  const tsa = config.timestamps === null ? null : tsaClient(config.timestamps);
+  log(
+    tsa === null
+      ? 'manifiesta: sin TSA_URL: las firmas quedan en PAdES B-B (su hora es la del servidor)'
+      : `manifiesta: sellos de tiempo de ${config.timestamps!.urls.map((url) => new URL(url).origin).join(', ')}`,
+  );
   return {
     ...(processes ? { processes } : {}),
+    tsa,
     evidence: stores.evidence,
     preparations: stores.preparations,
     mailer,
@@ -70,4 +80,16 @@ export async function activityDeps(
       await renderer.close();
     },
   };
+}
+
+/** The TSAs of TSA_URL, trusted as TSA_TRUST_ANCHORS (and NOM151_TRUST_ANCHORS) say. */
+export function tsaClient(config: TimestampConfig): TsaClient {
+  const trust = timestampTrust({ anchors: config.trustAnchors, pscAnchors: config.pscTrustAnchors });
+  return new TsaClient(
+    config.urls.map((url) => ({
+      url,
+      ...(config.authorization ? { authorization: config.authorization } : {}),
+    })),
+    trust,
+  );
 }

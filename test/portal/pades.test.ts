@@ -7,6 +7,8 @@ import { buildDossier } from '../../src/evidence/dossier';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
+import { parseCertificate } from '../../src/signatures/certificate';
+import { testTsaParties } from '../support/timestamp-tokens';
 import { SignatureVerifier, TrustStore } from '../../src/signatures';
 import { runCliAsync, shellWords } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
@@ -143,6 +145,36 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     });
     assert.equal(verification.valid, true, JSON.stringify(verification.signatures.map((s) => s.code)));
     assert.equal(verification.originalSha256, state.document!.sha256);
+
+    // PAdES B-T: each signature carries the run's TSA's token over it, recorded with its genTime,
+    // and judged at that time.
+    const stamped = verifyPdfSignatures(signed, verifier(), {
+      timestampTrust: { anchors: [parseCertificate(testTsaParties().root.certDer)] },
+    });
+    assert.deepEqual(
+      stamped.signatures.map((s) => [s.field, s.valid, s.level]),
+      [
+        ['FirmaMunicipal', true, 'B-T'],
+        ['FirmaInstitucional', true, 'B-T'],
+      ],
+    );
+    for (const role of ['municipal', 'institute'] as const) {
+      const timestamp = state.signatures[role]!.timestamp!;
+      assert.match(timestamp.tsa, /TSA de Prueba/);
+      const genTime = Date.parse(timestamp.genTime);
+      assert.ok(
+        Math.abs(genTime - Date.parse(state.signatures[role]!.receivedAt)) < 60_000,
+        timestamp.genTime,
+      );
+      assert.ok(await env.evidence.get(timestamp.tokenSha256), 'the token is kept as evidence');
+    }
+    assert.deepEqual(
+      stamped.signatures.map((s) => s.timestamp!.genTime!.slice(0, 19)),
+      (['municipal', 'institute'] as const).map((role) =>
+        state.signatures[role]!.timestamp!.genTime.slice(0, 19),
+      ),
+    );
+    assert.equal(state.audit.filter((e) => e.type === 'signature-timestamped').length, 2);
     assert.deepEqual(
       verification.signatures.map((s) => s.report.signer?.name),
       [f.president.identity.name, f.commissioner.identity.name],
@@ -164,7 +196,11 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
       pyhanko.lines.map((line) => line.split(' ')[0]),
       ['FirmaMunicipal:', 'FirmaInstitucional:'],
     );
-    assert.match(pyhanko.lines[0]!, /INTACT:TRUSTED.*ACCEPTABLE_MODIFICATIONS/);
+    assert.match(
+      pyhanko.lines[0]!,
+      /INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>.*ACCEPTABLE_MODIFICATIONS/,
+    );
+    assert.match(pyhanko.lines[1]!, /INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED/);
 
     // The confirmation carries it; the evidence export writes it beside the original.
     const confirmation = await env.outbox.waitFor(

@@ -238,6 +238,10 @@ describe('EU DSS lab: offline PAdES levels from pyHanko files', function () {
     assert.equal(signature.signatureFormat, 'PAdES-BASELINE-LTA');
     assert.equal(signature.indication, 'TOTAL_PASSED', JSON.stringify(signature));
     assert.equal(signature.bestSignatureTime, signature.timestamps[0]!.productionTime);
+    assert.deepEqual(
+      signature.timestamps.map((t) => t.indication),
+      ['PASSED', 'PASSED'],
+    );
   });
 
   it('reads the same file without revocation data as PAdES-BASELINE-T, INDETERMINATE', async () => {

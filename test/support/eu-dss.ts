@@ -54,7 +54,7 @@ export interface EuDssTimestamp {
 /** One signature as DSS judged it. */
 export interface EuDssSignature {
   readonly id: string;
-  /** The level DSS detects, e.g. "PAdES-BASELINE-LTA" (or "PDF-NOT-ETSI" for adbe.pkcs7.detached). */
+  /** The level DSS detects, e.g. "PAdES-BASELINE-LTA" ("PKCS7-B" and so on for adbe.pkcs7.detached). */
   readonly signatureFormat: string;
   /** "TOTAL_PASSED", "INDETERMINATE" or "TOTAL_FAILED". */
   readonly indication: string | null;

@@ -188,5 +188,10 @@ export class FakeActivities {
       this.files.delete(input.sha256);
     },
     sendCampaignDigest: async () => notFaked('sendCampaignDigest'),
+    // As a worker without TSA_URL: signatures stay baseline B.
+    timestampSignature: async (input) => {
+      this.record('timestampSignature', input);
+      return { stamped: false };
+    },
   };
 }

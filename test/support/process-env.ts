@@ -4,7 +4,7 @@
  * process through the plugin, trusting the test PKI's root.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +23,8 @@ import { manifiestaPlugin, workflowsPath } from '../../src/worker/plugin';
 import { workerTuning } from '../../src/worker/tuning';
 import { signingFixtures } from './fixtures';
 import { installTestRuntime } from './runtime';
+import { testTsaParties } from './timestamp-tokens';
+import { startTsa, type Tsa } from './tsa';
 
 /**
  * One scratch folder per test run, removed after it: every test's temporary folders (keys,
@@ -51,6 +53,8 @@ export interface ProcessEnv {
   readonly keyring: Keyring;
   /** The codec server the Web UI decodes with. */
   readonly codecUrl: string;
+  /** The run's time-stamping authority (its root: `testTsaParties().root`). */
+  readonly tsa: Tsa;
   /** Environment for a separate worker or CLI process pointing at the same parts. */
   readonly childEnv: NodeJS.ProcessEnv;
   /** Stops the in-process worker (to test a worker in another process); resolves when it is down. */
@@ -96,6 +100,12 @@ async function start(): Promise<ProcessEnv> {
   const server = await startDevServer({ binary: temporalBinary, uiPort, uiCodecEndpoint: codecUrl });
   const outbox = new Outbox();
   await outbox.start();
+  // A real RFC 3161 TSA (sigstore's timestamp-server), signing with the tests' TSA chain: every
+  // signature made in the letter is time-stamped (PAdES B-T), as in production.
+  const tsaParties = testTsaParties();
+  const tsaChain = join(tsaParties.dir, 'tsa-chain.pem');
+  writeFileSync(tsaChain, tsaParties.tsa.certPem + tsaParties.root.certPem);
+  const tsa = await startTsa({ signer: { keyPath: tsaParties.tsa.keyPath, chainPath: tsaChain } });
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
   const linkSecret = randomBytes(32).toString('hex');
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
@@ -121,6 +131,8 @@ async function start(): Promise<ProcessEnv> {
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
     TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
     CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
+    TSA_URL: tsa.url,
+    TSA_TRUST_ANCHORS: tsaParties.root.certPath,
   };
   const config = workerConfig(
     { ...childEnv, MAIL_FROM: 'manifiesta <no-responder@manifiesta.test>', VERIFICATION_THREADS: '2' },
@@ -158,6 +170,7 @@ async function start(): Promise<ProcessEnv> {
     await deps.close();
     await connection.close();
     await outbox.stop();
+    await tsa.stop();
     await server.stop();
     await codecServer.close();
   };
@@ -176,6 +189,7 @@ async function start(): Promise<ProcessEnv> {
     temporalBinary,
     keyring,
     codecUrl,
+    tsa,
     childEnv,
     stopWorker,
     startWorker,

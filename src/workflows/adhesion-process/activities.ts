@@ -34,6 +34,15 @@ export const mail = wf.proxyActivities<Activities>({
 });
 
 /**
+ * Version 8: time-stamping a signature. A TSA down is retried, with backoff, for as long as the
+ * process waits for it (see ProcessContext.stampSignature), which then gives up and cancels.
+ */
+export const timestamps = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
  * The activities a process calls, by kind (see `classicActivities`, `leanActivities` and
  * `quickActivities`).
  */

@@ -18,7 +18,7 @@ import {
   type ProcessState,
   type Role,
 } from '../../domain/process';
-import type { ProcessActivities } from './activities';
+import { timestamps, type ProcessActivities } from './activities';
 import { scheduleStage } from './deadlines';
 import { Publisher } from './publisher';
 import { linkReference } from './state';
@@ -36,6 +36,9 @@ export type Message = Omit<
 /** Who sends a message: the process itself, or an update's handler (answered before it goes out). */
 export type MailOrigin = 'process' | 'update';
 
+/** How long the process waits for a signature's time-stamp before it goes on without one. */
+export const STAMP_WAIT = '30 minutes';
+
 /** The dossiers, as the audit trail names them. */
 const DOSSIER_LABEL = { signed: 'expediente con las firmas', completed: 'expediente final' } as const;
 
@@ -46,6 +49,8 @@ export class ProcessContext {
   private readonly outbox: Promise<void>[] = [];
   /** Roles whose signature is being verified right now (see submitSignature). */
   readonly verifying = new Set<Role>();
+  /** Roles whose signature is being time-stamped (version 8): the next signer waits for it. */
+  readonly stamping = new Set<Role>();
 
   /** The search attributes and Web UI details that follow the state. */
   private readonly publisher: Publisher;
@@ -284,6 +289,77 @@ export class ProcessContext {
         'update',
       );
     }
+  }
+
+  /**
+   * Version 8: adds a TSA's token to `role`'s signature in the letter (PAdES B-T), then runs `then`
+   * (the next signer's link). The signature is recorded already and the signer answered: this runs
+   * after, as its own activity, retried while the TSAs are down, for at most STAMP_WAIT. Past that
+   * the coordinator is told, the process goes on with the signature unstamped (the letter's archive
+   * time-stamp will cover it), and the attempt is cancelled: a token that came later would rewrite a
+   * /Contents the next signature covers.
+   */
+  stampSignature(role: Role, field: string, then: () => void): void {
+    const documentSha256 = this.state.signedDocument!.sha256;
+    this.stamping.add(role);
+    const attempt = new wf.CancellationScope();
+    const timer = new wf.CancellationScope();
+    const stamped = attempt.run(() => timestamps.timestampSignature({ documentSha256, field }));
+    const late = timer.run(() => wf.sleep(STAMP_WAIT));
+    const task = Promise.race([
+      stamped.then(
+        (result) => ({ result }) as const,
+        (error: unknown) => ({ error }) as const,
+      ),
+      late.then(
+        () => ({ late: true }) as const,
+        () => ({ late: true }) as const,
+      ),
+    ]).then((outcome) => {
+      this.stamping.delete(role);
+      if ('late' in outcome) {
+        attempt.cancel();
+        stamped.catch(() => undefined);
+        this.audit(
+          'system',
+          'signature-timestamp-late',
+          `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT}: la firma de ${ROLE_IN_TEXT[role]} queda sin sello de tiempo`,
+        );
+        this.sendEmail(
+          {
+            messageKey: `timestamp-unavailable-${role}`,
+            kind: 'timestamp-unavailable',
+            to: [this.input.coordinator],
+            stage: this.state.stage,
+            deadline: this.state.deadline,
+            role,
+          },
+          'process',
+        );
+      } else {
+        timer.cancel();
+        late.catch(() => undefined);
+        if ('error' in outcome) {
+          this.audit(
+            'system',
+            'signature-timestamp-failed',
+            `la firma de ${ROLE_IN_TEXT[role]} no pudo sellarse: ${(outcome.error as Error).message}`,
+          );
+        } else if (outcome.result.stamped && this.state.signedDocument?.sha256 === documentSha256) {
+          const signature = this.state.signatures[role]!;
+          this.state.signedDocument = outcome.result.signedDocument;
+          this.state.signatures[role] = { ...signature, timestamp: outcome.result.timestamp };
+          this.audit(
+            'system',
+            'signature-timestamped',
+            `sello de tiempo de la firma de ${ROLE_IN_TEXT[role]}: ${mexicoCityText(outcome.result.timestamp.genTime)}, por ${outcome.result.timestamp.tsa}`,
+          );
+        }
+      }
+      this.publish();
+      then();
+    });
+    this.outbox.push(task);
   }
 
   /**

@@ -26,3 +26,10 @@ export const LINK_BOUNDS = 'link-bounds';
  * a decline that arrives from now on (the validators already refuse unsigned ones).
  */
 export const SIGNED_DECLINE = 'signed-decline';
+
+/**
+ * Version 8: a signature made in the letter gets a TSA's token (PAdES B-T) right after it is
+ * recorded, before the next signer's link goes out (or the confirmation, after the second); see
+ * ProcessContext.stampSignature. Asked where a signature is accepted.
+ */
+export const SIGNATURE_TIMESTAMPS = 'signature-timestamps';

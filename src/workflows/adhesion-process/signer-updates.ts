@@ -22,7 +22,7 @@ import {
 } from '../../domain/messages';
 import { expectedSignerOf, ROLES, SIGNATURE_FIELD, Stage, type Role } from '../../domain/process';
 import type { ProcessContext } from './context';
-import { LINK_BOUNDS, SIGNED_DECLINE } from './patches';
+import { LINK_BOUNDS, SIGNATURE_TIMESTAMPS, SIGNED_DECLINE } from './patches';
 import { ROLE_IN_TEXT } from '../../domain/wording';
 import {
   checkBase64,
@@ -108,20 +108,31 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         'signature-accepted',
         `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'}) firmó como ${ROLE_IN_TEXT[role]}; ${result.report.format}, ${result.report.algorithm}, certificado con número de serie ${result.report.certificate?.serial}`,
       );
+      // Version 8: a signature in the letter is time-stamped before anything builds on it.
+      const stamp =
+        result.signedDocument !== undefined &&
+        result.signedDocument !== null &&
+        wf.patched(SIGNATURE_TIMESTAMPS);
+      const next = (then: () => void): void =>
+        stamp ? ctx.stampSignature(role, SIGNATURE_FIELD[role], then) : then();
       if (role === 'municipal') {
         ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'firmó la presidencia municipal');
-        ctx.sendSigningLink('institute', 'signature-request', 'system', 'update');
+        next(() =>
+          ctx.sendSigningLink('institute', 'signature-request', 'system', stamp ? 'process' : 'update'),
+        );
       } else {
         ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'contrafirmó el Instituto');
-        ctx.sendConfirmation('signed', {
-          messageKey: 'signatures-complete',
-          kind: 'signatures-complete',
-          to: [state.signers.municipal, state.signers.institute],
-          cc: [input.coordinator],
-          stage: state.stage,
-          deadline: state.deadline,
-          documentSha256: state.document?.sha256,
-        });
+        next(() =>
+          ctx.sendConfirmation('signed', {
+            messageKey: 'signatures-complete',
+            kind: 'signatures-complete',
+            to: [state.signers.municipal, state.signers.institute],
+            cc: [input.coordinator],
+            stage: state.stage,
+            deadline: state.deadline,
+            documentSha256: state.document?.sha256,
+          }),
+        );
       }
       return { status: 'accepted' as const, stage: state.stage, report: result.report };
     },
@@ -205,6 +216,12 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         requireRun(request.run);
         ctx.checkLink(request.role, request.linkVersion, request.run);
         if (ctx.verifying.has(request.role)) throw refusal('SIGNATURE_IN_PROGRESS');
+        // Version 8: the letter is signed on top of the previous signature once it is time-stamped.
+        if (ctx.stamping.size > 0)
+          throw refusal(
+            'SIGNATURE_IN_PROGRESS',
+            'la firma anterior se está sellando; intente de nuevo en un momento',
+          );
         if (ctx.linkUsed(request.role, request.linkVersion, 'preparations') >= MAX_PREPARATIONS_PER_LINK)
           throw refusal(
             'RATE_LIMITED',

@@ -1,5 +1,5 @@
 /*
- * EU DSS as an independent, offline PAdES validator for manifiesta's tests (see ../../../../../eu-dss.ts).
+ * EU DSS as an independent, offline PAdES validator for manifiesta's tests (test/support/eu-dss.ts).
  *
  *   java -cp CLASSPATH manifiesta.eudss.ValidatePdf FILE.pdf --trust ANCHOR.pem [--trust ...] [--at ISO-TIME]
  *
@@ -56,11 +56,23 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 public final class ValidatePdf {
-  private static final String DSS_VERSION = "6.4";
-
   private ValidatePdf() {}
+
+  /** The version of DSS on the class path, from dss-pades's Maven metadata. */
+  private static String dssVersion() {
+    String resource = "/META-INF/maven/eu.europa.ec.joinup.sd-dss/dss-pades/pom.properties";
+    try (InputStream in = PDFDocumentValidator.class.getResourceAsStream(resource)) {
+      if (in == null) return null;
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version");
+    } catch (IOException e) {
+      return null;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     String pdf = null;
@@ -135,6 +147,7 @@ public final class ValidatePdf {
 
     PDFDocumentValidator validator = new PDFDocumentValidator(new FileDocument(pdf));
     validator.setCertificateVerifier(verifier);
+    validator.setEnableEtsiValidationReport(false); // not read here, and it costs
     if (at != null) validator.setValidationTime(at);
     Reports reports = validator.validateDocument(); // the default policy (dss-policy-jaxb's constraint.xml)
 
@@ -154,7 +167,7 @@ public final class ValidatePdf {
 
     Json json = new Json();
     json.open('{');
-    json.field("dssVersion").string(DSS_VERSION);
+    json.field("dssVersion").string(dssVersion());
     json.field("validationTime").time(simple.getValidationTime());
     json.field("signatures").open('[');
     for (String id : simple.getSignatureIdList()) {

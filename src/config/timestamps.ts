@@ -1,0 +1,53 @@
+/**
+ * Time-stamping (docs/configuration.md): `TSA_URL`, one or more RFC 3161 authorities tried in
+ * order (comma-separated), `TSA_AUTH` (an Authorization header value, when they ask for one) and
+ * `TSA_TRUST_ANCHORS`, the roots their certificates must chain to. Without `TSA_URL` signatures
+ * stay PAdES baseline B: their time is the server's clock, as the worker says when it starts.
+ */
+import { ConfigError, isLoopback, redactUrl } from './parsers';
+
+export interface TimestampConfig {
+  readonly urls: readonly string[];
+  readonly authorization?: string;
+  /** Files or folders of the TSAs' root certificates. */
+  readonly trustAnchors: string;
+  /** `NOM151_TRUST_ANCHORS`: the PSCs' roots, whose tokens are read with the PSC profile. */
+  readonly pscTrustAnchors?: string;
+}
+
+export function timestampConfig(env: NodeJS.ProcessEnv): TimestampConfig | null {
+  const urls = (env.TSA_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  if (urls.length === 0) return null;
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(
+        `TSA_URL debe listar URL http(s) separadas por comas (recibido: "${redactUrl(url)}")`,
+      );
+    }
+    if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
+      throw new ConfigError(
+        `TSA_URL debe listar URL http(s) sin credenciales; las credenciales van en TSA_AUTH (recibido: "${redactUrl(url)}")`,
+      );
+    // A token proves itself (signature, chain, imprint, nonce), so plain HTTP cannot forge one; but
+    // TSA_AUTH would travel in the clear, so with credentials only https (or this machine) will do.
+    if (env.TSA_AUTH && parsed.protocol === 'http:' && !isLoopback(parsed.hostname))
+      throw new ConfigError(`con TSA_AUTH, TSA_URL debe ser https:// (recibido: "${redactUrl(url)}")`);
+  }
+  const trustAnchors = env.TSA_TRUST_ANCHORS?.trim();
+  if (!trustAnchors)
+    throw new ConfigError(
+      'falta TSA_TRUST_ANCHORS junto con TSA_URL: los certificados raíz de las autoridades de sellado de tiempo (archivos o carpetas, separados por comas)',
+    );
+  return {
+    urls,
+    trustAnchors,
+    ...(env.TSA_AUTH ? { authorization: env.TSA_AUTH } : {}),
+    ...(env.NOM151_TRUST_ANCHORS?.trim() ? { pscTrustAnchors: env.NOM151_TRUST_ANCHORS.trim() } : {}),
+  };
+}
