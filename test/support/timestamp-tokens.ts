@@ -124,6 +124,8 @@ export function opensslTsaQuery(data: Uint8Array): Buffer {
 
 export interface HandMadeToken {
   readonly data: Uint8Array;
+  /** The imprint itself (SHA-256), instead of `data`'s. */
+  readonly digest?: Uint8Array;
   readonly signer?: KeyHolder;
   readonly chain?: readonly KeyHolder[];
   /** The TSTInfo serial number's bytes (two's complement): a first byte ≥ 0x80 is negative. */
@@ -153,7 +155,7 @@ export function handMadeToken(options: HandMadeToken): Buffer {
       oid(options.policy ?? '2.16.484.101.10.316.2.1'),
       seq(
         seq(oid('2.16.840.1.101.3.4.2.1')),
-        node(asn1.Type.OCTETSTRING, sha256(options.data).toString('binary')),
+        node(asn1.Type.OCTETSTRING, Buffer.from(options.digest ?? sha256(options.data)).toString('binary')),
       ),
       node(asn1.Type.INTEGER, (options.serial ?? Buffer.from([0x2a])).toString('binary')),
       node(asn1.Type.GENERALIZEDTIME, genTime),
