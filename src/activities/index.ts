@@ -39,6 +39,9 @@ import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities, retryLater } from './pades';
 import { timestampActivities } from './timestamps';
 import type { TsaClient } from '../timestamps/client';
+import type { Nom151Client } from '../timestamps/nom151';
+import { NOM151_MANIFEST_FILE, type ConstanciaSource } from '../evidence/dossier';
+import { Context } from '@temporalio/activity';
 
 export interface ActivityDeps {
   readonly evidence: EvidenceStore;
@@ -54,6 +57,8 @@ export interface ActivityDeps {
   readonly renderer?: Renderer;
   /** The time-stamping authorities (TSA_URL); none: signatures stay PAdES baseline B. */
   readonly tsa?: TsaClient | null;
+  /** The PSC of NOM-151 constancias (NOM151_URL); none: dossiers carry no constancia. */
+  readonly nom151?: Nom151Client | null;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -141,7 +146,12 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Builds the evidence dossier from the state, stores its files by digest, and records the manifest. */
     async assembleDossier(input: AssembleDossierInput): Promise<DossierRecord> {
-      const files = await buildDossier(input.state, deps.evidence, renderer);
+      const files = await buildDossier(
+        input.state,
+        deps.evidence,
+        renderer,
+        constancias(deps.nom151 ?? null),
+      );
       const digests = new Map<string, string>();
       for (const file of files) digests.set(file.name, await deps.evidence.put(file.bytes));
       return {
@@ -150,6 +160,7 @@ export function createActivities(deps: ActivityDeps) {
         files: files.length,
         manifestSha256: digests.get('SHA256SUMS')!,
         constanciaSha256: digests.get('constancia.pdf')!,
+        ...(digests.has(NOM151_MANIFEST_FILE) ? { nom151Sha256: digests.get(NOM151_MANIFEST_FILE)! } : {}),
       };
     },
 
@@ -236,3 +247,29 @@ function evidenceMissing(message: string): ApplicationFailure {
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/**
+ * The dossier's NOM-151 constancias from `psc`. A PSC that does not answer fails the attempt
+ * (Temporal retries it, with backoff); on the last attempt the dossier is assembled without one,
+ * so that a PSC down does not hold the evidence back for good: the wait is bounded by the retry
+ * policy (about five minutes), and the audit trail's dossier entry tells which.
+ */
+function constancias(psc: Nom151Client | null): ConstanciaSource {
+  return async (data) => {
+    if (psc === null) return null;
+    try {
+      const constancia = await psc.constancia(data);
+      return {
+        response: constancia.response,
+        genTime: constancia.verdict.genTime!.toISOString(),
+        psc: constancia.verdict.tsa!.subject,
+      };
+    } catch (error) {
+      if (Context.current().info.attempt >= LAST_DOSSIER_ATTEMPT) return null;
+      throw error;
+    }
+  };
+}
+
+/** The `work` proxy's maximumAttempts (src/workflows/adhesion-process/activities.ts). */
+const LAST_DOSSIER_ATTEMPT = 10;

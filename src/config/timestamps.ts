@@ -51,3 +51,43 @@ export function timestampConfig(env: NodeJS.ProcessEnv): TimestampConfig | null 
     ...(env.NOM151_TRUST_ANCHORS?.trim() ? { pscTrustAnchors: env.NOM151_TRUST_ANCHORS.trim() } : {}),
   };
 }
+
+export interface Nom151Config {
+  /** `NOM151_URL`: the PSC's endpoint. */
+  readonly url: string;
+  /** `NOM151_API`: `rfc3161` (default) or `rest` (`POST {hash}` → `{nom151}`). */
+  readonly api: 'rfc3161' | 'rest';
+  readonly authorization?: string;
+  /** `NOM151_TRUST_ANCHORS`: the PSCs' roots (ACR2-SE). */
+  readonly trustAnchors: string;
+}
+
+/**
+ * NOM-151 constancias (`NOM151_URL`, `NOM151_API`, `NOM151_AUTH`, `NOM151_TRUST_ANCHORS`): without
+ * `NOM151_URL` the dossier carries none.
+ */
+export function nom151Config(env: NodeJS.ProcessEnv): Nom151Config | null {
+  const url = env.NOM151_URL?.trim();
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`NOM151_URL debe ser la URL del PSC (recibido: "${redactUrl(url)}")`);
+  }
+  if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
+    throw new ConfigError(
+      `NOM151_URL debe ser una URL http(s) sin credenciales; las credenciales van en NOM151_AUTH (recibido: "${redactUrl(url)}")`,
+    );
+  if (env.NOM151_AUTH && parsed.protocol === 'http:' && !isLoopback(parsed.hostname))
+    throw new ConfigError(`con NOM151_AUTH, NOM151_URL debe ser https:// (recibido: "${redactUrl(url)}")`);
+  const api = (env.NOM151_API ?? 'rfc3161').trim();
+  if (api !== 'rfc3161' && api !== 'rest')
+    throw new ConfigError(`NOM151_API debe ser "rfc3161" o "rest" (recibido: "${api.slice(0, 40)}")`);
+  const trustAnchors = env.NOM151_TRUST_ANCHORS?.trim();
+  if (!trustAnchors)
+    throw new ConfigError(
+      'falta NOM151_TRUST_ANCHORS junto con NOM151_URL: la raíz de la Secretaría de Economía (ACR2-SE) o la de su PSC',
+    );
+  return { url, api, trustAnchors, ...(env.NOM151_AUTH ? { authorization: env.NOM151_AUTH } : {}) };
+}

@@ -11,7 +11,7 @@ import type { RevocationPolicy } from '../signatures';
 import type { StoreLocation } from '../storage';
 import { ConfigError, isLoopback, portNumber, redactUrl, wholeNumber } from './parsers';
 import { storeLocation } from './store';
-import { timestampConfig, type TimestampConfig } from './timestamps';
+import { nom151Config, timestampConfig, type Nom151Config, type TimestampConfig } from './timestamps';
 import { type RunMode, type TemporalConfig, temporalConfig } from './temporal';
 
 export interface WorkerConfig {
@@ -42,6 +42,8 @@ export interface WorkerConfig {
   readonly activitySlots: number;
   /** `TSA_URL` and kin (./timestamps.ts): null when signatures are not time-stamped. */
   readonly timestamps: TimestampConfig | null;
+  /** `NOM151_URL` and kin (./timestamps.ts): null when dossiers carry no NOM-151 constancia. */
+  readonly nom151: Nom151Config | null;
 }
 
 /**
@@ -114,6 +116,7 @@ export function workerConfig(
     cachedProcesses: wholeNumber(env, 'WORKER_CACHED_PROCESSES', 2, 100_000) ?? DEFAULT_CACHED_PROCESSES,
     activitySlots: wholeNumber(env, 'WORKER_ACTIVITY_SLOTS', 1, 1_000) ?? availableParallelism(),
     timestamps: timestampConfig(env),
+    nom151: nom151Config(env),
   };
 }
 

@@ -155,6 +155,8 @@ export interface DossierRecord {
   /** The SHA256SUMS manifest and the constancia, stored in EVIDENCE_DIR under their digests. */
   readonly manifestSha256: string;
   readonly constanciaSha256: string;
+  /** The NOM-151 constancia over the manifest (assembled after it, so not listed in it), when any. */
+  readonly nom151Sha256?: string;
 }
 
 export interface ProcessState {

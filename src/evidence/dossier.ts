@@ -6,7 +6,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
-import { SIGNATURE_FIELD, type ProcessState, type Role } from '../domain/process';
+import { SIGNATURE_FIELD, type DossierRecord, type ProcessState, type Role } from '../domain/process';
 import { renderConstancia } from './constancia';
 
 export interface DossierFile {
@@ -17,14 +17,33 @@ export interface DossierFile {
 export const ROLE_FILE: Record<Role, string> = { municipal: 'municipal', institute: 'institucional' };
 
 /**
- * The time at which a signature's certificates are judged: when the process received and verified
- * it (the report's `verifiedAt`), as seconds since 1970 for OpenSSL's `-attime`. An e.firma lasts
- * four years and the evidence much longer: judged at the day of checking, a signature that was
- * valid when made would fail once its certificate expired.
+ * The time at which a signature's certificates are judged: its time-stamp's genTime when a TSA
+ * stamped it (version 8), else when the process received and verified it, as seconds since 1970 for
+ * OpenSSL's `-attime`. An e.firma lasts four years and the evidence much longer: judged at the day
+ * of checking, a signature that was valid when made would fail once its certificate expired.
  */
 export function signingEpoch(state: ProcessState, role: Role): number {
-  return Math.floor(Date.parse(state.signatures[role]!.receivedAt) / 1000);
+  return Math.floor(Date.parse(signingTimeOfRecord(state, role)) / 1000);
 }
+
+/** A signature's time of record: the TSA's genTime when stamped, else when the process received it. */
+export function signingTimeOfRecord(state: ProcessState, role: Role): string {
+  const signature = state.signatures[role]!;
+  return signature.timestamp?.genTime ?? signature.receivedAt;
+}
+
+/** A NOM-151 constancia kept in the dossier: the PSC's answer whole, and what it says. */
+export interface DossierConstancia {
+  readonly response: Buffer;
+  readonly genTime: string;
+  readonly psc: string;
+}
+
+/** The NOM-151 constancia over SHA256SUMS: assembled after the manifest, so not listed in it. */
+export const NOM151_MANIFEST_FILE = 'constancia-nom151-expediente.tsr';
+
+/** Asks a PSC for a constancia over some bytes (absent: no PSC is configured). */
+export type ConstanciaSource = (data: Buffer) => Promise<DossierConstancia | null>;
 
 /** The signatures made inside the PDF (carta-firmada.pdf), by role. */
 function padesRoles(state: ProcessState): Role[] {
@@ -36,9 +55,11 @@ export function verificationCommands(state: ProcessState): string[] {
   const commands = ['sha256sum -c SHA256SUMS'];
   const inPdf = padesRoles(state);
   if (inPdf.length > 0) {
-    // Judged when the later of them was received (see signingEpoch): any PDF validator also works.
+    // Each judged at its time-stamp's genTime when every one is stamped (a TSA's root is then
+    // needed); else all at the later time of record (see signingEpoch). Any PDF validator also works.
+    const stamped = inPdf.every((role) => state.signatures[role]!.timestamp !== undefined);
     const at = inPdf
-      .map((role) => state.signatures[role]!.receivedAt)
+      .map((role) => signingTimeOfRecord(state, role))
       .sort()
       .at(-1)!;
     // Each field bound to whom the process required there, so the command says whose it is.
@@ -56,7 +77,7 @@ export function verificationCommands(state: ProcessState): string[] {
       [
         'manifiesta verify --document carta-firmada.pdf --trust-anchors ac-confianza.pem',
         ...signers,
-        `--at ${at}`,
+        stamped ? '--tsa-trust-anchors tsa-confianza.pem' : `--at ${at}`,
       ].join(' '),
     );
     commands.push('pdfsig carta-firmada.pdf');
@@ -129,6 +150,7 @@ export async function buildDossier(
   render: { constancia(state: ProcessState, commands: readonly string[]): Promise<Buffer> } = {
     constancia: renderConstancia,
   },
+  nom151: ConstanciaSource = async () => null,
 ): Promise<DossierFile[]> {
   if (!state.document) throw new Error('the process has no letter yet');
   const files: DossierFile[] = [
@@ -200,23 +222,49 @@ export async function buildDossier(
       document: state.document,
     }),
   });
-  files.push({ name: 'constancia.pdf', bytes: await render.constancia(state, verificationCommands(state)) });
-  files.push({ name: 'LEEME.txt', bytes: Buffer.from(readme(state)) });
+  // NOM-151: a PSC's constancia de conservación over the letter as signed, named in LEEME and the
+  // constancia; then one over the manifest, which lists every file (and so covers them all).
+  const letter = files.find((f) => f.name === 'carta-firmada.pdf') ?? files[0]!;
+  const constancia = await nom151(letter.bytes);
+  const commands = [
+    ...verificationCommands(state),
+    ...(constancia
+      ? [
+          `manifiesta verify --timestamp constancia-nom151.tsr --document ${letter.name} --trust-anchors psc-confianza.pem`,
+          `manifiesta verify --timestamp constancia-nom151-expediente.tsr --document SHA256SUMS --trust-anchors psc-confianza.pem`,
+        ]
+      : []),
+  ];
+  if (constancia) files.push({ name: 'constancia-nom151.tsr', bytes: constancia.response });
+  files.push({ name: 'constancia.pdf', bytes: await render.constancia(state, commands) });
+  files.push({
+    name: 'LEEME.txt',
+    bytes: Buffer.from(readme(state, commands, constancia && { ...constancia, over: letter.name })),
+  });
   const manifest = files
     .map((f) => `${createHash('sha256').update(f.bytes).digest('hex')}  ${f.name}`)
     .join('\n');
   files.push({ name: 'SHA256SUMS', bytes: Buffer.from(`${manifest}\n`) });
+  if (constancia) {
+    const overManifest = await nom151(files.at(-1)!.bytes);
+    if (overManifest) files.push({ name: NOM151_MANIFEST_FILE, bytes: overManifest.response });
+  }
   return files;
 }
 
-function readme(state: ProcessState): string {
+function readme(
+  state: ProcessState,
+  commands: readonly string[],
+  constancia: (DossierConstancia & { readonly over: string }) | null,
+): string {
+  const stamped = (['municipal', 'institute'] as const).filter((role) => state.signatures[role]?.timestamp);
   return [
     `Expediente de evidencia del proceso ${state.workflowId} (${state.input.municipality}, clave INEGI ${state.input.inegiCode}).`,
     '',
     'Para comprobarlo sin confiar en quien lo entrega, obtenga del SAT los certificados de sus',
     'autoridades certificadoras de e.firma, júntelos en ac-confianza.pem y ejecute en esta carpeta:',
     '',
-    ...verificationCommands(state).map((c) => `  ${c}`),
+    ...commands.map((c) => `  ${c}`),
     '',
     'SHA256SUMS lista la huella SHA-256 de cada archivo; carta.pdf es exactamente lo que se firmó.',
     ...(state.declination
@@ -232,14 +280,36 @@ function readme(state: ProcessState): string {
           'tocarlos. Ábralo en Adobe Acrobat Reader o compruébelo con pdfsig (poppler) o pyHanko.',
         ]
       : []),
+    ...(stamped.length > 0
+      ? [
+          '',
+          'Cada firma con sello de tiempo lleva dentro el de una autoridad de sellado de tiempo (RFC 3161):',
+          ...stamped.map(
+            (role) =>
+              `  firma-${ROLE_FILE[role]}: ${state.signatures[role]!.timestamp!.genTime}, por ${state.signatures[role]!.timestamp!.tsa}`,
+          ),
+          'Ese momento, y no el reloj del servidor, es el de la firma: los certificados se juzgan en él.',
+          'tsa-confianza.pem son los certificados raíz de esas autoridades; obténgalos de ellas.',
+        ]
+      : []),
+    ...(constancia
+      ? [
+          '',
+          `constancia-nom151.tsr es la constancia de conservación (NOM-151-SCFI-2016) de ${constancia.over},`,
+          `emitida por ${constancia.psc} el ${constancia.genTime}; constancia-nom151-expediente.tsr, la de`,
+          'SHA256SUMS. psc-confianza.pem es la raíz de la Secretaría de Economía (ACR2-SE). Algunos PSC',
+          'emiten constancias que openssl ts -verify rechaza (sin uso extendido timeStamping, ESS que no',
+          'corresponde): manifiesta verify --timestamp las acepta con esa raíz y lista cada desviación.',
+        ]
+      : []),
     '',
-    'El número tras -attime es el momento en que el proceso recibió y verificó cada firma, en',
-    'segundos desde el 1 de enero de 1970 (UTC):',
+    'El número tras -attime es el momento de cada firma (el de su sello de tiempo o, sin él, cuando',
+    'el proceso la recibió y verificó), en segundos desde el 1 de enero de 1970 (UTC):',
     ...(['municipal', 'institute'] as const)
       .filter((role) => state.signatures[role])
       .map(
         (role) =>
-          `  firma-${ROLE_FILE[role]}: ${signingEpoch(state, role)} = ${state.signatures[role]!.receivedAt}`,
+          `  firma-${ROLE_FILE[role]}: ${signingEpoch(state, role)} = ${signingTimeOfRecord(state, role)}`,
       ),
     ...(state.declination
       ? [
@@ -254,4 +324,26 @@ function readme(state: ProcessState): string {
 /** A word as a POSIX shell reads it: as is when plain, else in single quotes. */
 function shellWord(word: string): string {
   return /^[\w.=@/+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A dossier as the process assembled it (its files by the manifest, and the constancia over the
+ * manifest), from the evidence store.
+ * @throws Error when a file is missing
+ */
+export async function storedDossier(record: DossierRecord, evidence: EvidenceStore): Promise<DossierFile[]> {
+  const manifest = await stored(evidence, record.manifestSha256, 'the manifest');
+  const files: DossierFile[] = [];
+  for (const line of manifest.toString('utf8').trim().split('\n')) {
+    const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+    if (!match) throw new Error(`the manifest has a line that is not "digest  name": ${line.slice(0, 80)}`);
+    files.push({ name: match[2]!, bytes: await stored(evidence, match[1]!, match[2]!) });
+  }
+  files.push({ name: 'SHA256SUMS', bytes: manifest });
+  if (record.nom151Sha256)
+    files.push({
+      name: NOM151_MANIFEST_FILE,
+      bytes: await stored(evidence, record.nom151Sha256, NOM151_MANIFEST_FILE),
+    });
+  return files;
 }

@@ -11,7 +11,8 @@ import type { ProcessClient } from '../client/process-client';
 import { VerificationPool } from '../signatures';
 import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
-import type { TimestampConfig } from '../config';
+import { Nom151Client } from '../timestamps/nom151';
+import type { Nom151Config, TimestampConfig } from '../config';
 
 /**
  * Where the verifier's trust comes from (anchors, CRL files, CRLs fetched from `CRL_URLS` into
@@ -67,6 +68,7 @@ export async function activityDeps(
   return {
     ...(processes ? { processes } : {}),
     tsa,
+    nom151: config.nom151 === null ? null : nom151Client(config.nom151),
     evidence: stores.evidence,
     preparations: stores.preparations,
     mailer,
@@ -92,4 +94,14 @@ export function tsaClient(config: TimestampConfig): TsaClient {
     })),
     trust,
   );
+}
+
+/** The PSC of NOM151_URL, its constancias read with the PSC profile under NOM151_TRUST_ANCHORS. */
+export function nom151Client(config: Nom151Config): Nom151Client {
+  return new Nom151Client({
+    url: config.url,
+    api: config.api,
+    trust: timestampTrust({ pscAnchors: config.trustAnchors }),
+    ...(config.authorization ? { authorization: config.authorization } : {}),
+  });
 }

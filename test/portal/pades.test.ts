@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDossier } from '../../src/evidence/dossier';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
@@ -211,7 +210,16 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     const attached = confirmation.mail.attachments!.find((a) => a.filename === 'carta-firmada.pdf');
     assert.ok(attached, 'carta-firmada.pdf is attached');
     assert.equal(sha256(attached.content), state.signedDocument!.sha256);
-    const dossier = new Map((await buildDossier(state, env.evidence)).map((file) => [file.name, file.bytes]));
+    // The dossier as the process assembled it (with its NOM-151 constancias), files by name.
+    const record = state.dossiers!.at(-1)!;
+    const manifest = (await env.evidence.get(record.manifestSha256))!.toString();
+    const dossier = new Map<string, Buffer>();
+    for (const line of manifest.trim().split('\n')) {
+      const [digest, name] = line.split(/ {2}/) as [string, string];
+      dossier.set(name, (await env.evidence.get(digest))!);
+    }
+    dossier.set('SHA256SUMS', Buffer.from(manifest));
+    assert.ok(dossier.has('constancia-nom151.tsr'), 'the constancia over the signed letter');
     assert.ok(dossier.get('carta-firmada.pdf')?.equals(signed));
     assert.ok(dossier.get('carta.pdf')?.equals(letter));
     assert.match(dossier.get('SHA256SUMS')!.toString(), / {2}carta-firmada\.pdf\n/);
@@ -221,6 +229,27 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     const folder = mkdtempSync(join(tmpdir(), 'expediente-pades-'));
     for (const [name, bytes] of dossier) writeFileSync(join(folder, name), bytes);
     writeFileSync(join(folder, 'ac-confianza.pem'), f.root.certPem + f.intermediate.certPem);
+    writeFileSync(join(folder, 'tsa-confianza.pem'), testTsaParties().root.certPem);
+    writeFileSync(join(folder, 'psc-confianza.pem'), testTsaParties().root.certPem);
+    const leeme = dossier.get('LEEME.txt')!.toString();
+    assert.match(
+      leeme,
+      /constancia-nom151\.tsr es la constancia de conservación \(NOM-151-SCFI-2016\) de carta-firmada\.pdf,\nemitida por .*TSA de Prueba.* el 20\d\d-/,
+    );
+    assert.match(leeme, /firma-municipal: 20\d\d-.*, por .*TSA de Prueba/);
+    // The constancia over the letter, as a third party checks it (the one over SHA256SUMS is
+    // assembled after the manifest, so it is not listed in it: checked in the evidence tests).
+    const constanciaCommand = leeme
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('manifiesta verify --timestamp constancia-nom151.tsr '))!;
+    const constanciaChecked = await runCliAsync(
+      shellWords(constanciaCommand).slice(1),
+      { INIT_CWD: folder },
+      folder,
+    );
+    assert.equal(constanciaChecked.status, 0, constanciaChecked.stdout + constanciaChecked.stderr);
+    assert.match(constanciaChecked.stdout, /^SELLO DE TIEMPO VÁLIDO/);
     const command = dossier
       .get('LEEME.txt')!
       .toString()
@@ -228,6 +257,9 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
       .map((line) => line.trim())
       .find((line) => line.startsWith('manifiesta verify '))!;
     assert.match(command, /--signer FirmaMunicipal=COCR800101AB1/);
+    // Both signatures are time-stamped: judged at their genTimes, not at a time the dossier asserts.
+    assert.match(command, /--tsa-trust-anchors tsa-confianza\.pem$/);
+    assert.doesNotMatch(command, /--at /);
     const checked = await runCliAsync(
       shellWords(command).slice(1),
       { ...env.childEnv, INIT_CWD: folder },

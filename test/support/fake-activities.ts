@@ -10,7 +10,13 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
-import type { SendEmailInput, SubmittedSignature, VerifySignatureResult } from '../../src/domain/activities';
+import {
+  parsePreparation,
+  type SendEmailInput,
+  type StoredPreparation,
+  type SubmittedSignature,
+  type VerifySignatureResult,
+} from '../../src/domain/activities';
 import { ERROR_CODES, type VerificationErrorCode } from '../../src/domain/errors';
 import { ActivityFailure } from '../../src/domain/failures';
 import type { FileReference } from '../../src/domain/messages';
@@ -39,6 +45,12 @@ function evidenceMissing(what: string): ApplicationFailure {
     nonRetryable: true,
   });
 }
+
+/** A PAdES step's input as the signature it judges (fakeReport's input; the format set after). */
+const pades = (input: Omit<SubmittedSignature, 'signatureBase64' | 'format'>): SubmittedSignature => ({
+  ...input,
+  signatureBase64: '',
+});
 
 /** A report as the verifier writes one: every check passed, or `code`'s check failed. */
 export function fakeReport(
@@ -90,6 +102,12 @@ export class FakeActivities {
   readonly files = new Map<string, Buffer>();
   /** Signatures (base64) the verifier refuses, with the code it refuses them with; any other is valid. */
   readonly refusals = new Map<string, VerificationErrorCode>();
+  /**
+   * The time-stamping authority the worker has (version 8): `none`, as a worker without TSA_URL
+   * (signatures stay baseline B); `up`, every signature gets a token; `down`, every attempt fails
+   * with a retryable TIMESTAMP_UNAVAILABLE, as when no TSA answers. It may change mid-test.
+   */
+  tsa: 'none' | 'up' | 'down' = 'none';
 
   private record(activity: keyof Activities, input: unknown): void {
     this.calls.push({ activity, input });
@@ -179,19 +197,91 @@ export class FakeActivities {
       return { ...this.store(bytes, input.fileName), mediaType: input.mediaType };
     },
 
-    // Signatures made inside the PDF and the campaign digest are specified elsewhere
-    // (test/portal/pades.test.ts, test/campaigns/digest.test.ts).
-    preparePadesSignature: async () => notFaked('preparePadesSignature'),
-    embedPadesSignature: async () => notFaked('embedPadesSignature'),
+    // A signature made inside the PDF: the certificate is always accepted, the preparation is the
+    // letter signed so far plus a marker, and the signature is judged as any other (`refusals`).
+    // The PDF and CMS work itself is specified elsewhere (test/portal/pades.test.ts, test/pdf/).
+    preparePadesSignature: async (input) => {
+      this.record('preparePadesSignature', input);
+      const base = this.stored(input.baseSha256, 'the letter to sign');
+      const pdf = Buffer.concat([base, Buffer.from(`% firma preparada en ${input.field} (${input.at})\n`)]);
+      const certificateSha256 = sha256(Buffer.from(input.certificateBase64, 'base64'));
+      const preparation: StoredPreparation = {
+        pdfSha256: this.store(pdf).sha256,
+        field: input.field,
+        byteRange: [0, 0, 0, 0],
+        toBeSignedBase64: Buffer.from(`atributos firmados de ${input.field} sobre ${sha256(pdf)}`).toString(
+          'base64',
+        ),
+        certificateSha256,
+      };
+      if (input.supersedes) this.files.delete(input.supersedes);
+      const { sha256: digest } = this.store(Buffer.from(JSON.stringify(preparation)), 'preparacion.json');
+      return {
+        report: { ...fakeReport(pades(input), input.documentSha256, null), format: 'pades' },
+        preparation: { sha256: digest, toBeSignedBase64: preparation.toBeSignedBase64, certificateSha256 },
+      };
+    },
+
+    embedPadesSignature: async (input) => {
+      this.record('embedPadesSignature', input);
+      const preparation = parsePreparation(this.stored(input.preparationSha256, 'the prepared signature'));
+      const prepared = this.stored(preparation.pdfSha256, 'the prepared letter');
+      const code = this.refusals.get(input.signatureBase64) ?? null;
+      const signature = Buffer.from(input.signatureBase64, 'base64');
+      const certificate = Buffer.from(input.certificateBase64, 'base64');
+      const report = { ...fakeReport(pades(input), sha256(prepared), code), format: 'pades' as const };
+      // Only what is accepted is kept; a refusal leaves digests behind, nothing stored.
+      if (code !== null)
+        return {
+          report,
+          signedDocument: null,
+          signatureSha256: sha256(signature),
+          certificateSha256: sha256(certificate),
+        };
+      const signed = Buffer.concat([
+        prepared,
+        Buffer.from(`% firma ${sha256(signature)} en ${preparation.field}\n`),
+      ]);
+      return {
+        report,
+        signedDocument: { ...this.store(signed, 'carta-firmada.pdf'), mediaType: 'application/pdf' },
+        signatureSha256: this.store(signature).sha256,
+        certificateSha256: this.store(certificate).sha256,
+      };
+    },
+
     discardPreparation: async (input) => {
       this.record('discardPreparation', input);
       this.files.delete(input.sha256);
     },
+    // The campaign digest is specified elsewhere (test/campaigns/digest.test.ts).
     sendCampaignDigest: async () => notFaked('sendCampaignDigest'),
-    // As a worker without TSA_URL: signatures stay baseline B.
+
     timestampSignature: async (input) => {
       this.record('timestampSignature', input);
-      return { stamped: false };
+      // As a worker without TSA_URL: signatures stay baseline B.
+      if (this.tsa === 'none') return { stamped: false };
+      if (this.tsa === 'down')
+        throw ApplicationFailure.create({
+          type: 'TIMESTAMP_UNAVAILABLE',
+          message: 'no TSA gave a valid token (the fake TSA is down)',
+          nonRetryable: false,
+        });
+      const letter = this.stored(input.documentSha256, 'the signed letter');
+      const genTime = new Date().toISOString();
+      const token = this.store(
+        Buffer.from(`token de sello de tiempo de ${input.field}, ${genTime}\n`),
+        'token.tsr',
+      );
+      const stamped = Buffer.concat([
+        letter,
+        Buffer.from(`% sello de tiempo ${token.sha256} en ${input.field}\n`),
+      ]);
+      return {
+        stamped: true,
+        signedDocument: { ...this.store(stamped, 'carta-firmada.pdf'), mediaType: 'application/pdf' },
+        timestamp: { genTime, tsa: 'CN=TSA de prueba', policy: '1.2.3.4.1', tokenSha256: token.sha256 },
+      };
     },
   };
 }

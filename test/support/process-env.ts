@@ -106,6 +106,12 @@ async function start(): Promise<ProcessEnv> {
   const tsaChain = join(tsaParties.dir, 'tsa-chain.pem');
   writeFileSync(tsaChain, tsaParties.tsa.certPem + tsaParties.root.certPem);
   const tsa = await startTsa({ signer: { keyPath: tsaParties.tsa.keyPath, chainPath: tsaChain } });
+  // And a PSC issuing NOM-151 constancias (the same server, under a policy of the Secretaría de
+  // Economía's arc), so that every dossier carries its constancias.
+  const psc = await startTsa({
+    signer: { keyPath: tsaParties.tsa.keyPath, chainPath: tsaChain },
+    policyOid: '2.16.484.101.10.316.2.1',
+  });
   const evidenceDir = mkdtempSync(join(tmpdir(), 'manifiesta-evidence-'));
   const linkSecret = randomBytes(32).toString('hex');
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
@@ -133,6 +139,8 @@ async function start(): Promise<ProcessEnv> {
     CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
     TSA_URL: tsa.url,
     TSA_TRUST_ANCHORS: tsaParties.root.certPath,
+    NOM151_URL: psc.url,
+    NOM151_TRUST_ANCHORS: tsaParties.root.certPath,
   };
   const config = workerConfig(
     { ...childEnv, MAIL_FROM: 'manifiesta <no-responder@manifiesta.test>', VERIFICATION_THREADS: '2' },
@@ -171,6 +179,7 @@ async function start(): Promise<ProcessEnv> {
     await connection.close();
     await outbox.stop();
     await tsa.stop();
+    await psc.stop();
     await server.stop();
     await codecServer.close();
   };

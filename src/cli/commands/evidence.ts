@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Command } from 'commander';
 import { storeLocation } from '../../config';
 import { openStores } from '../../storage';
-import { buildDossier, verificationCommands } from '../../evidence/dossier';
+import { buildDossier, storedDossier, verificationCommands } from '../../evidence/dossier';
 import { resolveWorkflowId } from '../../domain/start-input';
 import { ERROR_CODES } from '../../domain/errors';
 import { withProcesses } from '../context';
@@ -24,7 +24,10 @@ export function registerEvidence(program: Command): void {
         const state = await processes.status(resolveWorkflowId(id, options.campaign));
         let files;
         try {
-          files = await buildDossier(state, evidence);
+          // A completed process's dossier as the process assembled it (with its NOM-151
+          // constancias); otherwise assembled now from the state.
+          const completed = state.dossiers?.filter((d) => d.label === 'completed').at(-1);
+          files = completed ? await storedDossier(completed, evidence) : await buildDossier(state, evidence);
         } catch (error) {
           // Run this command where EVIDENCE_DIR (the worker's evidence folder) is reachable.
           throw new CodedError(

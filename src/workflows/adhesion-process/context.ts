@@ -7,6 +7,7 @@ import { EMAIL_KIND_LABEL, type SendEmailInput } from '../../domain/activities';
 import { refusal } from '../../domain/failures';
 import type { FileReference } from '../../domain/messages';
 import {
+  isTerminal,
   roleAwaited,
   type Stage,
   STAGE_LABEL,
@@ -38,6 +39,7 @@ export type MailOrigin = 'process' | 'update';
 
 /** How long the process waits for a signature's time-stamp before it goes on without one. */
 export const STAMP_WAIT = '30 minutes';
+const STAMP_WAIT_TEXT = '30 minutos';
 
 /** The dossiers, as the audit trail names them. */
 const DOSSIER_LABEL = { signed: 'expediente con las firmas', completed: 'expediente final' } as const;
@@ -306,6 +308,8 @@ export class ProcessContext {
     const timer = new wf.CancellationScope();
     const stamped = attempt.run(() => timestamps.timestampSignature({ documentSha256, field }));
     const late = timer.run(() => wf.sleep(STAMP_WAIT));
+    // Nothing follows a process that ended meanwhile (withdrawn, expired): no link, no mail.
+    const ended = wf.condition(() => isTerminal(this.state.stage));
     const task = Promise.race([
       stamped.then(
         (result) => ({ result }) as const,
@@ -315,15 +319,23 @@ export class ProcessContext {
         () => ({ late: true }) as const,
         () => ({ late: true }) as const,
       ),
+      ended.then(() => ({ ended: true }) as const),
     ]).then((outcome) => {
       this.stamping.delete(role);
-      if ('late' in outcome) {
+      if (!('result' in outcome) && !('error' in outcome)) {
         attempt.cancel();
         stamped.catch(() => undefined);
+      }
+      if (!('late' in outcome)) {
+        timer.cancel();
+        late.catch(() => undefined);
+      }
+      if ('ended' in outcome || isTerminal(this.state.stage)) return;
+      if ('late' in outcome) {
         this.audit(
           'system',
           'signature-timestamp-late',
-          `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT}: la firma de ${ROLE_IN_TEXT[role]} queda sin sello de tiempo`,
+          `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT_TEXT}: la firma de ${ROLE_IN_TEXT[role]} queda sin sello de tiempo`,
         );
         this.sendEmail(
           {
@@ -336,25 +348,21 @@ export class ProcessContext {
           },
           'process',
         );
-      } else {
-        timer.cancel();
-        late.catch(() => undefined);
-        if ('error' in outcome) {
-          this.audit(
-            'system',
-            'signature-timestamp-failed',
-            `la firma de ${ROLE_IN_TEXT[role]} no pudo sellarse: ${(outcome.error as Error).message}`,
-          );
-        } else if (outcome.result.stamped && this.state.signedDocument?.sha256 === documentSha256) {
-          const signature = this.state.signatures[role]!;
-          this.state.signedDocument = outcome.result.signedDocument;
-          this.state.signatures[role] = { ...signature, timestamp: outcome.result.timestamp };
-          this.audit(
-            'system',
-            'signature-timestamped',
-            `sello de tiempo de la firma de ${ROLE_IN_TEXT[role]}: ${mexicoCityText(outcome.result.timestamp.genTime)}, por ${outcome.result.timestamp.tsa}`,
-          );
-        }
+      } else if ('error' in outcome) {
+        this.audit(
+          'system',
+          'signature-timestamp-failed',
+          `la firma de ${ROLE_IN_TEXT[role]} no pudo sellarse: ${(outcome.error as Error).message}`,
+        );
+      } else if (outcome.result.stamped && this.state.signedDocument?.sha256 === documentSha256) {
+        const signature = this.state.signatures[role]!;
+        this.state.signedDocument = outcome.result.signedDocument;
+        this.state.signatures[role] = { ...signature, timestamp: outcome.result.timestamp };
+        this.audit(
+          'system',
+          'signature-timestamped',
+          `sello de tiempo de la firma de ${ROLE_IN_TEXT[role]}: ${mexicoCityText(outcome.result.timestamp.genTime)}, por ${outcome.result.timestamp.tsa}`,
+        );
       }
       this.publish();
       then();

@@ -117,9 +117,11 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         stamp ? ctx.stampSignature(role, SIGNATURE_FIELD[role], then) : then();
       if (role === 'municipal') {
         ctx.enterStage(Stage.AwaitingInstituteCountersignature, role, 'firmó la presidencia municipal');
-        next(() =>
-          ctx.sendSigningLink('institute', 'signature-request', 'system', stamp ? 'process' : 'update'),
-        );
+        next(() => {
+          // Version 8: a link the coordinator resent while the signature was stamped stands.
+          if (stamp && state.links.institute) return;
+          ctx.sendSigningLink('institute', 'signature-request', 'system', stamp ? 'process' : 'update');
+        });
       } else {
         ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'contrafirmó el Instituto');
         next(() =>
