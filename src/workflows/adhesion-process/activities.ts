@@ -43,8 +43,8 @@ export const timestamps = wf.proxyActivities<Activities>({
 });
 
 /**
- * The activities a process calls, by kind (see `classicActivities`, `leanActivities` and
- * `quickActivities`).
+ * The activities a process calls, by kind (see `activitiesUntilV4`, `activitiesV5` and
+ * `activitiesFromV6`).
  */
 export interface ProcessActivities {
   /** Rendering the letter and checking stored evidence. */
@@ -59,7 +59,7 @@ export interface ProcessActivities {
 }
 
 /** Processes started before version 5: every call a normal activity, as their histories hold. */
-export const classicActivities: ProcessActivities = {
+export const activitiesUntilV4: ProcessActivities = {
   work,
   verification,
   mail,
@@ -83,7 +83,7 @@ const localMail = wf.proxyLocalActivities<Activities>({
  * call, never loses it: verification and rendering are pure, the evidence store is written once by
  * digest, and the mail ledger keeps a repeated send from reaching the relay twice.
  */
-export const leanActivities: ProcessActivities = {
+export const activitiesV5: ProcessActivities = {
   work: wf.proxyLocalActivities<Activities>({
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
@@ -104,4 +104,4 @@ export const leanActivities: ProcessActivities = {
  * after it. The municipal president's signature is then answered without waiting for the
  * commissioner's invitation to be delivered, for five more events in history.
  */
-export const quickActivities: ProcessActivities = { ...leanActivities, updateMail: mail };
+export const activitiesFromV6: ProcessActivities = { ...activitiesV5, updateMail: mail };

@@ -93,7 +93,7 @@ export class ProcessContext {
 
   /**
    * Sends `message` without waiting for it. `from: 'update'` for mail an update handler sends: it
-   * goes out after the update is answered (see `quickActivities`).
+   * goes out after the update is answered (see `activitiesFromV6`).
    */
   sendEmail(message: Message, from: MailOrigin = 'process'): void {
     const { state, input } = this;

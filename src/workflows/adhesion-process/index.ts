@@ -21,7 +21,7 @@ import {
   type ProcessInput,
   type ProcessState,
 } from '../../domain/process';
-import { classicActivities, leanActivities, quickActivities } from './activities';
+import { activitiesUntilV4, activitiesV5, activitiesFromV6 } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
 import { identityAttributes } from './publisher';
@@ -48,7 +48,7 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   const diasHabiles = lean || wf.patched(DIAS_HABILES);
   const state: ProcessState = carried ?? initialState(input, !diasHabiles, WORKFLOW_CODE_VERSION);
   const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
-  const activities = quick ? quickActivities : lean ? leanActivities : classicActivities;
+  const activities = quick ? activitiesFromV6 : lean ? activitiesV5 : activitiesUntilV4;
   const ctx = new ProcessContext(state, input, institution, activities, lean);
 
   // Updates. Validators hold the synchronous checks, so refused input never enters history.

@@ -8,7 +8,7 @@
 export const DIAS_HABILES = 'dias-habiles';
 /** Version 5: local activities, one search-attribute upsert per task, one timer (activities.ts). */
 export const LEAN_HISTORY = 'lean-history';
-/** Version 6: the mail an update sends goes out after its answer (`quickActivities`). */
+/** Version 6: the mail an update sends goes out after its answer (`activitiesFromV6`). */
 export const QUICK_ANSWERS = 'quick-answers';
 
 /**
