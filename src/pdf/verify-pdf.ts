@@ -7,6 +7,11 @@
  * A PDF signature proves the bytes of one revision. Someone could append a revision that draws on
  * the page and every signature would still verify cryptographically (poppler's pdfsig says
  * "Signature is Valid."); only the judge tells that the document shown is not the document signed.
+ *
+ * Time-stamps are verified here too, with the TSA anchors given: each signature's own
+ * (signature-time-stamp, PAdES B-T) and each document time-stamp (/DocTimeStamp, over its byte
+ * ranges). Which PAdES level a signature reaches from them and from the /DSS is levels.ts's
+ * question, kept apart: it reads the validation data, not the signature.
  */
 import { createHash } from 'node:crypto';
 import { ERROR_CODES, type VerificationErrorCode } from '../domain/errors';
@@ -17,8 +22,11 @@ import { originalRevision, readEmbeddedSignatures, type EmbeddedSignature } from
 import { DEFAULT_JUDGE_POLICY, judgeRevision, type JudgePolicy, type RevisionJudgement } from './judge';
 import type { ReadLimits } from './syntax';
 import { SIGNATURE_TIME_STAMP } from './cms';
+import { LevelJudge, type PadesLevel, type VerifiedSignatureTimestamp } from './levels';
 import { parseTstInfo } from '../timestamps/token';
 import { verifyTimestampToken, type TimestampTrust } from '../timestamps/verify';
+
+export type { PadesLevel } from './levels';
 
 export interface PdfVerifyOptions {
   /** When validity and revocation are judged; now when absent. */
@@ -35,9 +43,6 @@ export interface PdfVerifyOptions {
    */
   readonly timestampTrust?: TimestampTrust;
 }
-
-/** PAdES baseline levels (ETSI EN 319 142-1 §6): what the file itself proves about a signature. */
-export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 /** A signature's time-stamp (signature-time-stamp attribute), as judged. */
 export interface SignatureTimestamp {
@@ -79,17 +84,32 @@ export interface PdfSignatureVerification {
   /** Problems of the signature dictionary itself or its binding, English. */
   readonly problems: readonly string[];
   readonly modifications: Modifications;
-  /** B-B, or B-T with a valid signature time-stamp (the time of record is then its genTime). */
+  /**
+   * B-B; B-T with a valid signature time-stamp (the time of record is then its genTime); B-LT when
+   * the /DSS also holds revocation data for its paths; B-LTA when a valid document time-stamp
+   * covers that /DSS (the rule in levels.ts). Judged only with `timestampTrust`.
+   */
   readonly level: PadesLevel;
+  /** Why the level is not higher (English), e.g. `the /DSS holds no CRL or OCSP response for …`; null at B-LTA. */
+  readonly levelLimit: string | null;
   readonly timestamp: SignatureTimestamp | null;
 }
 
-/** A document time-stamp: judged for its place and what came after it (its token is not verified here). */
+/**
+ * A document time-stamp (PAdES B-LTA): judged for its place and what came after it, and, with
+ * `timestampTrust`, its token verified over its byte ranges.
+ */
 export interface PdfTimestamp {
   readonly field: string;
   readonly revision: number | null;
   readonly problems: readonly string[];
   readonly modifications: Modifications;
+  /** The token valid over the signed bytes; null when no TSA anchors were given (read, not judged). */
+  readonly valid: boolean | null;
+  readonly genTime: string | null;
+  readonly tsa: string | null;
+  /** Why not valid, or why not judged; null when valid. */
+  readonly problem: string | null;
 }
 
 export interface PdfVerification {
@@ -116,11 +136,21 @@ export function verifyPdfSignatures(
   const embedded = readEmbeddedSignatures(file);
   const judged = judgeDocument(file, options.policy, embedded);
   const originalSha256 = createHash('sha256').update(originalRevision(file)).digest('hex');
+  const timestamps = embedded
+    .filter((s) => s.kind === 'timestamp')
+    .map((t): PdfTimestamp => ({
+      field: t.field,
+      revision: t.revision,
+      problems: t.problems,
+      modifications: judged.after(t),
+      ...documentTimestamp(t, options.timestampTrust),
+    }));
+  const levels = new LevelJudge(file, timestamps);
   const signatures = embedded
     .filter((s) => s.kind === 'signature')
     .map((signature): PdfSignatureVerification => {
       const problems = [...signature.problems, ...cmsProblems(signature)];
-      const timestamp = signatureTimestamp(signature, options.timestampTrust);
+      const { timestamp, verified } = signatureTimestamp(signature, options.timestampTrust);
       // The time of record: a trusted time-stamp's genTime, unless the caller asks for another.
       const at = options.at ?? (timestamp?.valid ? new Date(timestamp.genTime!) : undefined);
       const report = verifier.verify({
@@ -140,6 +170,14 @@ export function verifyPdfSignatures(
               : modifications.allowed
                 ? undefined
                 : 'DOCUMENT_MODIFIED_AFTER_SIGNING'));
+      const { level, limit } = levels.decide({
+        cms: signature.cms,
+        revision: signature.revision,
+        report,
+        timestamp: verified,
+        timestampProblem:
+          timestamp === null ? 'no signature time-stamp' : `its signature time-stamp: ${timestamp.problem}`,
+      });
       return {
         field: signature.field,
         valid: code === undefined,
@@ -152,18 +190,11 @@ export function verifyPdfSignatures(
         coversWholeFile: signature.coversWholeFile,
         problems,
         modifications,
-        level: timestamp?.valid ? 'B-T' : 'B-B',
+        level,
+        levelLimit: limit,
         timestamp,
       };
     });
-  const timestamps = embedded
-    .filter((s) => s.kind === 'timestamp')
-    .map((t) => ({
-      field: t.field,
-      revision: t.revision,
-      problems: t.problems,
-      modifications: judged.after(t),
-    }));
   return {
     valid: signatures.length > 0 && signatures.every((s) => s.valid),
     originalSha256,
@@ -221,8 +252,27 @@ export function judgeDocument(
   };
 }
 
-/** The signature-time-stamp a signature carries, judged against `trust` (read only without it). */
-function signatureTimestamp(signature: EmbeddedSignature, trust?: TimestampTrust): SignatureTimestamp | null {
+const NOT_JUDGED = 'not judged: no TSA trust anchors given';
+
+/** A token's genTime as read, unverified; null when unreadable. */
+function readGenTime(token: Uint8Array): string | null {
+  try {
+    return parseTstInfo(
+      parseCms(token, { lenientSigningTime: true }).content ?? new Uint8Array(),
+    ).genTime.toISOString();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The signature-time-stamp a signature carries, judged against `trust` (read only without it), and
+ * when it verified, what levels.ts needs of it.
+ */
+function signatureTimestamp(
+  signature: EmbeddedSignature,
+  trust?: TimestampTrust,
+): { timestamp: SignatureTimestamp | null; verified?: VerifiedSignatureTimestamp } {
   let token: Uint8Array | undefined;
   let signatureValue: Uint8Array;
   try {
@@ -230,21 +280,37 @@ function signatureTimestamp(signature: EmbeddedSignature, trust?: TimestampTrust
     token = cms.signer.unsignedAttributes.get(SIGNATURE_TIME_STAMP)?.[0];
     signatureValue = cms.signer.signature;
   } catch {
-    return null; // the verifier reports what is wrong with the CMS
+    return { timestamp: null }; // the verifier reports what is wrong with the CMS
   }
-  if (token === undefined) return null;
-  if (trust === undefined) {
-    let genTime: string | null = null;
-    try {
-      genTime = parseTstInfo(
-        parseCms(token, { lenientSigningTime: true }).content ?? new Uint8Array(),
-      ).genTime.toISOString();
-    } catch {
-      // unreadable: said as not judged
-    }
-    return { valid: null, genTime, tsa: null, problem: 'not judged: no TSA trust anchors given' };
-  }
+  if (token === undefined) return { timestamp: null };
+  if (trust === undefined)
+    return { timestamp: { valid: null, genTime: readGenTime(token), tsa: null, problem: NOT_JUDGED } };
   const verdict = verifyTimestampToken(token, { imprint: { data: signatureValue } }, trust);
+  return {
+    timestamp: {
+      valid: verdict.valid,
+      genTime: verdict.genTime?.toISOString() ?? null,
+      tsa: verdict.tsa?.subject ?? null,
+      problem: verdict.problem,
+    },
+    ...(verdict.valid ? { verified: { token, chain: verdict.chain } } : {}),
+  };
+}
+
+/**
+ * A document time-stamp's token over its byte ranges (ETSI EN 319 142-1 §5.4.3: the imprint is
+ * the digest of the bytes the ranges cover), judged against `trust`; read only without it. A
+ * time-stamp dictionary that is broken or not bound to its revision is not valid, whatever its token.
+ */
+function documentTimestamp(
+  timestamp: EmbeddedSignature,
+  trust?: TimestampTrust,
+): Pick<PdfTimestamp, 'valid' | 'genTime' | 'tsa' | 'problem'> {
+  if (timestamp.problems.length > 0)
+    return { valid: false, genTime: null, tsa: null, problem: timestamp.problems[0]! };
+  if (trust === undefined)
+    return { valid: null, genTime: readGenTime(timestamp.cms), tsa: null, problem: NOT_JUDGED };
+  const verdict = verifyTimestampToken(timestamp.cms, { imprint: { data: timestamp.signedBytes() } }, trust);
   return {
     valid: verdict.valid,
     genTime: verdict.genTime?.toISOString() ?? null,

@@ -28,6 +28,8 @@ export interface Verifier {
    * signatures so that outside validators can build the path.
    */
   chainOf(certificate: Uint8Array): Uint8Array[];
+  /** The CRLs held for `certificate` and the CAs above it (what a PDF's DSS keeps: PAdES B-LT). */
+  revocationDataOf(certificate: Uint8Array): Uint8Array[];
 }
 
 export interface VerificationPoolOptions {
@@ -72,6 +74,14 @@ export class VerificationPool implements Verifier {
       current = issuer;
     }
     return chain;
+  }
+
+  /**
+   * The CRLs the trust holds for `certificate` and for each CA above it up to the anchor: the
+   * revocation data a PDF's DSS keeps so that its signatures validate offline (PAdES B-LT).
+   */
+  revocationDataOf(certificate: Uint8Array): Uint8Array[] {
+    return this.trust.revocationDataOf(certificate);
   }
 
   private threadsFor(trust: TrustStore): Piscina {

@@ -1,5 +1,5 @@
 import { parseCertificate, type Certificate } from './certificate';
-import { AnchorSet } from './chain';
+import { AnchorSet, PATH_LIMITS } from './chain';
 import { bytesEqual } from './der';
 import type { RevocationList } from './crl';
 
@@ -43,6 +43,23 @@ export class TrustStore {
     revocationPolicy: RevocationPolicy = 'best-effort',
   ): TrustStore {
     return new TrustStore(ders.map(parseCertificate), crls, revocationPolicy);
+  }
+
+  /**
+   * The CRLs held for `certificate` and for each CA above it up to the anchor (DER, once each): the
+   * revocation data a PDF's DSS keeps so that its signatures validate offline (PAdES B-LT).
+   */
+  revocationDataOf(certificate: Uint8Array): Uint8Array[] {
+    const crls = new Map<string, Uint8Array>();
+    let current = parseCertificate(certificate);
+    for (let depth = 0; depth < PATH_LIMITS.pathLength; depth++) {
+      const issuer = this.anchors.issuersOf(current)[0];
+      if (issuer === undefined) break;
+      for (const crl of this.crlsFor(issuer)) crls.set(Buffer.from(crl.der).toString('base64'), crl.der);
+      if (bytesEqual(issuer.der, current.der)) break;
+      current = issuer;
+    }
+    return [...crls.values()];
   }
 
   /**

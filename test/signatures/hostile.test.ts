@@ -457,6 +457,7 @@ describe('hostile signatures are refused with bounded work', function () {
           verify: (input) => pool.verify({ ...input, document: huge }),
           verifyCertificate: (input) => pool.verifyCertificate(input),
           chainOf: (certificate) => pool.chainOf(certificate),
+          revocationDataOf: (certificate) => pool.revocationDataOf(certificate),
         },
       );
       try {

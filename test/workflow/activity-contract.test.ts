@@ -54,6 +54,7 @@ function verifierAnswering(answer: VerificationErrorCode | null): Verifier {
     },
     verifyCertificate: () => Promise.reject(new Error('not used')),
     chainOf: () => [],
+    revocationDataOf: () => [],
   };
 }
 
