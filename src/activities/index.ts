@@ -23,7 +23,7 @@ import { ActivityFailure } from '../domain/failures';
 import type { FileReference } from '../domain/messages';
 import { SIGNATURE_FIELD, type DocumentRecord } from '../domain/process';
 import type { SigningLinks } from '../links/tokens';
-import type { Verifier } from '../signatures';
+import type { TrustStore, Verifier } from '../signatures';
 import { buildDigest, renderDigest, type Digest, type DigestInput } from '../campaigns/digest';
 import { campaignStates } from '../campaigns/states';
 import { buildDossier } from '../evidence/dossier';
@@ -57,6 +57,8 @@ export interface ActivityDeps {
   readonly renderer?: Renderer;
   /** The time-stamping authorities (TSA_URL); none: signatures stay PAdES baseline B. */
   readonly tsa?: TsaClient | null;
+  /** The TSAs' roots and CRLs (TSA_TRUST_ANCHORS, TSA_CRLS): what the letter's /DSS keeps for them. */
+  readonly tsaTrust?: TrustStore | null;
   /** The PSC of NOM-151 constancias (NOM151_URL); none: dossiers carry no constancia. */
   readonly nom151?: Nom151Client | null;
 }
@@ -108,7 +110,13 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    ...timestampActivities({ evidence: deps.evidence, tsa: deps.tsa ?? null, stored }),
+    ...timestampActivities({
+      evidence: deps.evidence,
+      tsa: deps.tsa ?? null,
+      signerRevocation: (certificate) => deps.verifier.revocationDataOf(certificate),
+      tsaRevocation: (certificate) => deps.tsaTrust?.revocationDataOf(certificate) ?? [],
+      stored,
+    }),
     ...padesActivities({
       evidence: deps.evidence,
       preparations: deps.preparations,

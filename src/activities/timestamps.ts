@@ -6,7 +6,22 @@
  * it) fails for good.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { TimestampSignatureInput, TimestampSignatureResult } from '../domain/activities';
+import type {
+  ArchiveLetterInput,
+  ArchiveLetterResult,
+  TimestampSignatureInput,
+  TimestampSignatureResult,
+} from '../domain/activities';
+import { SIGNATURE_TIME_STAMP } from '../pdf/cms';
+import {
+  embedDocumentTimestamp,
+  prepareDocumentTimestamp,
+  type PreparedDocumentTimestamp,
+} from '../pdf/document-timestamp';
+import { addValidationData } from '../pdf/dss';
+import { readEmbeddedSignatures } from '../pdf/embedded';
+import { parseCertificate } from '../signatures/certificate';
+import { parseCms } from '../signatures/cms';
 import { CodedError } from '../domain/coded-error';
 import { ActivityFailure } from '../domain/failures';
 import { PdfSigningError } from '../pdf/pades';
@@ -18,11 +33,18 @@ export interface TimestampDeps {
   readonly evidence: EvidenceStore;
   /** Null when no TSA is configured (TSA_URL). */
   readonly tsa: TsaClient | null;
+  /** The CRLs held for a signer's certificate path (the verifier's trust). */
+  readonly signerRevocation: (certificate: Uint8Array) => Uint8Array[];
+  /** The CRLs held for a TSA's certificate path (TSA_TRUST_ANCHORS with TSA_CRLS). */
+  readonly tsaRevocation: (certificate: Uint8Array) => Uint8Array[];
   readonly stored: (sha256: string, what: string) => Promise<Buffer>;
 }
 
 export function timestampActivities(deps: TimestampDeps) {
   return {
+    /** PAdES B-LTA: the letter's validation data and an archive time-stamp (version 9). */
+    archiveLetter: (input: ArchiveLetterInput): Promise<ArchiveLetterResult> => archive(deps, input),
+
     async timestampSignature(input: TimestampSignatureInput): Promise<TimestampSignatureResult> {
       if (deps.tsa === null) return { stamped: false };
       const pdf = await deps.stored(input.documentSha256, 'the signed letter');
@@ -63,6 +85,79 @@ export function timestampActivities(deps: TimestampDeps) {
       };
     },
   };
+}
+
+/**
+ * PAdES B-LTA for the signed letter: one revision with the validation data every signature needs to
+ * be judged offline (each signer's and each TSA's certificates and the CRLs the trust holds for
+ * them, a /VRI entry per signature), then a document time-stamp over the whole file.
+ */
+async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<ArchiveLetterResult> {
+  if (deps.tsa === null) return { archived: false };
+  const pdf = await deps.stored(input.documentSha256, 'the signed letter');
+  let prepared: PreparedDocumentTimestamp;
+  try {
+    const vri = readEmbeddedSignatures(pdf)
+      .filter((signature) => signature.kind === 'signature')
+      .map((signature) => {
+        const cms = parseCms(signature.cms);
+        const certificates = [...cms.certificates];
+        const crls = certificates.flatMap((certificate) => deps.signerRevocation(certificate));
+        const token = cms.signer.unsignedAttributes.get(SIGNATURE_TIME_STAMP)?.[0];
+        if (token !== undefined) {
+          const tsaCertificates = parseCms(token, { lenientSigningTime: true }).certificates;
+          certificates.push(...tsaCertificates);
+          crls.push(...tsaCertificates.flatMap((certificate) => deps.tsaRevocation(certificate)));
+        }
+        return {
+          signatureCms: signature.cms,
+          certificates: unique(certificates),
+          crls: unique(crls),
+          ocsps: [],
+        };
+      });
+    prepared = prepareDocumentTimestamp(
+      addValidationData(pdf, { certificates: [], crls: [], ocsps: [], vri }),
+    );
+  } catch (error) {
+    throw cannotStamp(error);
+  }
+  let stamp;
+  try {
+    stamp = await deps.tsa.stamp({ algorithm: 'sha256', digest: prepared.digest });
+  } catch (error) {
+    if (error instanceof CodedError)
+      throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: false });
+    throw error;
+  }
+  let archived: Buffer;
+  try {
+    archived = embedDocumentTimestamp(prepared, stamp.token);
+  } catch (error) {
+    throw cannotStamp(error);
+  }
+  const tsaCertificate = parseCms(stamp.token)
+    .certificates.map((der) => parseCertificate(der))
+    .find((certificate) => certificate.subjectText === stamp.verdict.tsa!.subject);
+  return {
+    archived: true,
+    signedDocument: {
+      sha256: await deps.evidence.put(archived),
+      size: archived.length,
+      mediaType: 'application/pdf',
+      fileName: 'carta-firmada.pdf',
+    },
+    archive: {
+      genTime: stamp.verdict.genTime!.toISOString(),
+      tsa: stamp.verdict.tsa!.subject,
+      tokenSha256: await deps.evidence.put(stamp.token),
+      renewBy: (tsaCertificate?.notAfter ?? stamp.verdict.genTime!).toISOString(),
+    },
+  };
+}
+
+function unique(items: readonly Uint8Array[]): Uint8Array[] {
+  return [...new Map(items.map((item) => [Buffer.from(item).toString('base64'), item])).values()];
 }
 
 function cannotStamp(error: unknown): unknown {

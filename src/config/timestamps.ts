@@ -13,6 +13,8 @@ export interface TimestampConfig {
   readonly trustAnchors: string;
   /** `NOM151_TRUST_ANCHORS`: the PSCs' roots, whose tokens are read with the PSC profile. */
   readonly pscTrustAnchors?: string;
+  /** `TSA_CRLS`: the TSAs' CRLs (files or folders), kept in the letter's /DSS (PAdES B-LT). */
+  readonly crls?: string;
 }
 
 export function timestampConfig(env: NodeJS.ProcessEnv): TimestampConfig | null {
@@ -49,6 +51,7 @@ export function timestampConfig(env: NodeJS.ProcessEnv): TimestampConfig | null 
     trustAnchors,
     ...(env.TSA_AUTH ? { authorization: env.TSA_AUTH } : {}),
     ...(env.NOM151_TRUST_ANCHORS?.trim() ? { pscTrustAnchors: env.NOM151_TRUST_ANCHORS.trim() } : {}),
+    ...(env.TSA_CRLS?.trim() ? { crls: env.TSA_CRLS.trim() } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type {
   Person,
   ProcessState,
   Role,
+  ArchiveTimestampRecord,
   SignatureTimestampRecord,
   Stage,
 } from './process';
@@ -234,4 +235,18 @@ export type TimestampSignatureResult =
       /** The letter with the token in the signature's /Contents: the same signed bytes otherwise. */
       readonly signedDocument: DocumentRecord;
       readonly timestamp: SignatureTimestampRecord;
+    };
+
+/** Adds the validation data (/DSS) and a document time-stamp to the signed letter (PAdES B-LTA). */
+export interface ArchiveLetterInput {
+  readonly documentSha256: string;
+}
+
+export type ArchiveLetterResult =
+  /** No TSA is configured: the letter stays as it is. */
+  | { readonly archived: false }
+  | {
+      readonly archived: true;
+      readonly signedDocument: DocumentRecord;
+      readonly archive: ArchiveTimestampRecord;
     };

@@ -114,6 +114,16 @@ export interface SignatureRecord {
   readonly timestamp?: SignatureTimestampRecord;
 }
 
+/** An archive time-stamp of the letter (PAdES B-LTA). */
+export interface ArchiveTimestampRecord {
+  readonly genTime: string;
+  readonly tsa: string;
+  /** SHA-256 of the token, kept in the evidence store. */
+  readonly tokenSha256: string;
+  /** When the TSA's certificate expires: a new archive time-stamp is due before then. */
+  readonly renewBy: string;
+}
+
 /** A signature's time-stamp: when a TSA says the signature existed, and who says so. */
 export interface SignatureTimestampRecord {
   readonly genTime: string;
@@ -207,6 +217,11 @@ export interface ProcessState {
   dossiers?: DossierRecord[];
   /** The letter with the PAdES signatures embedded so far (carta-firmada.pdf), when any. */
   signedDocument?: DocumentRecord | null;
+  /**
+   * Version 9: the letter's archive time-stamps (PAdES B-LTA), oldest first: each a document
+   * time-stamp over the whole letter and the validation data (/DSS) it carried.
+   */
+  archive?: ArchiveTimestampRecord[];
   /** PAdES revisions prepared and not yet signed, by role. */
   preparations?: Partial<Record<Role, PreparationRecord>>;
   /** What each role's current link has been used for (version 7). */

@@ -8,7 +8,7 @@ import { CrlStore } from '../revocation/crl-store';
 import { TrustSource } from '../revocation/trust-source';
 import { openStores, type Stores } from '../storage';
 import type { ProcessClient } from '../client/process-client';
-import { VerificationPool } from '../signatures';
+import { loadTrustStore, VerificationPool } from '../signatures';
 import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
 import { Nom151Client } from '../timestamps/nom151';
@@ -68,6 +68,10 @@ export async function activityDeps(
   return {
     ...(processes ? { processes } : {}),
     tsa,
+    tsaTrust:
+      config.timestamps === null
+        ? null
+        : loadTrustStore({ anchors: config.timestamps.trustAnchors, crls: config.timestamps.crls }),
     nom151: config.nom151 === null ? null : nom151Client(config.nom151),
     evidence: stores.evidence,
     preparations: stores.preparations,

@@ -24,6 +24,7 @@ import {
 import { expectPortalError, postJson, startPortal, type TestPortal } from '../support/portal';
 import { flipByte, opensslPkcs1 } from '../support/sign';
 import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
+import { euDssValidate } from '../support/eu-dss';
 import type { CodedError } from '../../src/domain/coded-error';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -145,17 +146,40 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     assert.equal(verification.valid, true, JSON.stringify(verification.signatures.map((s) => s.code)));
     assert.equal(verification.originalSha256, state.document!.sha256);
 
-    // PAdES B-T: each signature carries the run's TSA's token over it, recorded with its genTime,
-    // and judged at that time.
+    // PAdES B-LTA: each signature carries the run's TSA's token over it, recorded with its genTime
+    // and judged at that time; the letter, the validation data for every signer and TSA (/DSS) and
+    // an archive time-stamp over the whole file.
     const stamped = verifyPdfSignatures(signed, verifier(), {
       timestampTrust: { anchors: [parseCertificate(testTsaParties().root.certDer)] },
     });
     assert.deepEqual(
       stamped.signatures.map((s) => [s.field, s.valid, s.level]),
       [
-        ['FirmaMunicipal', true, 'B-T'],
-        ['FirmaInstitucional', true, 'B-T'],
+        ['FirmaMunicipal', true, 'B-LTA'],
+        ['FirmaInstitucional', true, 'B-LTA'],
       ],
+    );
+    assert.deepEqual(
+      stamped.timestamps.map((t) => [t.field, t.valid]),
+      [['SelloDeTiempo1', true]],
+    );
+    assert.equal(state.archive?.length, 1);
+    assert.match(state.archive![0]!.tsa, /TSA de Prueba/);
+    assert.ok(Date.parse(state.archive![0]!.renewBy) > Date.now(), 'renewal due before the TSA expires');
+    assert.equal(state.audit.filter((e) => e.type === 'letter-archived').length, 1);
+    // EU DSS, offline: the European Commission's validator says the same.
+    const dss = await euDssValidate(signed, [f.root.certPath, testTsaParties().root.certPath]);
+    assert.deepEqual(
+      dss.signatures.map((s) => [s.signedBy, s.signatureFormat, s.indication]),
+      [
+        [f.president.identity.name, 'PAdES-BASELINE-LTA', 'TOTAL_PASSED'],
+        [f.commissioner.identity.name, 'PAdES-BASELINE-LTA', 'TOTAL_PASSED'],
+      ],
+      JSON.stringify(dss),
+    );
+    assert.ok(
+      dss.timestamps.every((t) => t.indication === 'PASSED'),
+      JSON.stringify(dss.timestamps),
     );
     for (const role of ['municipal', 'institute'] as const) {
       const timestamp = state.signatures[role]!.timestamp!;
@@ -180,7 +204,8 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     );
 
     // poppler, trusting the test root.
-    const verdicts = pdfsigVerdicts(signed, [f.root]);
+    // (poppler does not validate ETSI.RFC3161 document time-stamps: it lists SelloDeTiempo1 unjudged.)
+    const verdicts = pdfsigVerdicts(signed, [f.root]).filter((v) => v.field.startsWith('Firma'));
     assert.deepEqual(
       verdicts.map((v) => [v.signatureValid, v.certificateValid]),
       [
@@ -193,13 +218,17 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     assert.equal(pyhanko.status, 0, pyhanko.lines.join('\n'));
     assert.deepEqual(
       pyhanko.lines.map((line) => line.split(' ')[0]),
-      ['FirmaMunicipal:', 'FirmaInstitucional:'],
+      ['FirmaMunicipal:', 'FirmaInstitucional:', 'SelloDeTiempo1:'],
     );
     assert.match(
       pyhanko.lines[0]!,
       /INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>.*ACCEPTABLE_MODIFICATIONS/,
     );
-    assert.match(pyhanko.lines[1]!, /INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED/);
+    assert.match(
+      pyhanko.lines[1]!,
+      /INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES/,
+    );
+    assert.match(pyhanko.lines[2]!, /^SelloDeTiempo1: TIMESTAMP INTACT:TRUSTED/);
 
     // The confirmation carries it; the evidence export writes it beside the original.
     const confirmation = await env.outbox.waitFor(

@@ -283,5 +283,29 @@ export class FakeActivities {
         timestamp: { genTime, tsa: 'CN=TSA de prueba', policy: '1.2.3.4.1', tokenSha256: token.sha256 },
       };
     },
+    archiveLetter: async (input) => {
+      this.record('archiveLetter', input);
+      if (this.tsa === 'none') return { archived: false };
+      if (this.tsa === 'down')
+        throw ApplicationFailure.create({
+          type: 'TIMESTAMP_UNAVAILABLE',
+          message: 'no TSA gave a valid token (the fake TSA is down)',
+          nonRetryable: false,
+        });
+      const letter = this.stored(input.documentSha256, 'the signed letter');
+      const genTime = new Date().toISOString();
+      const token = this.store(Buffer.from(`sello de archivo, ${genTime}\n`), 'token.tsr');
+      const archived = Buffer.concat([letter, Buffer.from(`% /DSS y sello de archivo ${token.sha256}\n`)]);
+      return {
+        archived: true,
+        signedDocument: { ...this.store(archived, 'carta-firmada.pdf'), mediaType: 'application/pdf' },
+        archive: {
+          genTime,
+          tsa: 'CN=TSA de prueba',
+          tokenSha256: token.sha256,
+          renewBy: new Date(Date.now() + 5 * 365 * 86_400_000).toISOString(),
+        },
+      };
+    },
   };
 }

@@ -139,6 +139,8 @@ async function start(): Promise<ProcessEnv> {
     CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
     TSA_URL: tsa.url,
     TSA_TRUST_ANCHORS: tsaParties.root.certPath,
+    // The TSA root's CRL: kept in each letter's /DSS, so the TSA's certificate validates offline.
+    TSA_CRLS: fixtures.pki.crl('tsa-root-process-env', tsaParties.root, []),
     NOM151_URL: psc.url,
     NOM151_TRUST_ANCHORS: tsaParties.root.certPath,
   };

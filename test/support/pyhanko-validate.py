@@ -7,6 +7,8 @@ Prints one line per signature, in the order the PDF lists them:
 
     <field>: <summary> coverage=<coverage> modifications=<level>
 
+and for a document time-stamp (PAdES B-LTA) `<field>: TIMESTAMP <summary>`.
+
 where <summary> is pyHanko's own (e.g. INTACT:TRUSTED,UNTOUCHED) and the other two come from its
 diff analysis. Exits 0 when every signature's bottom line is valid, 1 otherwise.
 
@@ -23,7 +25,7 @@ x509.NameTypeAndValue._oid_specs['unique_identifier'] = x509.DirectoryString
 
 from pyhanko.keys import load_cert_from_pemder  # noqa: E402
 from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
-from pyhanko.sign.validation import validate_pdf_signature  # noqa: E402
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp  # noqa: E402
 from pyhanko_certvalidator import ValidationContext  # noqa: E402
 
 
@@ -32,6 +34,13 @@ def main(root_path: str, pdf_path: str) -> int:
     ok = True
     with open(pdf_path, 'rb') as f:
         for signature in PdfFileReader(f).embedded_signatures:
+            if signature.sig_object_type == '/DocTimeStamp':
+                # A document time-stamp (PAdES B-LTA): its status has no bottom_line.
+                status = validate_pdf_timestamp(signature, validation_context=context)
+                valid = status.valid and status.intact and status.trusted and status.docmdp_ok is not False
+                print(f'{signature.field_name}: TIMESTAMP {status.summary()}')
+                ok = ok and valid
+                continue
             status = validate_pdf_signature(signature, context)
             level = status.modification_level.name if status.modification_level else 'NONE'
             print(f'{signature.field_name}: {status.summary()} coverage={status.coverage.name} modifications={level}')

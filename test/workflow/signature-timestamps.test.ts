@@ -266,6 +266,15 @@ describe('signatures in the PDF time-stamped (version 8, activities faked, time-
           (c.input as TimestampSignatureInput).field === SIGNATURE_FIELD.institute,
       );
       assert.ok(secondStampAt >= 0 && secondStampAt < confirmedAt, 'both are told after the second stamp');
+      // Version 9: then the letter's validation data and archive time-stamp (B-LTA), before the mail.
+      const archivedAt = callIndex(fake, (c) => c.activity === 'archiveLetter');
+      assert.ok(
+        secondStampAt < archivedAt && archivedAt < confirmedAt,
+        'archived between the stamp and the mail',
+      );
+      assert.equal(final.archive?.length, 1);
+      assert.equal(final.archive![0]!.tsa, 'CN=TSA de prueba');
+      assert.ok(final.audit.some((e) => e.type === 'letter-archived'));
       assert.equal(
         final.audit.filter((e) => e.type === 'signature-timestamped').length,
         2,

@@ -48,6 +48,7 @@ export function describePdf(result: PdfOutcome): string {
       }`,
     );
     lines.push(`  Nivel:       PAdES ${signature.level}${timestampText(signature.timestamp)}`);
+    if (signature.levelLimit) lines.push(`               no llega a más: ${signature.levelLimit}`);
     lines.push(...reportLines(signature.report));
     lines.push(
       `  Cubre:       ${signature.coversWholeFile ? 'el archivo completo' : `los primeros ${signature.revisionEnd} bytes (revisión ${signature.revision ?? '?'})`}`,
@@ -57,8 +58,14 @@ export function describePdf(result: PdfOutcome): string {
   });
   for (const timestamp of result.timestamps) {
     lines.push('');
+    const verdict =
+      timestamp.valid === true
+        ? `VÁLIDO, del ${timestamp.genTime} por ${timestamp.tsa}`
+        : timestamp.valid === false
+          ? `NO VÁLIDO — TIMESTAMP_INVALID: ${timestamp.problem}`
+          : `no se juzgó su sello (${timestamp.genTime ?? 'fecha ilegible'}): indique --tsa-trust-anchors`;
     lines.push(
-      `Sello de tiempo del documento, campo ${timestamp.field}: revisión ${timestamp.revision ?? '?'} (se juzga su lugar en el archivo; su sello no se verifica aquí)`,
+      `Sello de tiempo del documento (sello de archivo), campo ${timestamp.field}, revisión ${timestamp.revision ?? '?'}: ${verdict}`,
     );
     for (const problem of timestamp.problems) lines.push(`  Problema:    ${problem}`);
     lines.push(...afterLines(false, timestamp.modifications));

@@ -304,66 +304,128 @@ export class ProcessContext {
   stampSignature(role: Role, field: string, then: () => void): void {
     const documentSha256 = this.state.signedDocument!.sha256;
     this.stamping.add(role);
+    this.untilStamped(
+      () => timestamps.timestampSignature({ documentSha256, field }),
+      {
+        done: (result) => {
+          if (!result.stamped || this.state.signedDocument?.sha256 !== documentSha256) return;
+          const signature = this.state.signatures[role]!;
+          this.state.signedDocument = result.signedDocument;
+          this.state.signatures[role] = { ...signature, timestamp: result.timestamp };
+          this.audit(
+            'system',
+            'signature-timestamped',
+            `sello de tiempo de la firma de ${ROLE_IN_TEXT[role]}: ${mexicoCityText(result.timestamp.genTime)}, por ${result.timestamp.tsa}`,
+          );
+        },
+        late: () => {
+          this.audit(
+            'system',
+            'signature-timestamp-late',
+            `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT_TEXT}: la firma de ${ROLE_IN_TEXT[role]} queda sin sello de tiempo`,
+          );
+          this.sendEmail(
+            {
+              messageKey: `timestamp-unavailable-${role}`,
+              kind: 'timestamp-unavailable',
+              to: [this.input.coordinator],
+              stage: this.state.stage,
+              deadline: this.state.deadline,
+              role,
+            },
+            'process',
+          );
+        },
+        failed: (error) =>
+          this.audit(
+            'system',
+            'signature-timestamp-failed',
+            `la firma de ${ROLE_IN_TEXT[role]} no pudo sellarse: ${error.message}`,
+          ),
+      },
+      () => {
+        this.stamping.delete(role);
+        then();
+      },
+    );
+  }
+
+  /**
+   * Version 9: PAdES B-LTA for the letter once both signatures are in: the validation data every
+   * signature needs (/DSS) and a document time-stamp over the whole file, by its own activity, for
+   * at most STAMP_WAIT; then `then` (the confirmation with the letter). Without a TSA's answer the
+   * letter stays B-T and the audit trail says so.
+   */
+  archiveLetter(then: () => void): void {
+    const documentSha256 = this.state.signedDocument!.sha256;
+    this.untilStamped(
+      () => timestamps.archiveLetter({ documentSha256 }),
+      {
+        done: (result) => {
+          if (!result.archived || this.state.signedDocument?.sha256 !== documentSha256) return;
+          this.state.signedDocument = result.signedDocument;
+          this.state.archive = [...(this.state.archive ?? []), result.archive];
+          this.audit(
+            'system',
+            'letter-archived',
+            `datos de validación y sello de archivo de la carta firmada (PAdES B-LTA): ${mexicoCityText(result.archive.genTime)}, por ${result.archive.tsa}; renovarlo antes del ${mexicoCityText(result.archive.renewBy)}`,
+          );
+        },
+        late: () =>
+          this.audit(
+            'system',
+            'letter-archive-late',
+            `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT_TEXT}: la carta firmada queda sin sello de archivo`,
+          ),
+        failed: (error) =>
+          this.audit(
+            'system',
+            'letter-archive-failed',
+            `la carta firmada no pudo archivarse: ${error.message}`,
+          ),
+      },
+      then,
+    );
+  }
+
+  /**
+   * Runs `call` (a time-stamping activity, retried while the TSAs are down) for at most STAMP_WAIT,
+   * says how it went, then runs `then`. A process that ends meanwhile (withdrawn, expired) cancels
+   * it and nothing follows: no notice, no link, no mail.
+   */
+  private untilStamped<T>(
+    call: () => Promise<T>,
+    outcome: { done(result: T): void; late(): void; failed(error: Error): void },
+    then: () => void,
+  ): void {
     const attempt = new wf.CancellationScope();
     const timer = new wf.CancellationScope();
-    const stamped = attempt.run(() => timestamps.timestampSignature({ documentSha256, field }));
+    const stamped = attempt.run(call);
     const late = timer.run(() => wf.sleep(STAMP_WAIT));
-    // Nothing follows a process that ended meanwhile (withdrawn, expired): no link, no mail.
     const ended = wf.condition(() => isTerminal(this.state.stage));
     const task = Promise.race([
       stamped.then(
         (result) => ({ result }) as const,
-        (error: unknown) => ({ error }) as const,
+        (error: unknown) => ({ error: error as Error }) as const,
       ),
       late.then(
         () => ({ late: true }) as const,
         () => ({ late: true }) as const,
       ),
       ended.then(() => ({ ended: true }) as const),
-    ]).then((outcome) => {
-      this.stamping.delete(role);
-      if (!('result' in outcome) && !('error' in outcome)) {
+    ]).then((settled) => {
+      if (!('result' in settled) && !('error' in settled)) {
         attempt.cancel();
         stamped.catch(() => undefined);
       }
-      if (!('late' in outcome)) {
+      if (!('late' in settled)) {
         timer.cancel();
         late.catch(() => undefined);
       }
-      if ('ended' in outcome || isTerminal(this.state.stage)) return;
-      if ('late' in outcome) {
-        this.audit(
-          'system',
-          'signature-timestamp-late',
-          `ninguna autoridad de sellado de tiempo respondió en ${STAMP_WAIT_TEXT}: la firma de ${ROLE_IN_TEXT[role]} queda sin sello de tiempo`,
-        );
-        this.sendEmail(
-          {
-            messageKey: `timestamp-unavailable-${role}`,
-            kind: 'timestamp-unavailable',
-            to: [this.input.coordinator],
-            stage: this.state.stage,
-            deadline: this.state.deadline,
-            role,
-          },
-          'process',
-        );
-      } else if ('error' in outcome) {
-        this.audit(
-          'system',
-          'signature-timestamp-failed',
-          `la firma de ${ROLE_IN_TEXT[role]} no pudo sellarse: ${(outcome.error as Error).message}`,
-        );
-      } else if (outcome.result.stamped && this.state.signedDocument?.sha256 === documentSha256) {
-        const signature = this.state.signatures[role]!;
-        this.state.signedDocument = outcome.result.signedDocument;
-        this.state.signatures[role] = { ...signature, timestamp: outcome.result.timestamp };
-        this.audit(
-          'system',
-          'signature-timestamped',
-          `sello de tiempo de la firma de ${ROLE_IN_TEXT[role]}: ${mexicoCityText(outcome.result.timestamp.genTime)}, por ${outcome.result.timestamp.tsa}`,
-        );
-      }
+      if ('ended' in settled || isTerminal(this.state.stage)) return;
+      if ('late' in settled) outcome.late();
+      else if ('error' in settled) outcome.failed(settled.error);
+      else outcome.done(settled.result);
       this.publish();
       then();
     });

@@ -37,7 +37,7 @@ import { initialState } from './state';
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 8;
+export const WORKFLOW_CODE_VERSION = 9;
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
   // Each patch is asked once, at the start: its answer holds for the whole run. Processes started

@@ -33,3 +33,11 @@ export const SIGNED_DECLINE = 'signed-decline';
  * ProcessContext.stampSignature. Asked where a signature is accepted.
  */
 export const SIGNATURE_TIMESTAMPS = 'signature-timestamps';
+
+/**
+ * Version 9: once both signatures are in (and stamped), the letter gets its validation data (/DSS:
+ * certificates and CRLs for every signer and TSA, /VRI per signature) and a document time-stamp
+ * over the whole file, PAdES B-LTA, before the confirmation goes out; see
+ * ProcessContext.archiveLetter. Asked when the countersignature's stamp is settled.
+ */
+export const ARCHIVE_TIMESTAMP = 'archive-timestamp';

@@ -22,7 +22,7 @@ import {
 } from '../../domain/messages';
 import { expectedSignerOf, ROLES, SIGNATURE_FIELD, Stage, type Role } from '../../domain/process';
 import type { ProcessContext } from './context';
-import { LINK_BOUNDS, SIGNATURE_TIMESTAMPS, SIGNED_DECLINE } from './patches';
+import { ARCHIVE_TIMESTAMP, LINK_BOUNDS, SIGNATURE_TIMESTAMPS, SIGNED_DECLINE } from './patches';
 import { ROLE_IN_TEXT } from '../../domain/wording';
 import {
   checkBase64,
@@ -124,7 +124,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         });
       } else {
         ctx.enterStage(Stage.AwaitingSecretariatInstallation, role, 'contrafirmó el Instituto');
-        next(() =>
+        const confirm = (): void =>
           ctx.sendConfirmation('signed', {
             messageKey: 'signatures-complete',
             kind: 'signatures-complete',
@@ -133,8 +133,10 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
             stage: state.stage,
             deadline: state.deadline,
             documentSha256: state.document?.sha256,
-          }),
-        );
+          });
+        // Version 9: the letter signed by both gets its validation data and an archive time-stamp
+        // (PAdES B-LTA) before it goes to them.
+        next(() => (stamp && wf.patched(ARCHIVE_TIMESTAMP) ? ctx.archiveLetter(confirm) : confirm()));
       }
       return { status: 'accepted' as const, stage: state.stage, report: result.report };
     },
