@@ -8,6 +8,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
 import { SIGNATURE_FIELD, type DossierRecord, type ProcessState, type Role } from '../domain/process';
 import { renderConstancia } from './constancia';
+import { readEmbeddedSignatures } from '../pdf/embedded';
+import { parseCms } from '../signatures/cms';
 
 export interface DossierFile {
   readonly name: string;
@@ -37,6 +39,43 @@ export interface DossierConstancia {
   readonly response: Buffer;
   readonly genTime: string;
   readonly psc: string;
+}
+
+/**
+ * The time-stamp tokens in the signed letter as files of their own, each with the `openssl ts
+ * -verify` command that checks it against the SHA-256 it stamps: a signature's token stamps its
+ * signature value, an archive time-stamp the byte ranges of its revision. OpenSSL needs only the
+ * TSAs' roots (tsa-confianza.pem): the tokens carry the TSA's certificate.
+ */
+async function timestampFiles(
+  state: ProcessState,
+  evidence: EvidenceStore,
+  letter: DossierFile,
+): Promise<{ files: DossierFile[]; commands: string[] }> {
+  if (letter.name !== 'carta-firmada.pdf') return { files: [], commands: [] };
+  const embedded = readEmbeddedSignatures(letter.bytes);
+  const files: DossierFile[] = [];
+  const commands: string[] = [];
+  const verify = (file: string, digest: Buffer): string =>
+    `openssl ts -verify -token_in -in ${file} -digest ${digest.toString('hex')} -CAfile tsa-confianza.pem`;
+  for (const role of padesRoles(state)) {
+    const timestamp = state.signatures[role]!.timestamp;
+    const signature = embedded.find((s) => s.field === SIGNATURE_FIELD[role] && s.kind === 'signature');
+    if (!timestamp || !signature) continue;
+    const name = `sello-firma-${ROLE_FILE[role]}.tst`;
+    files.push({ name, bytes: await stored(evidence, timestamp.tokenSha256, name) });
+    const value = parseCms(signature.cms).signer.signature;
+    commands.push(verify(name, createHash('sha256').update(value).digest()));
+  }
+  const archives = embedded.filter((s) => s.kind === 'timestamp');
+  for (const [index, record] of (state.archive ?? []).entries()) {
+    const revision = archives[index];
+    if (!revision) continue;
+    const name = `sello-archivo-${index + 1}.tst`;
+    files.push({ name, bytes: await stored(evidence, record.tokenSha256, name) });
+    commands.push(verify(name, createHash('sha256').update(revision.signedBytes()).digest()));
+  }
+  return { files, commands };
 }
 
 /** The NOM-151 constancia over SHA256SUMS: assembled after the manifest, so not listed in it. */
@@ -225,9 +264,12 @@ export async function buildDossier(
   // NOM-151: a PSC's constancia de conservación over the letter as signed, named in LEEME and the
   // constancia; then one over the manifest, which lists every file (and so covers them all).
   const letter = files.find((f) => f.name === 'carta-firmada.pdf') ?? files[0]!;
+  const stamps = await timestampFiles(state, evidence, letter);
+  files.push(...stamps.files);
   const constancia = await nom151(letter.bytes);
   const commands = [
     ...verificationCommands(state),
+    ...stamps.commands,
     ...(constancia
       ? [
           `manifiesta verify --timestamp constancia-nom151.tsr --document ${letter.name} --trust-anchors psc-confianza.pem`,
@@ -289,6 +331,9 @@ function readme(
               `  firma-${ROLE_FILE[role]}: ${state.signatures[role]!.timestamp!.genTime}, por ${state.signatures[role]!.timestamp!.tsa}`,
           ),
           'Ese momento, y no el reloj del servidor, es el de la firma: los certificados se juzgan en él.',
+          'sello-firma-*.tst son esos sellos; openssl ts -verify comprueba cada uno contra la huella que',
+          'sella (la del valor de la firma), y sello-archivo-*.tst el sello de archivo de la carta (PAdES',
+          'B-LTA), que cubre la carta completa y los datos de validación de sus certificados.',
           'tsa-confianza.pem son los certificados raíz de esas autoridades; obténgalos de ellas.',
         ]
       : []),

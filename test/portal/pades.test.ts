@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -279,6 +280,17 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     );
     assert.equal(constanciaChecked.status, 0, constanciaChecked.stdout + constanciaChecked.stderr);
     assert.match(constanciaChecked.stdout, /^SELLO DE TIEMPO VÁLIDO/);
+    // Each time-stamp in the letter, as OpenSSL checks it: both signatures' and the archive's.
+    const opensslChecks = leeme
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('openssl ts -verify '));
+    assert.equal(opensslChecks.length, 3, leeme);
+    for (const check of opensslChecks) {
+      const words = shellWords(check);
+      const run = spawnSync(words[0]!, words.slice(1), { cwd: folder, encoding: 'utf8' });
+      assert.match(run.stdout, /Verification: OK/, `${check}\n${run.stdout}${run.stderr}`);
+    }
     const command = dossier
       .get('LEEME.txt')!
       .toString()
