@@ -16,7 +16,7 @@ const universal = (type: number, constructed: boolean, value: string | Asn1[]): 
 
 export interface TimestampRequest {
   readonly der: Buffer;
-  /** The nonce sent, as unsigned hex without leading zeros (how the TSTInfo will carry it back). */
+  /** The nonce sent, as the hex of its eight bytes (a TSTInfo carries it back as the same integer). */
   readonly nonce: string;
 }
 

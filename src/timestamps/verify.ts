@@ -148,7 +148,7 @@ export function verifyTimestampToken(
         : null;
   if (wanted === null || !bytesEqual(wanted, info.imprint.digest))
     return refuse('the token stamps another imprint than the one expected');
-  if (expected.nonce !== undefined && info.nonce !== expected.nonce.replace(/^0+(?=.)/, ''))
+  if (expected.nonce !== undefined && !sameInteger(info.nonce, expected.nonce))
     return refuse('the token answers another request (its nonce differs)');
 
   // The TSA's signature over the TSTInfo.
@@ -283,3 +283,10 @@ function digest(algorithm: DigestName | 'sha1', data: Uint8Array): Uint8Array {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Whether two hex renderings name the same non-negative integer (leading zeros, nibbles or bytes, aside). */
+function sameInteger(actual: string | null, expected: string): boolean {
+  const hex = /^[0-9a-f]+$/i;
+  if (actual === null || !hex.test(actual) || !hex.test(expected)) return false;
+  return BigInt(`0x${actual}`) === BigInt(`0x${expected}`);
+}
