@@ -61,6 +61,11 @@ export interface ActivityDeps {
   readonly tsaTrust?: TrustStore | null;
   /** The PSC of NOM-151 constancias (NOM151_URL); none: dossiers carry no constancia. */
   readonly nom151?: Nom151Client | null;
+  /**
+   * A current OCSP answer about a certificate from `OCSP_URL` (none when it is not set or nobody
+   * answers): what the letter's /DSS keeps beside the CRLs.
+   */
+  readonly ocspOf?: ((certificate: Uint8Array) => Promise<Uint8Array[]>) | null;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -114,6 +119,7 @@ export function createActivities(deps: ActivityDeps) {
       evidence: deps.evidence,
       tsa: deps.tsa ?? null,
       signerRevocation: (certificate) => deps.verifier.revocationDataOf(certificate),
+      signerOcsp: async (certificate) => (deps.ocspOf ? deps.ocspOf(certificate) : []),
       tsaRevocation: (certificate) => deps.tsaTrust?.revocationDataOf(certificate) ?? [],
       stored,
     }),

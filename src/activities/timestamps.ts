@@ -35,6 +35,8 @@ export interface TimestampDeps {
   readonly tsa: TsaClient | null;
   /** The CRLs held for a signer's certificate path (the verifier's trust). */
   readonly signerRevocation: (certificate: Uint8Array) => Uint8Array[];
+  /** Current OCSP answers about a signer's certificate (OCSP_URL); none without responders. */
+  readonly signerOcsp: (certificate: Uint8Array) => Promise<Uint8Array[]>;
   /** The CRLs held for a TSA's certificate path (TSA_TRUST_ANCHORS with TSA_CRLS). */
   readonly tsaRevocation: (certificate: Uint8Array) => Uint8Array[];
   readonly stored: (sha256: string, what: string) => Promise<Buffer>;
@@ -89,33 +91,41 @@ export function timestampActivities(deps: TimestampDeps) {
 
 /**
  * PAdES B-LTA for the signed letter: one revision with the validation data every signature needs to
- * be judged offline (each signer's and each TSA's certificates and the CRLs the trust holds for
- * them, a /VRI entry per signature), then a document time-stamp over the whole file.
+ * be judged offline (each signer's and each TSA's certificates, the CRLs the trust holds for them,
+ * an OCSP answer about each signer's certificate when `OCSP_URL` is set, a /VRI entry per
+ * signature), then a document time-stamp over the whole file.
  */
 async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<ArchiveLetterResult> {
   if (deps.tsa === null) return { archived: false };
   const pdf = await deps.stored(input.documentSha256, 'the signed letter');
   let prepared: PreparedDocumentTimestamp;
   try {
-    const vri = readEmbeddedSignatures(pdf)
-      .filter((signature) => signature.kind === 'signature')
-      .map((signature) => {
-        const cms = parseCms(signature.cms);
-        const certificates = [...cms.certificates];
-        const crls = certificates.flatMap((certificate) => deps.signerRevocation(certificate));
-        const token = cms.signer.unsignedAttributes.get(SIGNATURE_TIME_STAMP)?.[0];
-        if (token !== undefined) {
-          const tsaCertificates = parseCms(token, { lenientSigningTime: true }).certificates;
-          certificates.push(...tsaCertificates);
-          crls.push(...tsaCertificates.flatMap((certificate) => deps.tsaRevocation(certificate)));
-        }
-        return {
-          signatureCms: signature.cms,
-          certificates: unique(certificates),
-          crls: unique(crls),
-          ocsps: [],
-        };
+    const vri = [];
+    for (const signature of readEmbeddedSignatures(pdf)) {
+      if (signature.kind !== 'signature') continue;
+      const cms = parseCms(signature.cms);
+      const certificates = [...cms.certificates];
+      const crls = certificates.flatMap((certificate) => deps.signerRevocation(certificate));
+      // OCSP for the end-entity certificates (the signer's), asked now: after the signature's
+      // time-stamp, as validators want revocation data to be (issued after the best signature time).
+      const ocsps: Uint8Array[] = [];
+      for (const certificate of certificates) {
+        if (parseCertificate(certificate).basicConstraints?.ca !== true)
+          ocsps.push(...(await deps.signerOcsp(certificate)));
+      }
+      const token = cms.signer.unsignedAttributes.get(SIGNATURE_TIME_STAMP)?.[0];
+      if (token !== undefined) {
+        const tsaCertificates = parseCms(token, { lenientSigningTime: true }).certificates;
+        certificates.push(...tsaCertificates);
+        crls.push(...tsaCertificates.flatMap((certificate) => deps.tsaRevocation(certificate)));
+      }
+      vri.push({
+        signatureCms: signature.cms,
+        certificates: unique(certificates),
+        crls: unique(crls),
+        ocsps: unique(ocsps),
       });
+    }
     prepared = prepareDocumentTimestamp(
       addValidationData(pdf, { certificates: [], crls: [], ocsps: [], vri }),
     );

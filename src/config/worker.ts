@@ -28,6 +28,10 @@ export interface WorkerConfig {
   readonly revocationPolicy: RevocationPolicy;
   /** `CRL_REFRESH_MINUTES` (60), in ms. */
   readonly crlRefreshMs: number;
+  /** `OCSP_URL`: OCSP responders asked about each signer's certificate, in order (none when empty). */
+  readonly ocspUrls: readonly string[];
+  /** `OCSP_RESPONDERS`: responder certificates trusted by configuration (RFC 6960 §4.2.2.2). */
+  readonly ocspResponders: string | undefined;
   /** `EVIDENCE_DIR` or `EVIDENCE_URL` (with the S3 variables). */
   readonly store: StoreLocation;
   /** `WORKER_HEALTH_PORT`: where the worker answers /healthz and /readyz (none when absent). */
@@ -129,36 +133,49 @@ export function workerConfig(
 function revocationConfig(
   env: NodeJS.ProcessEnv,
   mode: RunMode,
-): Pick<WorkerConfig, 'crlUrls' | 'revocationPolicy' | 'crlRefreshMs'> {
+): Pick<WorkerConfig, 'crlUrls' | 'revocationPolicy' | 'crlRefreshMs' | 'ocspUrls' | 'ocspResponders'> {
   const policy = env.REVOCATION_POLICY?.trim() || (mode === 'production' ? 'required' : 'best-effort');
   if (policy !== 'required' && policy !== 'best-effort')
     throw new ConfigError(
       `REVOCATION_POLICY debe ser "required" o "best-effort" (recibido: "${policy.slice(0, 40)}")`,
     );
-  const crlUrls = (env.CRL_URLS ?? '')
+  const crlUrls = urlList(env, 'CRL_URLS');
+  const ocspUrls = urlList(env, 'OCSP_URL');
+  if (policy === 'required' && !env.CRLS?.trim() && crlUrls.length === 0 && ocspUrls.length === 0)
+    throw new ConfigError(
+      'falta CRLS, CRL_URLS u OCSP_URL: sin una fuente de revocación no se puede aceptar ninguna firma (hay que mostrar que el certificado no estaba revocado al firmar). Use REVOCATION_POLICY=best-effort solo donde las autoridades certificadoras no publiquen CRL ni respondan OCSP: entonces la revocación no se revisa',
+    );
+  const minutes = wholeNumber(env, 'CRL_REFRESH_MINUTES', 1, 7 * 24 * 60) ?? 60;
+  return {
+    crlUrls,
+    revocationPolicy: policy,
+    crlRefreshMs: minutes * 60_000,
+    ocspUrls,
+    ocspResponders: env.OCSP_RESPONDERS?.trim() || undefined,
+  };
+}
+
+/** A comma-separated list of http(s) URLs without credentials (`CRL_URLS`, `OCSP_URL`). */
+function urlList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const urls = (env[name] ?? '')
     .split(',')
     .map((url) => url.trim())
     .filter(Boolean);
-  for (const url of crlUrls) {
+  for (const url of urls) {
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
       throw new ConfigError(
-        `CRL_URLS debe listar URL http(s) separadas por comas (recibido: "${redactUrl(url)}")`,
+        `${name} debe listar URL http(s) separadas por comas (recibido: "${redactUrl(url)}")`,
       );
     }
     if (!/^https?:$/.test(parsed.protocol) || parsed.username || parsed.password)
       throw new ConfigError(
-        `CRL_URLS debe listar URL http(s) sin credenciales (recibido: "${redactUrl(url)}")`,
+        `${name} debe listar URL http(s) sin credenciales (recibido: "${redactUrl(url)}")`,
       );
   }
-  if (policy === 'required' && !env.CRLS?.trim() && crlUrls.length === 0)
-    throw new ConfigError(
-      'falta CRLS o CRL_URLS: sin una fuente de revocación no se puede aceptar ninguna firma (hay que mostrar que el certificado no estaba revocado al firmar). Use REVOCATION_POLICY=best-effort solo donde las autoridades certificadoras no publiquen CRL: entonces la revocación no se revisa',
-    );
-  const minutes = wholeNumber(env, 'CRL_REFRESH_MINUTES', 1, 7 * 24 * 60) ?? 60;
-  return { crlUrls, revocationPolicy: policy, crlRefreshMs: minutes * 60_000 };
+  return urls;
 }
 
 function verificationConfig(env: NodeJS.ProcessEnv): WorkerConfig['verification'] {

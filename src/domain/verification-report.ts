@@ -48,9 +48,27 @@ export type RevocationUnestablished = 'no-path' | 'no-crls' | 'no-current-crl';
 
 const UNESTABLISHED_TEXT: Readonly<Record<RevocationUnestablished, string>> = {
   'no-path': 'sin ruta de certificación hasta una autoridad de confianza',
-  'no-crls': 'no hay listas de revocación configuradas',
-  'no-current-crl': 'no había una lista de revocación del emisor vigente en ese momento',
+  'no-crls': 'no hay listas de revocación ni respuestas OCSP',
+  'no-current-crl':
+    'ni una lista de revocación del emisor vigente en ese momento ni una respuesta OCSP válida',
 };
+
+/**
+ * An OCSP response (RFC 6960) the revocation check relied on: kept as evidence by its SHA-256 and
+ * written into the letter's /DSS, so that the answer that accepted a signature can be shown later.
+ */
+export interface OcspEvidence {
+  /** SHA-256 (hex) of the OCSPResponse's DER. */
+  readonly sha256: string;
+  /** The certificate it answered for (subject). */
+  readonly certificate: string;
+  /** The subject of the certificate that signed the response. */
+  readonly responder: string;
+  readonly thisUpdate: string;
+  readonly producedAt: string;
+  /** What a stricter reader might refuse in it (a SHA-1 CertID, a SHA-1 signature…). */
+  readonly notes: readonly string[];
+}
 
 /** The verification report of DESIGN §3, stored with the process and printed by `verify --json`. */
 export interface VerificationReport {
@@ -94,6 +112,8 @@ export interface VerificationReport {
   readonly identityBasis: IdentityBasis;
   /** The time at which validity and revocation were judged. */
   readonly verifiedAt: string;
+  /** The OCSP answers that said the certificates were not revoked (beside a CRL or alone), when any did. */
+  readonly ocsp?: readonly OcspEvidence[];
 }
 
 /** What the revocation check established, in Spanish for people: said plainly when it was not made. */
@@ -101,8 +121,9 @@ export function revocationText(report: VerificationReport): string {
   const check = report.checks.find((c) => c.check === 'revocation');
   if (!report.revocationChecked)
     return `NO comprobada (${check?.unestablished ? UNESTABLISHED_TEXT[check.unestablished] : 'sin datos'})`;
-  return check?.outcome === 'failed'
-    ? 'el certificado estaba revocado'
+  if (check?.outcome === 'failed') return 'el certificado estaba revocado';
+  return report.ocsp?.length
+    ? `comprobada con ${report.ocsp.length === 1 ? 'una respuesta' : 'respuestas'} OCSP de ${[...new Set(report.ocsp.map((o) => o.responder))].join(', ')}: no revocado`
     : 'comprobada con listas de revocación (CRL) vigentes: no revocado';
 }
 

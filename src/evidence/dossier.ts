@@ -221,6 +221,11 @@ export async function buildDossier(
       files.push(...certificateFiles(r, certificate));
     }
     files.push({ name: `reporte-verificacion-${r}.json`, bytes: json(signature.report) });
+    // The OCSP answers that said the certificate was not revoked, as the responder sent them.
+    for (const [index, answer] of (signature.report.ocsp ?? []).entries()) {
+      const name = `ocsp-${r}${index === 0 ? '' : `-${index + 1}`}.der`;
+      files.push({ name, bytes: await stored(evidence, answer.sha256, name) });
+    }
   }
   // A signed decline (version 7): what was signed, the signature, the certificate, the report.
   const declination = state.declination;
@@ -300,6 +305,9 @@ function readme(
   constancia: (DossierConstancia & { readonly over: string }) | null,
 ): string {
   const stamped = (['municipal', 'institute'] as const).filter((role) => state.signatures[role]?.timestamp);
+  const ocspAnswered = (['municipal', 'institute'] as const)
+    .filter((role) => state.signatures[role]?.report.ocsp?.length)
+    .map((role) => ROLE_FILE[role]);
   return [
     `Expediente de evidencia del proceso ${state.workflowId} (${state.input.municipality}, clave INEGI ${state.input.inegiCode}).`,
     '',
@@ -345,6 +353,15 @@ function readme(
           'SHA256SUMS. psc-confianza.pem es la raíz de la Secretaría de Economía (ACR2-SE). Algunos PSC',
           'emiten constancias que openssl ts -verify rechaza (sin uso extendido timeStamping, ESS que no',
           'corresponde): manifiesta verify --timestamp las acepta con esa raíz y lista cada desviación.',
+        ]
+      : []),
+    ...(ocspAnswered.length > 0
+      ? [
+          '',
+          'ocsp-*.der son las respuestas OCSP (RFC 6960) que dijeron que cada certificado no estaba revocado,',
+          'tal como las firmó quien respondía; reporte-verificacion-*.json dice de quién, cuándo y qué se',
+          'aceptó en ellas (por ejemplo SHA-1). Para leer una:',
+          ...ocspAnswered.map((r) => `  openssl ocsp -respin ocsp-${r}.der -resp_text -noverify`),
         ]
       : []),
     '',

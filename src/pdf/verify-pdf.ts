@@ -23,6 +23,7 @@ import { DEFAULT_JUDGE_POLICY, judgeRevision, type JudgePolicy, type RevisionJud
 import type { ReadLimits } from './syntax';
 import { SIGNATURE_TIME_STAMP } from './cms';
 import { LevelJudge, type PadesLevel, type VerifiedSignatureTimestamp } from './levels';
+import { readValidationData } from './dss';
 import { parseTstInfo } from '../timestamps/token';
 import { verifyTimestampToken, type TimestampTrust } from '../timestamps/verify';
 
@@ -121,6 +122,9 @@ export interface PdfVerification {
   readonly timestamps: readonly PdfTimestamp[];
 }
 
+/** The /DSS OCSP answers read for judging revocation; more are ignored. */
+const MAX_DSS_OCSP_RESPONSES = 16;
+
 /**
  * Verifies every signature embedded in `pdf`. Bad signatures give invalid results, never
  * exceptions.
@@ -146,6 +150,10 @@ export function verifyPdfSignatures(
       ...documentTimestamp(t, options.timestampTrust),
     }));
   const levels = new LevelJudge(file, timestamps);
+  // The OCSP answers the file keeps (/DSS /OCSPs): judged like those the verifier would fetch, so a
+  // letter validates offline with the answers captured when it was signed. Bounded: a real /DSS
+  // holds one or two per signature.
+  const ocspResponses = readValidationData(file).ocsps.slice(0, MAX_DSS_OCSP_RESPONSES);
   const signatures = embedded
     .filter((s) => s.kind === 'signature')
     .map((signature): PdfSignatureVerification => {
@@ -159,6 +167,7 @@ export function verifyPdfSignatures(
         signature: signature.cms,
         expectedSigner: options.expectedSigners?.[signature.field],
         at,
+        ocspResponses,
       });
       const modifications = judged.after(signature);
       const code: VerificationErrorCode | undefined =

@@ -16,9 +16,11 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
   const source = trustSource(config, stores);
   console.log(`manifiesta portal: ${source.describe()}`);
   // The portal only reads the CRLs the worker fetches from CRL_URLS into the store.
-  const { pool: verifier, stopKeeping: stopReloading } = await verificationPool(config, source, {
-    fetch: false,
-  });
+  const {
+    pool,
+    verifier,
+    stopKeeping: stopReloading,
+  } = await verificationPool(config, source, { fetch: false });
   const client = await connectClient(config.temporal);
   const app = await buildPortal({
     // A signer waits at most this long for Temporal, then reads "try again" (503), never a hung page.
@@ -34,7 +36,7 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
   const stop = async (): Promise<void> => {
     stopReloading();
     await app.close();
-    await verifier.close();
+    await pool.close();
     await client.connection.close();
   };
   void untilStopped(stop);

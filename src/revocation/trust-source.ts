@@ -26,6 +26,10 @@ export interface TrustSettings {
   readonly revocationPolicy: RevocationPolicy;
   /** `CRL_REFRESH_MINUTES`, in ms: how often the worker fetches `CRL_URLS`. */
   readonly crlRefreshMs: number;
+  /** `OCSP_URL`: the OCSP responders (asked by src/revocation/ocsp-source.ts). */
+  readonly ocspUrls?: readonly string[];
+  /** `OCSP_RESPONDERS`: OCSP responder certificates trusted by configuration. */
+  readonly ocspResponders?: string | undefined;
 }
 
 /** How often files and stored CRL editions are read again. */
@@ -46,6 +50,7 @@ export class TrustSource {
       crls: this.settings.crls,
       moreCrls,
       revocationPolicy: this.settings.revocationPolicy,
+      ocspResponders: this.settings.ocspResponders,
     });
     if (this.settings.trustAnchors !== undefined && trust.anchors.size === 0) {
       throw new TrustConfigurationError(
@@ -118,9 +123,10 @@ export class TrustSource {
     const sources = [
       this.settings.crls ? `CRLS=${this.settings.crls}` : null,
       this.settings.crlUrls.length > 0 ? `CRL_URLS (${this.settings.crlUrls.length})` : null,
+      this.settings.ocspUrls?.length ? `OCSP_URL (${this.settings.ocspUrls.length})` : null,
     ].filter(Boolean);
     return this.settings.revocationPolicy === 'required'
-      ? `revocation required (${sources.join(', ') || 'no source'}): a signature whose certificate has no current CRL is not accepted`
-      : `REVOCATION_POLICY=best-effort: a certificate without a current CRL is ACCEPTED with revocation NOT checked${sources.length > 0 ? ` (sources: ${sources.join(', ')})` : ''}`;
+      ? `revocation required (${sources.join(', ') || 'no source'}): a signature whose certificate has neither a current CRL nor an OCSP answer is not accepted`
+      : `REVOCATION_POLICY=best-effort: a certificate without a current CRL or OCSP answer is ACCEPTED with revocation NOT checked${sources.length > 0 ? ` (sources: ${sources.join(', ')})` : ''}`;
   }
 }

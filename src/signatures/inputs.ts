@@ -23,6 +23,11 @@ export interface VerifyInput {
    * (VERIFICATION_TIMEOUT) states it without hashing. The checks always hash the bytes themselves.
    */
   readonly documentSha256?: string | undefined;
+  /**
+   * OCSP responses (DER) the caller fetched for the signer's certificate (src/revocation/ocsp-source.ts)
+   * or found in the file's /DSS: judged like CRLs, each one for the certificate it names.
+   */
+  readonly ocspResponses?: readonly Uint8Array[] | undefined;
 }
 
 /** A certificate judged before signing (see {@link SignatureVerifier.verifyCertificate}). */
@@ -34,6 +39,11 @@ export interface CertificateInput {
   readonly format?: SignatureFormat | undefined;
   /** The document's SHA-256, for the report. */
   readonly documentSha256?: string | undefined;
+  /**
+   * OCSP responses (DER) the caller fetched for the signer's certificate (src/revocation/ocsp-source.ts)
+   * or found in the file's /DSS: judged like CRLs, each one for the certificate it names.
+   */
+  readonly ocspResponses?: readonly Uint8Array[] | undefined;
 }
 
 /**

@@ -89,6 +89,7 @@ export class VerificationPool implements Verifier {
       anchors: trust.anchors.all().map((c) => c.der),
       crls: trust.crls.map((crl) => ({ der: crl.der, source: crl.source })),
       revocationPolicy: trust.revocationPolicy,
+      ocspResponders: trust.ocspResponders.map((c) => c.der),
     };
     return new Piscina({
       ...threadScript(__dirname, 'verify-thread'),

@@ -11,6 +11,7 @@ import {
   type SignatureFormat,
   type VerificationReport,
   type RevocationUnestablished,
+  type OcspEvidence,
 } from '../domain/verification-report';
 import { algorithmName } from './signer-policy';
 import type { Presented, VerifyInput } from './inputs';
@@ -43,6 +44,8 @@ export class ReportBuilder {
    * now (REVOCATION_UNAVAILABLE) unless another check refuses it for good.
    */
   revocationUnavailable = false;
+  /** The OCSP responses the revocation check relied on. */
+  ocsp: OcspEvidence[] = [];
   private readonly results = new Map<CheckName, CheckResult & { code?: string }>();
   private presented: Presented | null = null;
   private readonly digests = new Map<DigestName, Buffer>();
@@ -129,6 +132,7 @@ export class ReportBuilder {
         this.results.get('revocation')?.outcome === 'passed' ||
         this.results.get('revocation')?.outcome === 'failed',
       identityBasis: this.identityBasis,
+      ...(this.ocsp.length > 0 ? { ocsp: this.ocsp } : {}),
     };
   }
 }

@@ -49,6 +49,8 @@ export interface TrustFiles {
   readonly moreCrls?: readonly RevocationList[];
   /** What to do when revocation cannot be established (default `best-effort`). */
   readonly revocationPolicy?: RevocationPolicy;
+  /** Files or folders of OCSP responder certificates trusted by configuration (`OCSP_RESPONDERS`). */
+  readonly ocspResponders?: string | readonly string[] | undefined;
 }
 
 /** Reads anchors and CRLs; any file that is not what it should be stops with its name. */
@@ -65,7 +67,12 @@ export function loadTrustStore(files: TrustFiles): TrustStore {
       }
     });
   });
-  return new TrustStore(anchors, [...crls, ...(files.moreCrls ?? [])], files.revocationPolicy);
+  return new TrustStore(
+    anchors,
+    [...crls, ...(files.moreCrls ?? [])],
+    files.revocationPolicy,
+    loadCertificates(files.ocspResponders ?? []),
+  );
 }
 
 /** The certificates in files or folders (PEM or DER); any file without one stops with its name. */

@@ -18,7 +18,9 @@ export type RevocationPolicy = 'required' | 'best-effort';
 
 /**
  * What the verifier trusts: anchors (roots, and intermediates accepted as anchors), the CRLs it
- * consults and the revocation policy. Immutable once built; share one per process.
+ * consults, the revocation policy, and OCSP responders trusted by configuration (`OCSP_RESPONDERS`:
+ * one that is neither a certificate's issuer nor authorised by it, RFC 6960 §4.2.2.2). Immutable
+ * once built; share one per process.
  */
 export class TrustStore {
   readonly anchors: AnchorSet;
@@ -28,6 +30,7 @@ export class TrustStore {
     anchors: readonly Certificate[],
     readonly crls: readonly RevocationList[] = [],
     readonly revocationPolicy: RevocationPolicy = 'best-effort',
+    readonly ocspResponders: readonly Certificate[] = [],
   ) {
     this.anchors = new AnchorSet(anchors);
     for (const crl of crls) {

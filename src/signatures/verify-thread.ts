@@ -11,11 +11,12 @@ import { TrustStore, type RevocationPolicy } from './trust-store';
 import { SignatureVerifier } from './verify';
 import type { CertificateInput, VerifyInput } from './inputs';
 
-/** What the pool passes to each thread: the anchors and CRLs as DER (structured-cloneable). */
+/** What the pool passes to each thread: certificates and CRLs as DER (structured-cloneable). */
 export interface TrustMaterial {
   readonly anchors: readonly Uint8Array[];
   readonly crls: readonly { readonly der: Uint8Array; readonly source: string }[];
   readonly revocationPolicy: RevocationPolicy;
+  readonly ocspResponders: readonly Uint8Array[];
 }
 
 const material = workerData as TrustMaterial;
@@ -24,6 +25,7 @@ const verifier = new SignatureVerifier(
     material.anchors.map((der) => parseCertificate(der)),
     material.crls.map((crl) => parseCrl(crl.der, crl.source)),
     material.revocationPolicy,
+    material.ocspResponders.map((der) => parseCertificate(der)),
   ),
 );
 

@@ -3,6 +3,7 @@
  * verification report of DESIGN §3. Whatever bytes arrive, the answer is a report; it never throws
  * for bad input.
  */
+import { createHash } from 'node:crypto';
 import type { Certificate } from './certificate';
 import { CertificateCache } from './certificate-cache';
 import { buildPath } from './chain';
@@ -10,7 +11,12 @@ import type { RevocationList } from './crl';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, toDer } from './encoding';
 import { isInputRejected, rejected } from './failure';
-import type { RevocationUnestablished, VerificationReport } from '../domain/verification-report';
+import type {
+  OcspEvidence,
+  RevocationUnestablished,
+  VerificationReport,
+} from '../domain/verification-report';
+import { OCSP_CLOCK_SKEW_MS, judgeOcspResponse, type OcspVerdict } from './ocsp';
 import { ecdsaVerify } from './ecdsa';
 import { rsaVerify, rsaVerifyDigest } from './rsa';
 import type { TrustStore } from './trust-store';
@@ -126,26 +132,37 @@ export class SignatureVerifier {
       );
     }
 
-    this.checkRevocation(path.ok ? path.path : null, at, report);
+    this.checkRevocation(path.ok ? path.path : null, at, input.ocspResponses ?? [], report);
     checkIdentity(signer, input.expectedSigner, report);
   }
 
   /**
-   * RFC 5280 §6.3, simplified to complete CRLs: each certificate below the anchor, by its issuer's
-   * CRLs. A revocation listed at or before the time judged counts in any usable CRL its issuer
-   * signed; but only a CRL current at that time (thisUpdate ≤ time ≤ nextUpdate) and whose scope
-   * covers the certificate can say it was not revoked. Without one, revocation was not established:
-   * under the `required` policy the signature cannot be judged now (REVOCATION_UNAVAILABLE, unless
-   * another check already refused it); under `best-effort` the check is skipped and says so.
+   * RFC 5280 §6.3, simplified to complete CRLs, with OCSP (RFC 6960) beside them: each certificate
+   * below the anchor, by its issuer's CRLs and by the OCSP responses given. A revocation at or
+   * before the time judged, in any usable CRL its issuer signed or in any authentic OCSP response,
+   * refuses it. Only a CRL current at that time (thisUpdate ≤ time ≤ nextUpdate) and whose scope
+   * covers the certificate, or an OCSP response current then (ocsp.ts), can say it was not revoked;
+   * or an OCSP response issued after that time which says good, or revoked only later: a
+   * certificate not revoked at a later time was not revoked before (revocation is final; a
+   * certificateHold, which is not, settles nothing). Without either, revocation was not
+   * established: under the `required` policy the signature cannot be judged now
+   * (REVOCATION_UNAVAILABLE, unless another check already refused it); under `best-effort` the
+   * check is skipped and says so.
    */
-  private checkRevocation(path: readonly Certificate[] | null, at: Date, report: ReportBuilder): void {
+  private checkRevocation(
+    path: readonly Certificate[] | null,
+    at: Date,
+    responses: readonly Uint8Array[],
+    report: ReportBuilder,
+  ): void {
     const unestablished = (kind: RevocationUnestablished, why: string): void => {
       report.skip('revocation', `revocation not checked: ${why}`, kind);
       if (this.trust.revocationPolicy === 'required') report.revocationUnavailable = true;
     };
     if (path === null)
       return report.skip('revocation', 'revocation not checked: no certification path', 'no-path');
-    if (this.trust.crls.length === 0) return unestablished('no-crls', 'no CRLs configured');
+    if (this.trust.crls.length === 0 && responses.length === 0)
+      return unestablished('no-crls', 'no CRLs configured and no OCSP response');
     const checked: string[] = [];
     const unchecked: string[] = [];
     for (let i = 0; i < path.length - 1; i++) {
@@ -160,21 +177,100 @@ export class SignatureVerifier {
           );
         }
       }
+      const answers = responses.flatMap((der) => {
+        const answer = this.ocspAnswer(der, cert, path[i + 1]!, at);
+        return answer === null ? [] : [answer];
+      });
+      for (const answer of answers) {
+        if (answer.kind === 'revoked')
+          return report.fail(
+            'revocation',
+            `${cert.subjectText} (serial ${cert.serial}) revoked on ${answer.revokedAt.toISOString()} per ${answer.text}`,
+          );
+      }
       const current = crls.find((crl) => crlIsCurrent(crl, at) && crl.covers(cert));
+      const good = answers.find((answer) => answer.kind === 'good');
+      // An answer that says good is evidence even beside a current CRL: the report names it, and
+      // the worker keeps it.
+      if (good !== undefined) report.ocsp.push(good.evidence);
       if (current !== undefined) {
-        checked.push(`${cert.subjectText} not revoked per ${current.source}`);
-      } else if (crls.length === 0) {
-        unchecked.push(`no CRL from ${cert.issuerText}`);
+        const also = good === undefined ? '' : ` and ${good.text}`;
+        checked.push(`${cert.subjectText} not revoked per ${current.source}${also}`);
+      } else if (good !== undefined) {
+        checked.push(`${cert.subjectText} not revoked per ${good.text}`);
       } else {
+        const noCrl =
+          crls.length === 0
+            ? `no CRL from ${cert.issuerText}`
+            : `no CRL from ${cert.issuerText} current at ${at.toISOString()} and covering it (${crls.map(crlPeriod).join(', ')})`;
+        const refusals = answers.flatMap((answer) => (answer.kind === 'none' ? [answer.problem] : []));
         unchecked.push(
-          `no CRL from ${cert.issuerText} current at ${at.toISOString()} and covering it (${crls.map(crlPeriod).join(', ')})`,
+          responses.length === 0
+            ? noCrl
+            : `${noCrl}; no OCSP response says it was good${refusals.length > 0 ? ` (${refusals.join('; ')})` : ''}`,
         );
       }
     }
     if (unchecked.length > 0) return unestablished('no-current-crl', [...unchecked, ...checked].join('; '));
     report.pass('revocation', checked.join('; '));
   }
+
+  /**
+   * What one OCSP response says of `cert` at `at` (see checkRevocation); null when it speaks of
+   * other certificates only (a response for another certificate of the path).
+   */
+  private ocspAnswer(der: Uint8Array, cert: Certificate, issuer: Certificate, at: Date): OcspAnswer | null {
+    const options = { certificate: cert, issuer, trustedResponders: this.trust.ocspResponders };
+    let verdict: OcspVerdict;
+    try {
+      verdict = judgeOcspResponse(der, { ...options, at });
+      // Issued after `at`: judged at its own thisUpdate, and what it says carried back to `at`.
+      const later = verdict.thisUpdate;
+      if (!verdict.valid && later !== null && later.getTime() > at.getTime() + OCSP_CLOCK_SKEW_MS)
+        verdict = judgeOcspResponse(der, { ...options, at: later });
+    } catch (error) {
+      if (!isInputRejected(error)) throw error;
+      return { kind: 'none', problem: `an OCSP response could not be read (${error.message})` };
+    }
+    if (!verdict.matched) return null;
+    if (!verdict.valid) return { kind: 'none', problem: `an OCSP response was refused: ${verdict.problem}` };
+    // A responder need not remember the revocations of expired certificates (RFC 6960 §4.4.4):
+    // a later answer counts only while the certificate was still valid.
+    if (verdict.thisUpdate! > at && verdict.thisUpdate! > cert.notAfter)
+      return {
+        kind: 'none',
+        problem: `an OCSP response issued after the certificate expired (thisUpdate ${verdict.thisUpdate!.toISOString()}) says nothing of the time judged`,
+      };
+    const evidence: OcspEvidence = {
+      sha256: createHash('sha256').update(der).digest('hex'),
+      certificate: cert.subjectText,
+      responder: verdict.responder!,
+      thisUpdate: verdict.thisUpdate!.toISOString(),
+      producedAt: verdict.producedAt!.toISOString(),
+      notes: verdict.notes,
+    };
+    const after = verdict.thisUpdate! > at ? ', issued after the time judged' : '';
+    const accepted = verdict.notes.length > 0 ? `; accepted with ${verdict.notes.join(', ')}` : '';
+    const text = `the OCSP response of ${evidence.responder} (thisUpdate ${evidence.thisUpdate}${after}${accepted})`;
+    if (verdict.status === 'good') return { kind: 'good', text, evidence };
+    if (verdict.status === 'unknown')
+      return {
+        kind: 'none',
+        problem: `the OCSP response of ${evidence.responder} does not know the certificate`,
+      };
+    const revokedAt = verdict.revokedAt!;
+    if (revokedAt <= at) return { kind: 'revoked', revokedAt, text };
+    if (verdict.reason === 'certificateHold')
+      return { kind: 'none', problem: `${text} says it is on hold since ${revokedAt.toISOString()}` };
+    return { kind: 'good', text: `${text}, revoked only later (${revokedAt.toISOString()})`, evidence };
+  }
 }
+
+/** What one OCSP response says of one certificate at the time judged (SignatureVerifier.ocspAnswer). */
+type OcspAnswer =
+  | { readonly kind: 'good'; readonly text: string; readonly evidence: OcspEvidence }
+  | { readonly kind: 'revoked'; readonly revokedAt: Date; readonly text: string }
+  | { readonly kind: 'none'; readonly problem: string };
 
 /** A CRL speaks for the time between its thisUpdate and its nextUpdate (RFC 5280 §5.1.2.4–5). */
 function crlIsCurrent(crl: RevocationList, at: Date): boolean {

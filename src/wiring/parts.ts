@@ -8,7 +8,8 @@ import { CrlStore } from '../revocation/crl-store';
 import { TrustSource } from '../revocation/trust-source';
 import { openStores, type Stores } from '../storage';
 import type { ProcessClient } from '../client/process-client';
-import { loadTrustStore, VerificationPool } from '../signatures';
+import { loadTrustStore, VerificationPool, type Verifier } from '../signatures';
+import { OcspCheckingVerifier, OcspSource } from '../revocation/ocsp-source';
 import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
 import { Nom151Client } from '../timestamps/nom151';
@@ -34,14 +35,32 @@ export function trustSource(config: WorkerConfig, stores: Stores, log?: (line: s
 export async function verificationPool(
   config: WorkerConfig,
   source: TrustSource,
-  options: { readonly fetch: boolean },
-): Promise<{ readonly pool: VerificationPool; readonly stopKeeping: () => void }> {
+  options: {
+    readonly fetch: boolean;
+    /** Where the OCSP answers an accepted signature relied on are kept (the worker's evidence store). */
+    readonly keepOcsp?: (der: Uint8Array) => Promise<unknown>;
+    readonly log?: (line: string) => void;
+  },
+): Promise<{
+  readonly pool: VerificationPool;
+  /** The pool, asking `OCSP_URL` first when it is set. */
+  readonly verifier: Verifier;
+  readonly ocsp: OcspCheckingVerifier | null;
+  readonly stopKeeping: () => void;
+}> {
   const pool = new VerificationPool(await source.build(), config.verification);
-  return { pool, stopKeeping: source.keep(pool, options) };
+  const ocsp =
+    config.ocspUrls.length === 0
+      ? null
+      : new OcspCheckingVerifier(
+          pool,
+          new OcspSource({ urls: config.ocspUrls, ...(options.log ? { log: options.log } : {}) }),
+          options.keepOcsp ?? null,
+        );
+  return { pool, verifier: ocsp ?? pool, ocsp, stopKeeping: source.keep(pool, options) };
 }
 
 export interface WorkerParts extends ActivityDeps {
-  readonly verifier: VerificationPool;
   readonly renderer: RenderPool;
   /** Stops keeping trust current, closes the mail transport and the thread pools. */
   close(): Promise<void>;
@@ -56,7 +75,11 @@ export async function activityDeps(
   const stores = openStores(config.store, config.temporal.keyring);
   const source = trustSource(config, stores, log);
   log(`manifiesta: ${source.describe()}`);
-  const { pool, stopKeeping } = await verificationPool(config, source, { fetch: true });
+  const { pool, verifier, ocsp, stopKeeping } = await verificationPool(config, source, {
+    fetch: true,
+    keepOcsp: (der) => stores.evidence.put(Buffer.from(der)),
+    log,
+  });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, stores.ledger);
   const renderer = new RenderPool();
   const tsa = config.timestamps === null ? null : tsaClient(config.timestamps);
@@ -77,7 +100,8 @@ export async function activityDeps(
     preparations: stores.preparations,
     mailer,
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
-    verifier: pool,
+    verifier,
+    ocspOf: ocsp === null ? null : (certificate) => ocsp.ocspOf(certificate),
     renderer,
     async close() {
       stopKeeping();

@@ -67,7 +67,7 @@ describe('production defaults fail closed', function () {
         ],
         [{ PAYLOAD_KEYS: '' }, /^error de configuración: falta PAYLOAD_KEYS/m],
         // Revocation fails closed: a source of revocation data, or the explicit exception.
-        [{ CRLS: '' }, /^error de configuración: falta CRLS o CRL_URLS/m],
+        [{ CRLS: '' }, /^error de configuración: falta CRLS, CRL_URLS u OCSP_URL/m],
         [
           { REVOCATION_POLICY: 'a-veces' },
           /^error de configuración: REVOCATION_POLICY debe ser "required" o "best-effort"/m,
@@ -75,6 +75,10 @@ describe('production defaults fail closed', function () {
         [
           { CRL_URLS: 'ftp://crl.example.mx/ac.crl' },
           /^error de configuración: CRL_URLS debe listar URL http\(s\)/m,
+        ],
+        [
+          { OCSP_URL: 'http://usuario:clave@ocsp.example.mx/' },
+          /^error de configuración: OCSP_URL debe listar URL http\(s\) sin credenciales/m,
         ],
       ] as const) {
         const run = await runPart(entry, { ...complete, ...change });
@@ -84,7 +88,7 @@ describe('production defaults fail closed', function () {
     });
   }
 
-  it('starts with a loopback http:// portal address, CRL_URLS instead of CRLS, or REVOCATION_POLICY=best-effort said aloud', function () {
+  it('starts with a loopback http:// portal address, CRL_URLS or OCSP_URL instead of CRLS, or REVOCATION_POLICY=best-effort said aloud', function () {
     const dataDir = mkdtempSync(join(tmpdir(), 'datos-'));
     const base = { ...complete, DATA_DIR: dataDir };
     for (const url of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])
@@ -92,6 +96,14 @@ describe('production defaults fail closed', function () {
     const fromUrls = workerConfig({ ...base, CRLS: '', CRL_URLS: 'http://crl.example.mx/ac4.crl' });
     assert.deepEqual(fromUrls.crlUrls, ['http://crl.example.mx/ac4.crl']);
     assert.equal(fromUrls.revocationPolicy, 'required');
+    // OCSP alone is a revocation source (SAT's certificates name none: the responders are configured).
+    const fromOcsp = workerConfig({
+      ...base,
+      CRLS: '',
+      OCSP_URL: 'https://ocsp-a.example.mx/ocsp, http://ocsp-b.example.mx/',
+    });
+    assert.deepEqual(fromOcsp.ocspUrls, ['https://ocsp-a.example.mx/ocsp', 'http://ocsp-b.example.mx/']);
+    assert.equal(fromOcsp.revocationPolicy, 'required');
     assert.equal(
       workerConfig({ ...base, CRLS: '', REVOCATION_POLICY: 'best-effort' }).revocationPolicy,
       'best-effort',

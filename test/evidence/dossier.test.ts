@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,8 @@ describe('the evidence dossier, checked without trusting us', function () {
       'clave-publica-institucional.pem',
       'reporte-verificacion-municipal.json',
       'reporte-verificacion-institucional.json',
+      'ocsp-municipal.der',
+      'ocsp-institucional.der',
       'bitacora.json',
       'instalacion.json',
       'acta-instalacion.pdf',
@@ -79,6 +82,17 @@ describe('the evidence dossier, checked without trusting us', function () {
         (e: { type: string }) => e.type === 'installation-recorded',
       ),
     );
+    // The OCSP answer that said each certificate was good, as the responder signed it, and the report
+    // naming it by its SHA-256.
+    for (const role of ['municipal', 'institucional']) {
+      const answer = readFileSync(join(dir, `ocsp-${role}.der`));
+      const report = JSON.parse(readFileSync(join(dir, `reporte-verificacion-${role}.json`), 'utf8'));
+      assert.equal(report.ocsp[0].sha256, createHash('sha256').update(answer).digest('hex'));
+      const text = execSync(`openssl ocsp -respin ocsp-${role}.der -resp_text -noverify`, {
+        cwd: dir,
+      }).toString();
+      assert.match(text, /Cert Status: good/);
+    }
   });
 
   it('every printed command passes on the export', function () {

@@ -37,7 +37,7 @@ import { DocumentStructure } from '../../src/pdf/structure';
 import { isDict, PdfStream } from '../../src/pdf/syntax';
 import { verifyPdfSignatures, type PdfVerification } from '../../src/pdf/verify-pdf';
 import { parseCertificate } from '../../src/signatures/certificate';
-import { SignatureVerifier, TrustStore } from '../../src/signatures';
+import { parseCrl, SignatureVerifier, TrustStore } from '../../src/signatures';
 import { timestampRequest } from '../../src/timestamps/request';
 import type { TimestampTrust } from '../../src/timestamps/verify';
 import { euDssValidate, type EuDssReport } from '../support/eu-dss';
@@ -635,6 +635,29 @@ describe('PAdES B-LT and B-LTA in the letter (validation data, document time-sta
         ['B-T', 'B-T'],
       );
       assert.match(neither.signatures[0]!.levelLimit!, /ROMINA CONTRERAS CARRASCO/);
+
+      // And the verifier judges revocation with the answers the file keeps: revocation required,
+      // only the root's CRL configured (for the intermediate), the signers' answers from the /DSS.
+      const offline = new SignatureVerifier(
+        TrustStore.fromCertificates([f.root.certDer], [parseCrl(rootCrl, 'root CRL')], 'required'),
+      );
+      const judged = verifyPdfSignatures(viaOcsp, offline, { timestampTrust: tsaTrust });
+      assert.deepEqual(
+        judged.signatures.map((s) => [s.valid, s.report.ocsp?.length]),
+        [
+          [true, 1],
+          [true, 1],
+        ],
+      );
+      const detail = judged.signatures[0]!.report.checks.find((c) => c.check === 'revocation')!.detail;
+      assert.match(detail, /not revoked per the OCSP response of/);
+      const unjudged = verifyPdfSignatures(addValidationData(stamped, without([signerCrl])), offline, {
+        timestampTrust: tsaTrust,
+      });
+      assert.deepEqual(
+        unjudged.signatures.map((s) => s.report.code),
+        ['REVOCATION_UNAVAILABLE', 'REVOCATION_UNAVAILABLE'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

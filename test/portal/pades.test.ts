@@ -5,7 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
+import { PdfFile } from '../../src/pdf/document';
+import { readValidationData } from '../../src/pdf/dss';
 import { readEmbeddedSignatures } from '../../src/pdf/embedded';
+import { judgeOcspResponse } from '../../src/signatures/ocsp';
 import { verifyPdfSignatures } from '../../src/pdf/verify-pdf';
 import { parseCertificate } from '../../src/signatures/certificate';
 import { testTsaParties } from '../support/timestamp-tokens';
@@ -164,6 +167,24 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
       stamped.timestamps.map((t) => [t.field, t.valid]),
       [['SelloDeTiempo1', true]],
     );
+    // The validation data holds the responder's answer about each signer (OCSP_URL), beside the CRLs.
+    const held = readValidationData(PdfFile.read(signed));
+    for (const party of [f.president, f.commissioner]) {
+      const answers = held.ocsps
+        .map((der) =>
+          judgeOcspResponse(der, {
+            certificate: parseCertificate(party.certDer),
+            issuer: parseCertificate(f.intermediate.certDer),
+            at: new Date(),
+          }),
+        )
+        .filter((verdict) => verdict.matched);
+      assert.deepEqual(
+        answers.map((v) => [v.valid, v.status]),
+        [[true, 'good']],
+        `${party.label}: ${answers.map((v) => v.problem).join('; ')}`,
+      );
+    }
     assert.equal(state.archive?.length, 1);
     assert.match(state.archive![0]!.tsa, /TSA de Prueba/);
     assert.ok(Date.parse(state.archive![0]!.renewBy) > Date.now(), 'renewal due before the TSA expires');

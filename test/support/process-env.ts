@@ -25,6 +25,7 @@ import { signingFixtures } from './fixtures';
 import { installTestRuntime } from './runtime';
 import { testTsaParties } from './timestamp-tokens';
 import { startTsa, type Tsa } from './tsa';
+import { startOcspResponder, writeIndex } from './ocsp';
 
 /**
  * One scratch folder per test run, removed after it: every test's temporary folders (keys,
@@ -117,6 +118,33 @@ async function start(): Promise<ProcessEnv> {
   const portalBaseUrl = 'http://127.0.0.1:9/portal';
   const taskQueue = `manifiesta-test-${randomBytes(4).toString('hex')}`;
   const fixtures = signingFixtures();
+  // A real OCSP responder for the intermediate CA (`openssl ocsp`, the CA signing its answers), as
+  // SAT's answers for its e.firmas: the worker asks it beside the CRLs (OCSP_URL), and each letter's
+  // /DSS keeps its answer about each signer.
+  const ocspIndex = join(evidenceDir, '..', `ocsp-index-${randomBytes(4).toString('hex')}.txt`);
+  writeIndex(ocspIndex, [
+    ...[fixtures.president, fixtures.commissioner, fixtures.moral, fixtures.signer4096].map((party) => ({
+      status: 'valid' as const,
+      serial: party.serial,
+      subject: `/CN=${party.label}`,
+      notAfter: party.notAfter,
+    })),
+    {
+      status: 'revoked' as const,
+      serial: fixtures.revoked.serial,
+      subject: `/CN=${fixtures.revoked.label}`,
+      notAfter: fixtures.revoked.notAfter,
+      revokedAt: fixtures.revokedAt,
+      reason: 'keyCompromise' as const,
+    },
+  ]);
+  const ocsp = await startOcspResponder({
+    caCertPath: fixtures.intermediate.certPath,
+    indexPath: ocspIndex,
+    responderCertPath: fixtures.intermediate.certPath,
+    responderKeyPath: fixtures.intermediate.keyPath,
+    nextUpdateMinutes: 24 * 60,
+  });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({
     connection,
@@ -137,6 +165,7 @@ async function start(): Promise<ProcessEnv> {
     // As in production: the root and the intermediate CAs (a raw PKCS#1 signature carries no chain).
     TRUST_ANCHORS: `${fixtures.root.certPath},${fixtures.intermediate.certPath}`,
     CRLS: `${fixtures.crlPath},${fixtures.rootCrlPath}`,
+    OCSP_URL: ocsp.url,
     TSA_URL: tsa.url,
     TSA_TRUST_ANCHORS: tsaParties.root.certPath,
     // The TSA root's CRL: kept in each letter's /DSS, so the TSA's certificate validates offline.
@@ -182,6 +211,7 @@ async function start(): Promise<ProcessEnv> {
     await outbox.stop();
     await tsa.stop();
     await psc.stop();
+    await ocsp.stop();
     await server.stop();
     await codecServer.close();
   };
