@@ -38,6 +38,8 @@ import {
 import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities, retryLater } from './pades';
 import { timestampActivities } from './timestamps';
+import { renewalActivities } from './renewal';
+import type { LetterRegister } from '../evidence/letter-register';
 import type { TsaClient } from '../timestamps/client';
 import type { Nom151Client } from '../timestamps/nom151';
 import { NOM151_MANIFEST_FILE, type ConstanciaSource } from '../evidence/dossier';
@@ -66,6 +68,8 @@ export interface ActivityDeps {
    * answers): what the letter's /DSS keeps beside the CRLs.
    */
   readonly ocspOf?: ((certificate: Uint8Array) => Promise<Uint8Array[]>) | null;
+  /** Every edition of each archived letter (src/evidence/letter-register.ts); none: no renewal. */
+  readonly register?: LetterRegister | null;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -129,6 +133,13 @@ export function createActivities(deps: ActivityDeps) {
       verifier: deps.verifier,
       stored,
     }),
+    ...renewalActivities({
+      evidence: deps.evidence,
+      tsa: deps.tsa ?? null,
+      register: deps.register ?? null,
+      tsaRevocation: (certificate) => deps.tsaTrust?.revocationDataOf(certificate) ?? [],
+      stored,
+    }),
 
     /**
      * Renders the letter with its empty signature fields (it can be signed in the PDF), stores it
@@ -168,6 +179,21 @@ export function createActivities(deps: ActivityDeps) {
       );
       const digests = new Map<string, string>();
       for (const file of files) digests.set(file.name, await deps.evidence.put(file.bytes));
+      // The letter as the process adopted it, archived (PAdES B-LTA): the first edition in the
+      // register, which the renewal keeps current after the process has ended.
+      const { signedDocument, archive, workflowId } = input.state;
+      const newest = archive?.at(-1);
+      if (deps.register && signedDocument && newest) {
+        await deps.register.record({
+          workflowId,
+          letterSha256: signedDocument.sha256,
+          size: signedDocument.size,
+          archive: newest,
+          reason: 'archived',
+          previousSha256: null,
+          recordedAt: new Date().toISOString(),
+        });
+      }
       return {
         label: input.label,
         at: new Date().toISOString(),

@@ -6,6 +6,7 @@
  * it) fails for good.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { ArchiveTimestampRecord, DocumentRecord } from '../domain/process';
 import type {
   ArchiveLetterInput,
   ArchiveLetterResult,
@@ -27,7 +28,7 @@ import { ActivityFailure } from '../domain/failures';
 import { PdfSigningError } from '../pdf/pades';
 import { addSignatureTimestamp, signatureValue } from '../pdf/signature-timestamp';
 import type { EvidenceStore } from '../storage';
-import type { TsaClient } from '../timestamps/client';
+import type { Stamp, TsaClient } from '../timestamps/client';
 
 export interface TimestampDeps {
   readonly evidence: EvidenceStore;
@@ -98,7 +99,7 @@ export function timestampActivities(deps: TimestampDeps) {
 async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<ArchiveLetterResult> {
   if (deps.tsa === null) return { archived: false };
   const pdf = await deps.stored(input.documentSha256, 'the signed letter');
-  let prepared: PreparedDocumentTimestamp;
+  let withData: Buffer;
   try {
     const vri = [];
     for (const signature of readEmbeddedSignatures(pdf)) {
@@ -126,15 +127,32 @@ async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<
         ocsps: unique(ocsps),
       });
     }
-    prepared = prepareDocumentTimestamp(
-      addValidationData(pdf, { certificates: [], crls: [], ocsps: [], vri }),
-    );
+    withData = addValidationData(pdf, { certificates: [], crls: [], ocsps: [], vri });
+  } catch (error) {
+    throw cannotStamp(error);
+  }
+  const { letter, archive } = await timestampDocument(deps, withData);
+  return { archived: true, signedDocument: letter, archive };
+}
+
+/**
+ * A document time-stamp over the whole of `pdf` (its validation data already in): the file and the
+ * token stored as evidence, and the time-stamp's record, with the date to renew it by (its TSA
+ * certificate's notAfter). A TSA that does not answer is retryable (TIMESTAMP_UNAVAILABLE).
+ */
+export async function timestampDocument(
+  deps: Pick<TimestampDeps, 'tsa' | 'evidence'>,
+  pdf: Buffer,
+): Promise<{ readonly letter: DocumentRecord; readonly archive: ArchiveTimestampRecord }> {
+  let prepared: PreparedDocumentTimestamp;
+  try {
+    prepared = prepareDocumentTimestamp(pdf);
   } catch (error) {
     throw cannotStamp(error);
   }
   let stamp;
   try {
-    stamp = await deps.tsa.stamp({ algorithm: 'sha256', digest: prepared.digest });
+    stamp = await deps.tsa!.stamp({ algorithm: 'sha256', digest: prepared.digest });
   } catch (error) {
     if (error instanceof CodedError)
       throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: false });
@@ -146,12 +164,8 @@ async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<
   } catch (error) {
     throw cannotStamp(error);
   }
-  const tsaCertificate = parseCms(stamp.token)
-    .certificates.map((der) => parseCertificate(der))
-    .find((certificate) => certificate.subjectText === stamp.verdict.tsa!.subject);
   return {
-    archived: true,
-    signedDocument: {
+    letter: {
       sha256: await deps.evidence.put(archived),
       size: archived.length,
       mediaType: 'application/pdf',
@@ -161,9 +175,20 @@ async function archive(deps: TimestampDeps, input: ArchiveLetterInput): Promise<
       genTime: stamp.verdict.genTime!.toISOString(),
       tsa: stamp.verdict.tsa!.subject,
       tokenSha256: await deps.evidence.put(stamp.token),
-      renewBy: (tsaCertificate?.notAfter ?? stamp.verdict.genTime!).toISOString(),
+      renewBy: renewBy(stamp).toISOString(),
     },
   };
+}
+
+/**
+ * When a time-stamp must be renewed by: its TSA certificate's notAfter (after it, the token's
+ * signature proves nothing new), or its genTime when the token does not carry that certificate.
+ */
+export function renewBy(stamp: Stamp): Date {
+  const tsaCertificate = parseCms(stamp.token)
+    .certificates.map((der) => parseCertificate(der))
+    .find((certificate) => certificate.subjectText === stamp.verdict.tsa!.subject);
+  return tsaCertificate?.notAfter ?? stamp.verdict.genTime!;
 }
 
 function unique(items: readonly Uint8Array[]): Uint8Array[] {

@@ -4,6 +4,7 @@ import { registerBulkStart } from './commands/bulk-start';
 import { registerCalendar } from './commands/calendar';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerDigest } from './commands/digest';
+import { registerRenewal } from './commands/renewal';
 import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerRecordInstallation(program);
   registerReport(program);
   registerDigest(program);
+  registerRenewal(program);
   registerEvidence(program);
   registerVerify(program);
   registerCalendar(program);

@@ -250,3 +250,31 @@ export type ArchiveLetterResult =
       readonly signedDocument: DocumentRecord;
       readonly archive: ArchiveTimestampRecord;
     };
+
+/** The letters whose archive time-stamp must be renewed before `before` (ISO 8601). */
+export interface ListDueLettersInput {
+  readonly before: string;
+  readonly limit: number;
+}
+
+export interface ListDueLettersResult {
+  readonly workflowIds: readonly string[];
+}
+
+/** Renews one letter's archive time-stamp when it is due before `before` (ISO 8601). */
+export interface RenewLetterInput {
+  readonly workflowId: string;
+  readonly before: string;
+}
+
+export type RenewLetterResult =
+  | {
+      readonly renewed: false;
+      /**
+       * Never archived (nothing in the letter register), renewed already, or the TSA's certificate
+       * expires no later than the current time-stamp's (`renewBy`: until when it is valid).
+       */
+      readonly why: 'not-registered' | 'not-due' | 'tsa-not-later';
+      readonly renewBy?: string;
+    }
+  | { readonly renewed: true; readonly letterSha256: string; readonly archive: ArchiveTimestampRecord };

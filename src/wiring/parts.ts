@@ -10,6 +10,7 @@ import { openStores, type Stores } from '../storage';
 import type { ProcessClient } from '../client/process-client';
 import { loadTrustStore, VerificationPool, type Verifier } from '../signatures';
 import { OcspCheckingVerifier, OcspSource } from '../revocation/ocsp-source';
+import { LetterRegister } from '../evidence/letter-register';
 import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
 import { Nom151Client } from '../timestamps/nom151';
@@ -102,6 +103,7 @@ export async function activityDeps(
     links: new SigningLinks(config.linkSecret, config.portalBaseUrl),
     verifier,
     ocspOf: ocsp === null ? null : (certificate) => ocsp.ocspOf(certificate),
+    register: new LetterRegister(stores.evidence.objects, config.temporal.keyring),
     renderer,
     async close() {
       stopKeeping();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordInstallationUpdate, resendLinkUpdate, submitSignatureUpdate } from '../../src/domain/messages';
@@ -29,6 +29,14 @@ import { expectPortalError, postJson, startPortal, type TestPortal } from '../su
 import { flipByte, opensslPkcs1 } from '../support/sign';
 import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
 import { euDssValidate } from '../support/eu-dss';
+import { renewalActivities } from '../../src/activities/renewal';
+import { LetterRegister } from '../../src/evidence/letter-register';
+import { loadTrustStore } from '../../src/signatures';
+import { TsaClient } from '../../src/timestamps/client';
+import { timestampTrust } from '../../src/timestamps/trust';
+import type { RenewalSummary } from '../../src/workflows/letter-renewal';
+import { OpensslPki } from '../support/openssl-pki';
+import { startTsa } from '../support/tsa';
 import type { CodedError } from '../../src/domain/coded-error';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -342,6 +350,109 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     });
     await env.client.workflow.getHandle(workflowId).result();
     await replayAndRecord(env, workflowId, 'pades-completed');
+
+    // Years on, the archive time-stamp is renewed. The renewal the Schedule runs, with the TSA that
+    // made it: its certificate expires no later, so renewing would extend nothing, and it says so.
+    const far = new Date(Date.now() + 20 * 365 * 86_400_000);
+    const daily = await runCliAsync(['renewal', 'run', '--horizon-days', '3650', '--json'], env.childEnv);
+    assert.equal(daily.status, 1, daily.stderr);
+    const summary = JSON.parse(daily.stdout) as RenewalSummary;
+    assert.ok(
+      summary.tsaNotLater.some((n) => n.workflowId === workflowId),
+      daily.stdout,
+    );
+    assert.ok(!summary.renewed.some((r) => r.workflowId === workflowId));
+    // With a TSA whose new certificate lasts longer: a /DSS revision for the old TSA, a new archive
+    // time-stamp, a new edition in the register.
+    const parties = testTsaParties();
+    const renewedTsa = new OpensslPki(parties.dir).issue(
+      `tsa-renovada-${Date.now()}`,
+      { name: 'TSA de Prueba Renovada' },
+      parties.root,
+      'rsa-2048',
+      { keyUsage: 'digitalSignature,nonRepudiation', extKeyUsage: 'critical,timeStamping', days: 6 * 365 },
+    );
+    const renewedChain = join(parties.dir, `${renewedTsa.label}-chain.pem`);
+    writeFileSync(renewedChain, renewedTsa.certPem + parties.root.certPem);
+    const laterTsa = await startTsa({ signer: { keyPath: renewedTsa.keyPath, chainPath: renewedChain } });
+    try {
+      // The TSA root's CRL as TSA_CRLS holds it at the renewal: issued after the new TSA
+      // certificate, so that validators find the new time-stamp's TSA not revoked either.
+      const tsaTrust = loadTrustStore({
+        anchors: env.childEnv.TSA_TRUST_ANCHORS,
+        crls: f.pki.crl(`tsa-root-renewal-${Date.now()}`, parties.root, []),
+      });
+      const renewal = renewalActivities({
+        evidence: env.evidence,
+        tsa: new TsaClient([{ url: laterTsa.url }], timestampTrust({ anchors: parties.root.certPath })),
+        register: new LetterRegister(env.evidence.objects, env.keyring),
+        tsaRevocation: (certificate) => tsaTrust.revocationDataOf(certificate),
+        stored: async (digest) => (await env.evidence.get(digest))!,
+      });
+      const renewedResult = await renewal.renewLetterArchive({ workflowId, before: far.toISOString() });
+      assert.equal(renewedResult.renewed, true);
+      // Renewed already: a retry changes nothing.
+      const again = await renewal.renewLetterArchive({ workflowId, before: new Date().toISOString() });
+      assert.deepEqual(again.renewed, false);
+    } finally {
+      await laterTsa.stop();
+    }
+    const exportDir = mkdtempSync(join(tmpdir(), 'expediente-renovado-'));
+    const exported = await runCliAsync(['evidence', workflowId, '--out', exportDir], env.childEnv);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(
+      exported.stdout,
+      /carta-firmada-vigente\.pdf: la carta firmada con su sello de archivo renovado una vez/,
+    );
+    const editions = JSON.parse(readFileSync(join(exportDir, 'renovaciones.json'), 'utf8')) as {
+      reason: string;
+    }[];
+    assert.deepEqual(
+      editions.map((e) => e.reason),
+      ['archived', 'renewed'],
+    );
+    const current = readFileSync(join(exportDir, 'carta-firmada-vigente.pdf'));
+    assert.ok(current.subarray(0, signed.length).equals(signed), 'the renewal only appends');
+    const renewedCheck = verifyPdfSignatures(current, verifier(), {
+      timestampTrust: { anchors: [parseCertificate(parties.root.certDer)] },
+    });
+    assert.deepEqual(
+      renewedCheck.signatures.map((s) => [s.valid, s.level]),
+      [
+        [true, 'B-LTA'],
+        [true, 'B-LTA'],
+      ],
+    );
+    assert.deepEqual(
+      renewedCheck.timestamps.map((t) => [t.field, t.valid]),
+      [
+        ['SelloDeTiempo1', true],
+        ['SelloDeTiempo2', true],
+      ],
+    );
+    const renewedDss = await euDssValidate(current, [f.root.certPath, parties.root.certPath]);
+    assert.deepEqual(
+      renewedDss.signatures.map((s) => [s.signatureFormat, s.indication]),
+      [
+        ['PAdES-BASELINE-LTA', 'TOTAL_PASSED'],
+        ['PAdES-BASELINE-LTA', 'TOTAL_PASSED'],
+      ],
+      JSON.stringify(renewedDss),
+    );
+    assert.ok(
+      renewedDss.timestamps.every((t) => t.indication === 'PASSED'),
+      JSON.stringify(renewedDss.timestamps),
+    );
+    // And the Schedule that runs the renewal every day.
+    const scheduled = await runCliAsync(['renewal', 'schedule', '--hour', '4'], env.childEnv);
+    assert.equal(scheduled.status, 0, scheduled.stderr);
+    assert.match(
+      scheduled.stdout,
+      /^archive-renewal: renovación diaria (creada|actualizada); próxima ejecución /,
+    );
+    const schedule = await env.client.schedule.getHandle('archive-renewal').describe();
+    assert.equal(schedule.action.type, 'startWorkflow');
+    assert.equal(schedule.action.workflowType, 'renewArchiveTimestamps');
   });
 
   it('refuses at prepare what a signature would be refused for, before anyone signs, changing nothing', async function () {

@@ -108,6 +108,10 @@ export class FakeActivities {
    * with a retryable TIMESTAMP_UNAVAILABLE, as when no TSA answers. It may change mid-test.
    */
   tsa: 'none' | 'up' | 'down' = 'none';
+  /** The letter register (src/evidence/letter-register.ts): each archived letter's renewBy, by workflow id. */
+  readonly letters = new Map<string, string>();
+  /** Letters whose renewal fails for good (a letter that can no longer take a revision, say). */
+  readonly unrenewable = new Set<string>();
 
   private record(activity: keyof Activities, input: unknown): void {
     this.calls.push({ activity, input });
@@ -306,6 +310,44 @@ export class FakeActivities {
           renewBy: new Date(Date.now() + 5 * 365 * 86_400_000).toISOString(),
         },
       };
+    },
+
+    listDueLetters: async (input) => {
+      this.record('listDueLetters', input);
+      const due = [...this.letters]
+        .filter(([, renewBy]) => renewBy < input.before)
+        .sort(([, a], [, b]) => a.localeCompare(b))
+        .slice(0, input.limit);
+      return { workflowIds: due.map(([id]) => id) };
+    },
+
+    renewLetterArchive: async (input) => {
+      this.record('renewLetterArchive', input);
+      const renewBy = this.letters.get(input.workflowId);
+      if (renewBy === undefined) return { renewed: false, why: 'not-registered' };
+      if (renewBy >= input.before) return { renewed: false, why: 'not-due', renewBy };
+      if (this.unrenewable.has(input.workflowId))
+        throw ApplicationFailure.create({
+          type: ActivityFailure.Misconfigured,
+          message: 'the letter cannot take its validation data (fake)',
+          nonRetryable: true,
+        });
+      if (this.tsa === 'down')
+        throw ApplicationFailure.create({
+          type: 'TIMESTAMP_UNAVAILABLE',
+          message: 'no TSA gave a valid token (the fake TSA is down)',
+          nonRetryable: false,
+        });
+      const genTime = new Date().toISOString();
+      const archive = {
+        genTime,
+        tsa: 'CN=TSA de prueba',
+        tokenSha256: this.store(Buffer.from(`sello de archivo renovado, ${genTime}\n`)).sha256,
+        // Five years on from the run's own clock (the test server's, which may run ahead).
+        renewBy: new Date(Date.parse(input.before) + 5 * 365 * 86_400_000).toISOString(),
+      };
+      this.letters.set(input.workflowId, archive.renewBy);
+      return { renewed: true, letterSha256: archive.tokenSha256, archive };
     },
   };
 }

@@ -2,12 +2,13 @@
  * `manifiesta digest schedule|send`: the coordinator's campaign digest. `schedule` creates (or
  * updates) a Temporal Schedule that sends it weekly; `send` sends it now.
  */
-import { ScheduleAlreadyRunning, type ScheduleOptionsAction } from '@temporalio/client';
+import type { ScheduleOptionsAction } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import type { Digest, DigestInput } from '../../campaigns/digest';
 import { CAMPAIGN, EMAIL, STAGE_LABEL } from '../../domain/process';
 import { UsageError } from '../errors';
 import { withProcesses } from '../context';
+import { upsertSchedule } from '../schedules';
 import { defaultCoordinator } from './start';
 
 const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
@@ -88,16 +89,9 @@ export function registerDigest(program: Command): void {
           args: [input],
           workflowId: id,
         };
-        let verb = 'creado';
-        try {
-          await processes.client.schedule.create({ scheduleId: id, spec, action });
-        } catch (error) {
-          if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-          await processes.client.schedule.getHandle(id).update((previous) => ({ ...previous, spec, action }));
-          verb = 'actualizado';
-        }
-        const description = await processes.client.schedule.getHandle(id).describe();
-        const next = description.info.nextActionTimes[0]?.toISOString() ?? '—';
+        const { created, next: nextTime } = await upsertSchedule(processes.client, id, spec, action);
+        const verb = created ? 'creado' : 'actualizado';
+        const next = nextTime?.toISOString() ?? '—';
         process.stdout.write(
           `${id}: ${verb}; próximo envío ${next} a ${input.to.map((t) => t.email).join(', ')}\n`,
         );

@@ -9,6 +9,13 @@ import { resolveWorkflowId } from '../../domain/start-input';
 import { ERROR_CODES } from '../../domain/errors';
 import { withProcesses } from '../context';
 import { CodedError } from '../../domain/coded-error';
+import { mexicoCityText } from '../../domain/schedule';
+import { LetterRegister } from '../../evidence/letter-register';
+
+/** The current letter, after a renewal of its archive time-stamp, and the register's editions. */
+const CURRENT_LETTER = 'carta-firmada-vigente.pdf';
+const RENEWALS = 'renovaciones.json';
+const times = (n: number): string => (n === 1 ? 'una vez' : `${n} veces`);
 
 export function registerEvidence(program: Command): void {
   program
@@ -35,15 +42,42 @@ export function registerEvidence(program: Command): void {
             `${ERROR_CODES.EVIDENCE_MISSING.message} ${(error as Error).message}`,
           );
         }
+        // The letter as its archive time-stamp was last renewed (PAdES B-LTA), when it was: the
+        // current file, beside the dossier (whose SHA256SUMS lists the letter as it was assembled).
+        const editions = await new LetterRegister(evidence.objects, config.keyring).editions(
+          state.workflowId,
+        );
+        const current = editions.at(-1);
+        const renewed = current?.reason === 'renewed' ? current : null;
+        const extra = renewed
+          ? [
+              { name: CURRENT_LETTER, bytes: await evidence.get(renewed.letterSha256) },
+              { name: RENEWALS, bytes: Buffer.from(`${JSON.stringify(editions, null, 2)}\n`) },
+            ]
+          : [];
+        if (extra.some((file) => file.bytes === null))
+          throw new CodedError(
+            'EVIDENCE_MISSING',
+            `${ERROR_CODES.EVIDENCE_MISSING.message} la carta renovada (SHA-256 ${renewed!.letterSha256}) no está en el almacén de evidencia`,
+          );
         mkdirSync(options.out, { recursive: true });
-        for (const file of files) writeFileSync(join(options.out, file.name), file.bytes);
+        for (const file of [...files, ...extra]) writeFileSync(join(options.out, file.name), file.bytes!);
         process.stdout.write(
           [
             `${files.length} archivos en ${options.out}:`,
             ...files.map((f) => `  ${f.name}`),
+            ...(renewed
+              ? [
+                  '',
+                  `${CURRENT_LETTER}: la carta firmada con su sello de archivo renovado ${times(editions.filter((e) => e.reason === 'renewed').length)}, el último el ${mexicoCityText(renewed.archive.genTime)} por ${renewed.archive.tsa}, vigente hasta el ${mexicoCityText(renewed.archive.renewBy)} (SHA-256 ${renewed.letterSha256}); ${RENEWALS} lista cada edición. SHA256SUMS es del expediente como se armó.`,
+                ]
+              : []),
             '',
             'Para comprobarlo:',
             ...verificationCommands(state).map((c) => `  ${c}`),
+            ...(renewed
+              ? [`  manifiesta verify --document ${CURRENT_LETTER} --tsa-trust-anchors tsa-confianza.pem`]
+              : []),
           ].join('\n') + '\n',
         );
       });
