@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type {
+  ArchiveProcessInput,
   AssembleDossierInput,
   RenderLetterInput,
   SendEmailInput,
@@ -39,7 +40,8 @@ import { inlineRenderer, type Renderer } from './render-pool';
 import { padesActivities, retryLater } from './pades';
 import { timestampActivities } from './timestamps';
 import { renewalActivities } from './renewal';
-import type { LetterRegister } from '../evidence/letter-register';
+import { LetterRegister } from '../evidence/letter-register';
+import { ProcessArchive } from '../evidence/process-archive';
 import type { TsaClient } from '../timestamps/client';
 import type { Nom151Client } from '../timestamps/nom151';
 import { NOM151_MANIFEST_FILE, type ConstanciaSource } from '../evidence/dossier';
@@ -68,12 +70,22 @@ export interface ActivityDeps {
    * answers): what the letter's /DSS keeps beside the CRLs.
    */
   readonly ocspOf?: ((certificate: Uint8Array) => Promise<Uint8Array[]>) | null;
-  /** Every edition of each archived letter (src/evidence/letter-register.ts); none: no renewal. */
-  readonly register?: LetterRegister | null;
+  /**
+   * Every edition of each archived letter (src/evidence/letter-register.ts). Default: beside the
+   * evidence, in its object store.
+   */
+  readonly register?: LetterRegister;
+  /**
+   * The archive of ended processes (src/evidence/process-archive.ts). Default: beside the evidence,
+   * in its object store.
+   */
+  readonly archive?: ProcessArchive;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const renderer = deps.renderer ?? inlineRenderer;
+  const register = deps.register ?? new LetterRegister(deps.evidence.objects, deps.evidence.keyring);
+  const archive = deps.archive ?? new ProcessArchive(deps.evidence.objects, deps.evidence.keyring);
   /**
    * A submitted signature judged over `document`. A verification that could not be made (time
    * budget, full queue) is no verdict: it throws, and Temporal retries the activity with backoff
@@ -136,7 +148,7 @@ export function createActivities(deps: ActivityDeps) {
     ...renewalActivities({
       evidence: deps.evidence,
       tsa: deps.tsa ?? null,
-      register: deps.register ?? null,
+      register,
       tsaRevocation: (certificate) => deps.tsaTrust?.revocationDataOf(certificate) ?? [],
       stored,
     }),
@@ -183,8 +195,8 @@ export function createActivities(deps: ActivityDeps) {
       // register, which the renewal keeps current after the process has ended.
       const { signedDocument, archive, workflowId } = input.state;
       const newest = archive?.at(-1);
-      if (deps.register && signedDocument && newest) {
-        await deps.register.record({
+      if (signedDocument && newest) {
+        await register.record({
           workflowId,
           letterSha256: signedDocument.sha256,
           size: signedDocument.size,
@@ -202,6 +214,14 @@ export function createActivities(deps: ActivityDeps) {
         constanciaSha256: digests.get('constancia.pdf')!,
         ...(digests.has(NOM151_MANIFEST_FILE) ? { nom151Sha256: digests.get(NOM151_MANIFEST_FILE)! } : {}),
       };
+    },
+
+    /**
+     * The record of an ended process, in the archive (version 10). A store that cannot be reached
+     * fails it, and the process retries until it is written.
+     */
+    async archiveProcess(input: ArchiveProcessInput): Promise<void> {
+      await archive.put(input.state, new Date());
     },
 
     /** Verifies against the stored document and the expected signer; keeps the signature as evidence. */

@@ -1,6 +1,8 @@
 /** What every process command shares: configuration, one Temporal connection, and error mapping. */
 import { calendarFromEnv, CalendarFileError } from '../config/calendar-file';
-import { ConfigError, temporalConfig, type TemporalConfig } from '../config';
+import { ConfigError, storeLocation, temporalConfig, type TemporalConfig } from '../config';
+import { ProcessArchive } from '../evidence/process-archive';
+import { openObjectStore } from '../storage';
 import type { CalendarData } from '../domain/calendar';
 import { ProcessClient } from '../client/process-client';
 import { connectClient } from '../client/connection';
@@ -12,6 +14,8 @@ export interface CommandContext {
   readonly config: TemporalConfig;
   /** How long a call may wait for Temporal (`--timeout`), in milliseconds. */
   readonly timeoutMs: number;
+  /** The archive of ended processes (EVIDENCE_DIR or EVIDENCE_URL). */
+  readonly archive: ProcessArchive;
 }
 
 /** `--timeout` (seconds), default 60: how long any call waits for an unavailable Temporal. */
@@ -29,8 +33,11 @@ export function setTimeoutSeconds(value: string | undefined): void {
 
 export async function withProcesses<T>(fn: (context: CommandContext) => Promise<T>): Promise<T> {
   let config: TemporalConfig;
+  let archive: ProcessArchive;
   try {
     config = temporalConfig(process.env, 'cli');
+    // Ended processes are read from the archive in the object store once Temporal has let them go.
+    archive = new ProcessArchive(openObjectStore(storeLocation(process.env)), config.keyring);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
@@ -45,7 +52,8 @@ export async function withProcesses<T>(fn: (context: CommandContext) => Promise<
     );
   }
   try {
-    return await fn({ processes: new ProcessClient(client, config.taskQueue, timeoutMs), config, timeoutMs });
+    const processes = new ProcessClient(client, config.taskQueue, timeoutMs).withArchive(archive);
+    return await fn({ processes, config, timeoutMs, archive });
   } finally {
     await client.connection.close();
   }

@@ -5,6 +5,7 @@ import { registerCalendar } from './commands/calendar';
 import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerDigest } from './commands/digest';
 import { registerRenewal } from './commands/renewal';
+import { registerArchive } from './commands/archive';
 import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerDigest(program);
   registerRenewal(program);
+  registerArchive(program);
   registerEvidence(program);
   registerVerify(program);
   registerCalendar(program);

@@ -20,8 +20,12 @@ import { inputProblems } from '../domain/start-input';
 import { SearchAttributes } from '../domain/search-attributes';
 import type { VerificationReport } from '../domain/verification-report';
 import { CodedError } from '../domain/coded-error';
+import type { ProcessArchive } from '../evidence/process-archive';
 
 export class ProcessClient {
+  /** Where ended processes are read from once Temporal no longer has them (see {@link withArchive}). */
+  private archive: ProcessArchive | null = null;
+
   /**
    * @param callTimeoutMs when set, each call to Temporal gives up after this long with
    *   TEMPORAL_UNAVAILABLE (the CLI's `--timeout`), rather than waiting for a server that is down.
@@ -31,6 +35,21 @@ export class ProcessClient {
     readonly taskQueue: string,
     readonly callTimeoutMs?: number,
   ) {}
+
+  /**
+   * Reads ended processes from `archive` too: `status` of a process Temporal no longer has (past
+   * the namespace's retention, or deleted) answers from its record, and `archived` lists a
+   * campaign's records.
+   */
+  withArchive(archive: ProcessArchive): this {
+    this.archive = archive;
+    return this;
+  }
+
+  /** The newest archived record of each ended process of the campaign (none without an archive). */
+  async archived(campaign: string): Promise<ProcessState[]> {
+    return this.archive === null ? [] : (await this.archive.campaign(campaign)).map((r) => r.state);
+  }
 
   /** Runs one call to Temporal within the call timeout, if any. */
   private bounded<T>(call: () => Promise<T>): Promise<T> {
@@ -86,7 +105,12 @@ export class ProcessClient {
     try {
       return await this.bounded(() => this.handle(workflowId).query(statusQuery));
     } catch (error) {
-      throw mapFailure(error, workflowId);
+      const mapped = mapFailure(error, workflowId);
+      if (this.archive !== null && mapped instanceof CodedError && mapped.code === 'PROCESS_NOT_FOUND') {
+        const archived = await this.archive.get(workflowId);
+        if (archived !== null) return archived.state;
+      }
+      throw mapped;
     }
   }
 

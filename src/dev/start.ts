@@ -136,7 +136,7 @@ export async function start(argv: readonly string[]): Promise<void> {
     stops.push(() => connection.close());
     await registerSearchAttributes(connection, config.temporal.namespace);
     const client = clientOver(connection, config.temporal);
-    const processes = new ProcessClient(client, config.temporal.taskQueue);
+    const processes = new ProcessClient(client, config.temporal.taskQueue).withArchive(workerParts.archive!);
 
     await parts.keep('the worker', async () => {
       const nativeConnection = await connectWorker(config.temporal);

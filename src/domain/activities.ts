@@ -278,3 +278,8 @@ export type RenewLetterResult =
       readonly renewBy?: string;
     }
   | { readonly renewed: true; readonly letterSha256: string; readonly archive: ArchiveTimestampRecord };
+
+/** The record of an ended process for the archive (version 10): its final state. */
+export interface ArchiveProcessInput {
+  readonly state: ProcessState;
+}

@@ -20,7 +20,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export class ContentAddressedStore {
   constructor(
     readonly objects: ObjectStore,
-    protected readonly keyring: Keyring,
+    /** The keyring its objects are sealed with (records kept beside them are sealed with it too). */
+    readonly keyring: Keyring,
     /** Where in the store: `''` for evidence (`ab/abcd…`), `preparations/` for preparations. */
     private readonly namespace: string,
   ) {}

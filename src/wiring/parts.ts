@@ -11,6 +11,7 @@ import type { ProcessClient } from '../client/process-client';
 import { loadTrustStore, VerificationPool, type Verifier } from '../signatures';
 import { OcspCheckingVerifier, OcspSource } from '../revocation/ocsp-source';
 import { LetterRegister } from '../evidence/letter-register';
+import { ProcessArchive } from '../evidence/process-archive';
 import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
 import { Nom151Client } from '../timestamps/nom151';
@@ -83,6 +84,7 @@ export async function activityDeps(
   });
   const mailer = createMailer(config.smtpUrl, config.mailFrom, stores.ledger);
   const renderer = new RenderPool();
+  const archive = new ProcessArchive(stores.evidence.objects, config.temporal.keyring);
   const tsa = config.timestamps === null ? null : tsaClient(config.timestamps);
   log(
     tsa === null
@@ -90,7 +92,8 @@ export async function activityDeps(
       : `manifiesta: sellos de tiempo de ${config.timestamps!.urls.map((url) => new URL(url).origin).join(', ')}`,
   );
   return {
-    ...(processes ? { processes } : {}),
+    // The digest reads ended processes from the archive too.
+    ...(processes ? { processes: processes.withArchive(archive) } : {}),
     tsa,
     tsaTrust:
       config.timestamps === null
@@ -104,6 +107,7 @@ export async function activityDeps(
     verifier,
     ocspOf: ocsp === null ? null : (certificate) => ocsp.ocspOf(certificate),
     register: new LetterRegister(stores.evidence.objects, config.temporal.keyring),
+    archive,
     renderer,
     async close() {
       stopKeeping();

@@ -20,7 +20,10 @@ export async function runWorker(): Promise<void> {
   // Every configuration check (trust anchors included) before anything connects.
   const parts = await activityDeps(config);
   const client = await connectClient(config.temporal);
-  const deps = { ...parts, processes: new ProcessClient(client, config.temporal.taskQueue) };
+  const deps = {
+    ...parts,
+    processes: new ProcessClient(client, config.temporal.taskQueue).withArchive(parts.archive!),
+  };
   const connection = await connectWorker(config.temporal);
   await ensureSearchAttributes(config.temporal);
   const worker = await Worker.create({

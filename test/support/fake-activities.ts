@@ -20,7 +20,7 @@ import {
 import { ERROR_CODES, type VerificationErrorCode } from '../../src/domain/errors';
 import { ActivityFailure } from '../../src/domain/failures';
 import type { FileReference } from '../../src/domain/messages';
-import { SIGNATURE_FIELD, type DocumentRecord } from '../../src/domain/process';
+import { SIGNATURE_FIELD, type DocumentRecord, type ProcessState } from '../../src/domain/process';
 import { CHECKS, type VerificationReport } from '../../src/domain/verification-report';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -110,6 +110,8 @@ export class FakeActivities {
   tsa: 'none' | 'up' | 'down' = 'none';
   /** The letter register (src/evidence/letter-register.ts): each archived letter's renewBy, by workflow id. */
   readonly letters = new Map<string, string>();
+  /** The archive of ended processes (version 10): each one's final state, by workflow ID. */
+  readonly archived = new Map<string, ProcessState>();
   /** Letters whose renewal fails for good (a letter that can no longer take a revision, say). */
   readonly unrenewable = new Set<string>();
 
@@ -310,6 +312,11 @@ export class FakeActivities {
           renewBy: new Date(Date.now() + 5 * 365 * 86_400_000).toISOString(),
         },
       };
+    },
+
+    archiveProcess: async (input) => {
+      this.record('archiveProcess', input);
+      this.archived.set(input.state.workflowId, input.state);
     },
 
     listDueLetters: async (input) => {

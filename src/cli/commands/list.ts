@@ -10,6 +10,7 @@ import { dateTime } from '../format';
 interface ListOptions {
   stage?: StageName;
   overdue?: boolean;
+  ended?: boolean;
   campaign?: string;
   json?: boolean;
 }
@@ -22,6 +23,7 @@ export function listQuery(options: ListOptions, now = new Date()): string {
   if (options.overdue) {
     clauses.push(`ExecutionStatus = 'Running'`, `${SearchAttributes.deadline.name} < '${now.toISOString()}'`);
   }
+  if (options.ended) clauses.push(`ExecutionStatus != 'Running'`);
   return clauses.join(' AND ');
 }
 
@@ -31,12 +33,14 @@ export function registerList(program: Command): void {
     .description('Lista procesos, con filtros por etapa, vencimiento y campaña.')
     .addOption(new Option('--stage <etapa>', 'sólo los de esta etapa').choices(Object.values(Stage)))
     .option('--overdue', 'sólo los que pasaron su fecha límite')
+    .option('--ended', 'sólo los terminados, también los que Temporal ya no guarda (del archivo)')
     .option('--campaign <campaña>', 'sólo los de esta campaña')
     .option('--json', 'imprime el resultado en JSON')
     .action(async (options: ListOptions) => {
       if (options.campaign !== undefined && !CAMPAIGN.test(options.campaign))
         throw new UsageError('--campaign no es válida');
-      await withProcesses(async ({ processes }) => {
+      if (options.ended && options.overdue) throw new UsageError('--ended y --overdue no van juntas');
+      await withProcesses(async ({ processes, archive }) => {
         const rows: {
           workflowId: string;
           inegiCode: string;
@@ -57,6 +61,23 @@ export function registerList(program: Command): void {
             deadline: sa.get(SearchAttributes.deadline)?.toISOString() ?? null,
             status: execution.status.name,
           });
+        }
+        // Ended processes Temporal no longer has: from their records in the archive.
+        if (options.ended) {
+          const listed = new Set(rows.map((r) => r.workflowId));
+          const records = options.campaign ? await archive.campaign(options.campaign) : await archive.all();
+          for (const { state } of records) {
+            if (listed.has(state.workflowId) || (options.stage && state.stage !== options.stage)) continue;
+            rows.push({
+              workflowId: state.workflowId,
+              inegiCode: state.input.inegiCode,
+              municipality: state.input.municipality,
+              campaign: state.input.campaign,
+              stage: state.stage,
+              deadline: state.deadline,
+              status: 'ARCHIVED',
+            });
+          }
         }
         rows.sort((a, b) => a.inegiCode.localeCompare(b.inegiCode) || a.campaign.localeCompare(b.campaign));
         if (options.json) {

@@ -43,6 +43,15 @@ export const timestamps = wf.proxyActivities<Activities>({
 });
 
 /**
+ * Version 10: the record of an ended process, written to the archive before the workflow returns.
+ * Retried until it succeeds (a store down for hours keeps the process open, never loses the record).
+ */
+export const archive = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/**
  * The activities a process calls, by kind (see `activitiesUntilV4`, `activitiesV5` and
  * `activitiesFromV6`).
  */

@@ -21,12 +21,12 @@ import {
   type ProcessInput,
   type ProcessState,
 } from '../../domain/process';
-import { activitiesUntilV4, activitiesV5, activitiesFromV6 } from './activities';
+import { activitiesUntilV4, activitiesV5, activitiesFromV6, archive } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
 import { identityAttributes } from './publisher';
 import { nextDueAt } from './deadlines';
-import { DIAS_HABILES, LEAN_HISTORY, LINK_BOUNDS, QUICK_ANSWERS } from './patches';
+import { ARCHIVE_RECORD, DIAS_HABILES, LEAN_HISTORY, LINK_BOUNDS, QUICK_ANSWERS } from './patches';
 import { DueTimer, handleDue } from './due';
 import { registerSignerUpdates } from './signer-updates';
 import { initialState } from './state';
@@ -37,7 +37,7 @@ import { initialState } from './state';
  * it, that the replay test replays. A change to what running processes execute goes behind
  * `wf.patched()` and raises this number.
  */
-export const WORKFLOW_CODE_VERSION = 9;
+export const WORKFLOW_CODE_VERSION = 10;
 
 export async function adhesionProcess(input: ProcessInput, carried?: ProcessState): Promise<ProcessState> {
   // Each patch is asked once, at the start: its answer holds for the whole run. Processes started
@@ -128,5 +128,8 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   await wf.condition(wf.allHandlersFinished);
   await ctx.drainOutbox();
   ctx.flush();
+  // Version 10: the record of the ended process, in the archive before the execution closes
+  // (Temporal deletes closed executions after the namespace's retention).
+  if (wf.patched(ARCHIVE_RECORD)) await archive.archiveProcess({ state });
   return state;
 }

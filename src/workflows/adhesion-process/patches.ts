@@ -41,3 +41,10 @@ export const SIGNATURE_TIMESTAMPS = 'signature-timestamps';
  * ProcessContext.archiveLetter. Asked when the countersignature's stamp is settled.
  */
 export const ARCHIVE_TIMESTAMP = 'archive-timestamp';
+
+/**
+ * Version 10: before it returns, an ended process writes its record (its final state, sealed) to
+ * the archive in the object store (src/evidence/process-archive.ts), which outlives Temporal's
+ * retention; the activity is retried until it succeeds. Asked once, when the process has ended.
+ */
+export const ARCHIVE_RECORD = 'archive-record';
