@@ -59,9 +59,7 @@ export function signingPage(link: OpenLink, token: string): string {
   const signedSoFar = state.signedDocument
     ? `<p><a href="/api/v1/signing/${token}/signed-document" download="carta-firmada.pdf">Descargar la carta con la firma de la presidencia municipal</a> (su firma se agregará a este PDF).</p>`
     : '';
-  const deadline = state.deadline
-    ? `${spanishDeadline(state.deadline)}${state.plan?.businessDays ? ', plazo contado en días hábiles' : ''}`
-    : '—';
+  const deadline = deadlineText(state);
   return layout(
     `Firma de la manifestación — ${state.input.municipality}`,
     `
@@ -73,9 +71,9 @@ export function signingPage(link: OpenLink, token: string): string {
     <dt>Persona firmante</dt><dd>${escapeHtml(signer.name)}</dd>
     <dt>RFC esperado</dt><dd>${escapeHtml(signer.rfc ?? 'no indicado')}</dd>
     <dt>Municipio</dt><dd>${escapeHtml(state.input.municipality)} (clave INEGI ${escapeHtml(state.input.inegiCode)})</dd>
-    <dt>Etapa</dt><dd>${escapeHtml(STAGE_LABEL[state.stage])}</dd>
-    <dt>Fecha límite</dt><dd>${escapeHtml(deadline)}</dd>
-    <dt>Huella SHA-256 de la carta</dt><dd><code class="digest">${escapeHtml(state.document?.sha256 ?? '')}</code></dd>
+    <dt>Etapa</dt><dd id="etapa">${escapeHtml(STAGE_LABEL[state.stage])}</dd>
+    <dt>Fecha límite</dt><dd id="fecha-limite">${escapeHtml(deadline)}</dd>
+    <dt>Huella SHA-256 de la carta enviada</dt><dd><code class="digest">${escapeHtml(state.document?.sha256 ?? '')}</code></dd>
   </dl>
 </section>
 
@@ -159,4 +157,11 @@ export function errorPage(code: ErrorCode): string {
   <p class="code">Código: ${escapeHtml(code)}</p>
 </section>`,
   );
+}
+
+/** The current stage's deadline as the page says it, or a dash once there is none. */
+export function deadlineText(state: ProcessState): string {
+  return state.deadline
+    ? `${spanishDeadline(state.deadline)}${state.plan?.businessDays ? ', plazo contado en días hábiles' : ''}`
+    : '—';
 }

@@ -11,7 +11,7 @@ import { CodedError } from '../domain/coded-error';
 import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import { STAGE_LABEL } from '../domain/process';
-import { signingPage } from './pages';
+import { deadlineText, signingPage } from './pages';
 import { browserRulesScript } from './browser-rules';
 import { registerHealth } from './health';
 import { WindowLimiter } from './link-limiter';
@@ -161,6 +161,20 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     return reply.type(asset.type).send(asset.body);
   });
 
+  /**
+   * The deadline of the stage the process is in after an answer, as the page writes it (null when
+   * it cannot be read now: the answer stands, the page keeps what it showed).
+   */
+  const deadlineAfter = async (token: string): Promise<string | null> => {
+    const reading = options.links.read(token);
+    if (!reading.ok) return null;
+    try {
+      return deadlineText(await options.processes.status(reading.claims.workflowId));
+    } catch {
+      return null;
+    }
+  };
+
   app.get<{ Params: { token: string } }>(
     '/firmar/:token',
     { preHandler: perLinkReads },
@@ -286,6 +300,8 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
         status: 'accepted',
         stage: result.stage,
         stageLabel: STAGE_LABEL[result.stage],
+        // The process as it stands after the answer, for the page to show one state, not two.
+        deadlineText: await deadlineAfter(request.params.token),
         report: publicReport(result.report),
       };
     },
@@ -342,6 +358,7 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
         status: 'declined',
         stage: result.stage,
         stageLabel: STAGE_LABEL[result.stage as keyof typeof STAGE_LABEL],
+        deadlineText: '—',
         report: publicReport(result.report),
       };
     },

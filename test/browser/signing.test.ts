@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deadlineText } from '../../src/portal/pages';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshotsDir } from '../support/browser';
 import { resendLinkUpdate } from '../../src/domain/messages';
@@ -94,6 +95,19 @@ describe('signers in a real browser', function () {
     assert.match(confirmation, /En espera de la contrafirma del Instituto/);
     assert.match(confirmation, /0 fallidas/);
     assert.match(confirmation, /dentro del PDF de la carta \(PAdES\)/);
+    // One state on the page: the card above says the stage the confirmation says, with its deadline,
+    // and each digest is named for what it covers.
+    assert.equal(await page.locator('#etapa').innerText(), 'En espera de la contrafirma del Instituto');
+    const next = await env.processes.status(workflowId);
+    assert.ok(
+      next.deadline && next.deadline !== state.deadline,
+      'the countersignature has a deadline of its own',
+    );
+    assert.equal(await page.locator('#fecha-limite').innerText(), deadlineText(next));
+    const card = await page.locator('section.card').first().innerText();
+    assert.match(card, new RegExp(`Huella SHA-256 de la carta enviada\\s+${state.document!.sha256}`));
+    assert.match(confirmation, /Huella SHA-256 de lo firmado \(el PDF con las firmas hasta la suya\)/);
+    assert.doesNotMatch(confirmation, /Huella SHA-256 de la carta\b(?! enviada)/);
     await page.screenshot({ path: join(SCREENSHOTS, 'confirmacion-escritorio.png') });
     assert.deepEqual(errors, []);
 

@@ -294,7 +294,11 @@
           ? 'dentro del PDF de la carta (PAdES); recibirá el PDF firmado por correo'
           : 'desprendida, junto a la carta (' + (r.format || '—') + ')',
       ],
-      ['Huella SHA-256 de la carta', r.documentSha256 || expectedSha],
+      // What each digest covers: the letter as sent (beside it), or, signed inside the PDF, the
+      // PDF with the signatures up to this one (its bytes but the signature's own space).
+      r.format === 'pades'
+        ? ['Huella SHA-256 de lo firmado (el PDF con las firmas hasta la suya)', r.documentSha256 || '—']
+        : ['Huella SHA-256 de la carta enviada (lo firmado)', r.documentSha256 || expectedSha],
       [
         'Verificaciones',
         count(r.checks, 'passed') +
@@ -306,6 +310,15 @@
       ],
       ['Siguiente etapa', result.stageLabel || result.stage],
     ]);
+    refreshProcess(result);
+  }
+
+  // The card at the top shows the process as it stands after the answer, like the confirmation.
+  function refreshProcess(result) {
+    var stage = document.getElementById('etapa');
+    if (stage && (result.stageLabel || result.stage)) stage.textContent = result.stageLabel || result.stage;
+    var deadline = document.getElementById('fecha-limite');
+    if (deadline && typeof result.deadlineText === 'string') deadline.textContent = result.deadlineText;
   }
 
   function busy(button, on) {
@@ -469,6 +482,7 @@
           ['Motivo', declination.reason],
           ['Estado del proceso', result.stageLabel || result.stage],
         ]);
+        refreshProcess(result);
       },
       function (error) {
         busy(declineButton, false);
