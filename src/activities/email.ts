@@ -20,7 +20,14 @@ export interface RenderedEmail {
 }
 
 /** The message for `input`; `url` is the signing link when the message carries one. */
-export function renderEmail(input: SendEmailInput, url: string | null): RenderedEmail {
+/** The footer's privacy notice when the worker has none configured: the portal's page, relative. */
+const DEFAULT_PRIVACY_NOTICE_LINK = 'la página «Aviso de privacidad» del portal de firma';
+
+export function renderEmail(
+  input: SendEmailInput,
+  url: string | null,
+  privacyNoticeUrl: string = DEFAULT_PRIVACY_NOTICE_LINK,
+): RenderedEmail {
   const m = input.municipality;
   const short = input.institution.shortName;
   const deadline = input.deadline
@@ -124,7 +131,8 @@ export function renderEmail(input: SendEmailInput, url: string | null): Rendered
     );
   }
 
-  const footer = `Proceso ${input.workflowId} · clave INEGI ${input.inegiCode}. Mensaje automático de manifiesta; no responda a este correo.`;
+  // Every message names the privacy notice: mails carry the signers' personal data too.
+  const footer = `Proceso ${input.workflowId} · clave INEGI ${input.inegiCode}. Mensaje automático de manifiesta; no responda a este correo. Aviso de privacidad: ${privacyNoticeUrl}`;
   const text = [...paragraphs, ...(url ? [url] : []), '', footer].join('\n\n');
   const html = [
     '<!doctype html><html lang="es-MX"><body style="font-family: Arial, sans-serif; color: #1a1a1a; line-height: 1.5; max-width: 40em">',
@@ -163,11 +171,18 @@ export function isPermanentSmtpError(error: unknown): boolean {
 export interface Mailer {
   readonly from: string;
   readonly transport: Transporter;
+  /** Where every message's footer points for the privacy notice (PRIVACY_NOTICE_URL or the portal's page). */
+  readonly privacyNoticeUrl?: string;
   /** What the relay accepted, by Message-ID: consulted before sending, written after its 250. */
   readonly ledger?: MailLedger;
 }
 
-export function createMailer(smtpUrl: string, from: string, ledger?: MailLedger): Mailer {
+export function createMailer(
+  smtpUrl: string,
+  from: string,
+  ledger?: MailLedger,
+  privacyNoticeUrl?: string,
+): Mailer {
   // Bounded waits, well inside the activity's 30 s: a relay that hangs fails the attempt, which is
   // retried, rather than holding the process's workflow task (mail is a local activity).
   const transport = nodemailer.createTransport({
@@ -180,7 +195,12 @@ export function createMailer(smtpUrl: string, from: string, ledger?: MailLedger)
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
-  return { from, transport, ...(ledger ? { ledger } : {}) };
+  return {
+    from,
+    transport,
+    ...(ledger ? { ledger } : {}),
+    ...(privacyNoticeUrl ? { privacyNoticeUrl } : {}),
+  };
 }
 
 /**
@@ -196,7 +216,7 @@ export async function sendEmail(
   url: string | null,
   attachments: readonly { filename: string; content: Buffer; contentType: string }[] = [],
 ): Promise<SendEmailResult> {
-  const rendered = renderEmail(input, url);
+  const rendered = renderEmail(input, url, mailer.privacyNoticeUrl);
   const total = attachments.reduce((n, a) => n + a.content.length, 0);
   const attached = total <= MAX_ATTACHMENT_BYTES ? attachments : [];
   if (attached.length < attachments.length) {

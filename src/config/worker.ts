@@ -13,6 +13,7 @@ import { ConfigError, isLoopback, portNumber, redactUrl, wholeNumber } from './p
 import { storeLocation } from './store';
 import { nom151Config, timestampConfig, type Nom151Config, type TimestampConfig } from './timestamps';
 import { type RunMode, type TemporalConfig, temporalConfig } from './temporal';
+import { privacyNotice, type PrivacyNotice } from './privacy-notice';
 
 export interface WorkerConfig {
   readonly temporal: TemporalConfig;
@@ -48,6 +49,8 @@ export interface WorkerConfig {
   readonly timestamps: TimestampConfig | null;
   /** `NOM151_URL` and kin (./timestamps.ts): null when dossiers carry no NOM-151 constancia. */
   readonly nom151: Nom151Config | null;
+  /** `PRIVACY_NOTICE_FILE`, `PRIVACY_NOTICE_URL` (./privacy-notice.ts): shown, named in every mail. */
+  readonly privacyNotice: PrivacyNotice;
 }
 
 /**
@@ -121,6 +124,7 @@ export function workerConfig(
     activitySlots: wholeNumber(env, 'WORKER_ACTIVITY_SLOTS', 1, 1_000) ?? availableParallelism(),
     timestamps: timestampConfig(env),
     nom151: nom151Config(env),
+    privacyNotice: privacyNotice(env),
   };
 }
 

@@ -170,6 +170,7 @@ export async function start(argv: readonly string[]): Promise<void> {
         evidence,
         preparations,
         verifier,
+        privacyNotice: config.privacyNotice,
         baseUrl: config.portalBaseUrl,
         trustProxy: portalSettings.trustProxy,
       });

@@ -8,6 +8,12 @@ import type { Person, ProcessState, Role, Sector, Stage } from './process';
 import type { CalendarData } from './calendar';
 import type { VerificationReport } from './verification-report';
 
+/** Which privacy notice a signer was shown (src/config/privacy-notice.ts): its version and SHA-256. */
+export interface PrivacyNoticeShown {
+  readonly version: string;
+  readonly sha256: string;
+}
+
 export interface SubmitSignatureInput {
   readonly role: Role;
   /** The link version the signer's token carries; only the newest link works. */
@@ -23,6 +29,8 @@ export interface SubmitSignatureInput {
   readonly signature: string;
   /** Base64 of the signer's certificate (required for PKCS#1 and PAdES). */
   readonly certificate?: string;
+  /** The privacy notice the signing page showed (the portal fills it in): recorded with the signature. */
+  readonly privacyNotice?: PrivacyNoticeShown;
 }
 
 /**
@@ -67,6 +75,8 @@ export interface DeclineInput {
   readonly signature?: string;
   /** Base64 of the signer's certificate (required with `pkcs1-sha256`). */
   readonly certificate?: string;
+  /** As in {@link SubmitSignatureInput.privacyNotice}. */
+  readonly privacyNotice?: PrivacyNoticeShown;
 }
 
 export interface InstallationMemberInput {

@@ -95,6 +95,8 @@ export interface DeclinationRecord {
   readonly certificateSha256: string | null;
   readonly linkVersion: number;
   readonly report: VerificationReport;
+  /** The privacy notice the signing page showed (version and SHA-256), when the portal said. */
+  readonly privacyNotice?: { readonly version: string; readonly sha256: string };
 }
 
 export interface SignatureRecord {
@@ -112,6 +114,8 @@ export interface SignatureRecord {
    * record for this signature is the token's genTime, not receivedAt.
    */
   readonly timestamp?: SignatureTimestampRecord;
+  /** The privacy notice the signing page showed (version and SHA-256), when the portal said. */
+  readonly privacyNotice?: { readonly version: string; readonly sha256: string };
 }
 
 /** An archive time-stamp of the letter (PAdES B-LTA). */

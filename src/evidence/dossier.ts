@@ -157,6 +157,28 @@ export function verificationCommands(state: ProcessState): string[] {
   return commands;
 }
 
+/** Each privacy notice a signer of this process was shown, with who was shown it and its file's name. */
+function noticesShown(
+  state: ProcessState,
+): { version: string; sha256: string; shownTo: string[]; file: string }[] {
+  const byDigest = new Map<string, { version: string; sha256: string; shownTo: string[]; file: string }>();
+  const shown = (who: string, notice: { version: string; sha256: string } | undefined): void => {
+    if (!notice || !/^[0-9a-f]{64}$/.test(notice.sha256)) return;
+    const known = byDigest.get(notice.sha256);
+    if (known) known.shownTo.push(who);
+    else
+      byDigest.set(notice.sha256, {
+        ...notice,
+        shownTo: [who],
+        file: `aviso-de-privacidad-${notice.sha256.slice(0, 12)}.txt`,
+      });
+  };
+  for (const role of ['municipal', 'institute'] as const)
+    shown(`firma-${ROLE_FILE[role]}`, state.signatures[role]?.privacyNotice);
+  shown('firma-declinacion', state.declination?.privacyNotice);
+  return [...byDigest.values()];
+}
+
 async function stored(evidence: EvidenceStore, sha256: string, what: string): Promise<Buffer> {
   const bytes = await evidence.get(sha256);
   if (bytes === null) throw new Error(`${what} (${sha256}) is missing from the evidence store`);
@@ -248,6 +270,11 @@ export async function buildDossier(
     }
     files.push({ name: 'reporte-verificacion-declinacion.json', bytes: json(declination.report) });
   }
+  // The privacy notice each signer was shown, when its text is in the store (the portal keeps it).
+  for (const notice of noticesShown(state)) {
+    const bytes = await evidence.get(notice.sha256).catch(() => null);
+    if (bytes !== null) files.push({ name: notice.file, bytes });
+  }
   files.push({ name: 'bitacora.json', bytes: json(state.audit) });
   if (state.installation) {
     files.push({ name: 'instalacion.json', bytes: json(state.installation) });
@@ -305,6 +332,7 @@ function readme(
   constancia: (DossierConstancia & { readonly over: string }) | null,
 ): string {
   const stamped = (['municipal', 'institute'] as const).filter((role) => state.signatures[role]?.timestamp);
+  const notices = noticesShown(state);
   const ocspAnswered = (['municipal', 'institute'] as const)
     .filter((role) => state.signatures[role]?.report.ocsp?.length)
     .map((role) => ROLE_FILE[role]);
@@ -353,6 +381,15 @@ function readme(
           'SHA256SUMS. psc-confianza.pem es la raíz de la Secretaría de Economía (ACR2-SE). Algunos PSC',
           'emiten constancias que openssl ts -verify rechaza (sin uso extendido timeStamping, ESS que no',
           'corresponde): manifiesta verify --timestamp las acepta con esa raíz y lista cada desviación.',
+        ]
+      : []),
+    ...(notices.length > 0
+      ? [
+          '',
+          'Aviso de privacidad que la página de firma mostró a cada firmante (versión y huella SHA-256 del texto):',
+          ...notices.map(
+            (n) => `  ${n.shownTo.join(', ')}: versión ${n.version}, SHA-256 ${n.sha256} (${n.file})`,
+          ),
         ]
       : []),
     ...(ocspAnswered.length > 0

@@ -29,6 +29,7 @@ export async function runPortal(env: NodeJS.ProcessEnv = process.env): Promise<v
     evidence: stores.evidence,
     preparations: stores.preparations,
     verifier,
+    privacyNotice: config.privacyNotice,
     baseUrl: config.portalBaseUrl,
     trustProxy: portal.trustProxy,
     logger: true,

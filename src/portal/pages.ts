@@ -9,6 +9,7 @@ import { ERROR_CODES, type ErrorCode } from '../domain/errors';
 import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState } from '../domain/process';
 import { signsInPdf, type OpenLink } from './signing';
 import { escapeHtml } from '../lib/html';
+import { PRIVACY_NOTICE_PATH, privacyNotice, type PrivacyNotice } from '../config/privacy-notice';
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
@@ -49,7 +50,38 @@ export function letterOf(state: ProcessState): ReturnType<typeof letterText> {
   });
 }
 
-export function signingPage(link: OpenLink, token: string): string {
+/**
+ * The short privacy notice, shown before anything is read from the certificate, with the link to
+ * the full one (PRIVACY_NOTICE_URL, or the portal's own page); its version and SHA-256 are what the
+ * signature records.
+ */
+function noticeCard(notice: PrivacyNotice, fullUrl: string): string {
+  return `<section class="card" aria-labelledby="aviso" id="aviso-privacidad">
+  <h2 id="aviso">Aviso de privacidad</h2>
+  ${notice.short.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n  ')}
+  <p><a href="${escapeHtml(fullUrl)}">Lea el aviso de privacidad integral</a> (versión ${escapeHtml(notice.version)}).</p>
+</section>`;
+}
+
+/** The full privacy notice, when the institution does not publish it elsewhere (PRIVACY_NOTICE_URL). */
+export function privacyNoticePage(notice: PrivacyNotice): string {
+  return layout(
+    'Aviso de privacidad integral',
+    `
+<h1>Aviso de privacidad integral</h1>
+<section class="card">
+  ${notice.full.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n  ')}
+  <p>Versión ${escapeHtml(notice.version)} · huella SHA-256 <code class="digest">${escapeHtml(notice.sha256)}</code></p>
+</section>`,
+  );
+}
+
+export function signingPage(
+  link: OpenLink,
+  token: string,
+  notice: PrivacyNotice = privacyNotice({}),
+  noticeUrl: string = PRIVACY_NOTICE_PATH,
+): string {
   const { state, role } = link;
   const signer = state.signers[role];
   const letter = letterOf(state);
@@ -93,6 +125,8 @@ export function signingPage(link: OpenLink, token: string): string {
 </section>
 
 <div id="avisos" class="notice" role="status" aria-live="polite"></div>
+
+${noticeCard(notice, noticeUrl)}
 
 <section class="card" aria-labelledby="efirma" id="seccion-efirma"
   data-token="${escapeHtml(token)}" data-expected-rfc="${escapeHtml(signer.rfc ?? '')}" data-expected-name="${escapeHtml(signer.name)}"

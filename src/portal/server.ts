@@ -11,7 +11,8 @@ import { CodedError } from '../domain/coded-error';
 import { ERROR_CODES } from '../domain/errors';
 import { MAX_CERTIFICATE_BYTES, MAX_REASON_LENGTH, MAX_SIGNATURE_BYTES } from '../domain/limits';
 import { STAGE_LABEL } from '../domain/process';
-import { deadlineText, signingPage } from './pages';
+import { deadlineText, privacyNoticePage, signingPage } from './pages';
+import { PRIVACY_NOTICE_PATH, privacyNotice } from '../config/privacy-notice';
 import { browserRulesScript } from './browser-rules';
 import { registerHealth } from './health';
 import { WindowLimiter } from './link-limiter';
@@ -175,12 +176,23 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
     }
   };
 
+  // The privacy notice: the page shows the short one, this serves the full one (unless the
+  // institution publishes it at PRIVACY_NOTICE_URL); its text is kept with the evidence, so that a
+  // dossier can show the notice a signer was shown.
+  const notice = options.privacyNotice ?? privacyNotice({});
+  await options.evidence.put(notice.bytes);
+  app.get(PRIVACY_NOTICE_PATH, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(privacyNoticePage(notice)),
+  );
+
   app.get<{ Params: { token: string } }>(
     '/firmar/:token',
     { preHandler: perLinkReads },
     async (request, reply) => {
       const link = await openLink(options, request.params.token, states.read);
-      return reply.type('text/html; charset=utf-8').send(signingPage(link, request.params.token));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(signingPage(link, request.params.token, notice, notice.url ?? PRIVACY_NOTICE_PATH));
     },
   );
 

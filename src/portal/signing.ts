@@ -11,6 +11,7 @@
  * status cache, and the order of its checks is the contract (a superseded link before a wrong
  * stage, a refusal before the process is asked); splitting it per route would repeat that order.
  */
+import { privacyNotice, type PrivacyNotice } from '../config/privacy-notice';
 import {
   StoreUnavailableError,
   type ContentAddressedStore,
@@ -48,6 +49,8 @@ export interface PortalDeps {
   readonly evidence: EvidenceStore;
   readonly preparations: PreparationStore;
   readonly verifier: Verifier;
+  /** The privacy notice the page shows (PRIVACY_NOTICE_FILE); the Spanish default when absent. */
+  readonly privacyNotice?: PrivacyNotice;
 }
 
 export interface OpenLink {
@@ -258,10 +261,17 @@ export async function submitSignature(
       signature: body.signature,
       ...(body.format ? { format: body.format } : {}),
       ...(body.certificate ? { certificate: body.certificate } : {}),
+      privacyNotice: noticeShown(deps),
     });
   } catch (error) {
     throw portalErrorOf(error);
   }
+}
+
+/** The privacy notice this portal shows, as a signature records it. */
+export function noticeShown(deps: PortalDeps): { version: string; sha256: string } {
+  const notice = deps.privacyNotice ?? privacyNotice({});
+  return { version: notice.version, sha256: notice.sha256 };
 }
 
 /**
@@ -398,6 +408,7 @@ export async function decline(
       signature: body.signature,
       ...(body.format ? { format: body.format } : {}),
       ...(body.certificate ? { certificate: body.certificate } : {}),
+      privacyNotice: noticeShown(deps),
     });
     return { stage: result.stage, report };
   } catch (error) {

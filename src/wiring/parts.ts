@@ -16,6 +16,7 @@ import { TsaClient } from '../timestamps/client';
 import { timestampTrust } from '../timestamps/trust';
 import { Nom151Client } from '../timestamps/nom151';
 import type { Nom151Config, TimestampConfig } from '../config';
+import { privacyNoticeUrl } from '../config/privacy-notice';
 
 /**
  * Where the verifier's trust comes from (anchors, CRL files, CRLs fetched from `CRL_URLS` into
@@ -82,7 +83,12 @@ export async function activityDeps(
     keepOcsp: (der) => stores.evidence.put(Buffer.from(der)),
     log,
   });
-  const mailer = createMailer(config.smtpUrl, config.mailFrom, stores.ledger);
+  const mailer = createMailer(
+    config.smtpUrl,
+    config.mailFrom,
+    stores.ledger,
+    privacyNoticeUrl(config.privacyNotice, config.portalBaseUrl),
+  );
   const renderer = new RenderPool();
   const archive = new ProcessArchive(stores.evidence.objects, config.temporal.keyring);
   const tsa = config.timestamps === null ? null : tsaClient(config.timestamps);

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deadlineText } from '../../src/portal/pages';
+import { privacyNotice } from '../../src/config/privacy-notice';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshotsDir } from '../support/browser';
 import { resendLinkUpdate } from '../../src/domain/messages';
@@ -82,6 +83,26 @@ describe('signers in a real browser', function () {
     assert.match(await page.locator('h1').innerText(), new RegExp(input.municipality));
     const state = await env.processes.status(workflowId);
     assert.ok((await page.locator('.digest').innerText()).includes(state.document!.sha256));
+    // The short privacy notice, before anything is read from the certificate, with the full one a
+    // link away; the invitation's footer names it too.
+    const notice = privacyNotice({});
+    const noticeBox = (await page.locator('#aviso-privacidad').boundingBox())!;
+    const efirmaBox = (await page.locator('#seccion-efirma').boundingBox())!;
+    assert.ok(noticeBox.y + noticeBox.height <= efirmaBox.y, 'the notice comes before the e.firma form');
+    assert.match(
+      await page.locator('#aviso-privacidad').innerText(),
+      /es responsable de los datos personales/,
+    );
+    const full = await page.request.get(
+      `${portal.url}${await page.locator('#aviso-privacidad a').getAttribute('href')}`,
+    );
+    assert.equal(full.status(), 200);
+    assert.match(await full.text(), new RegExp(`Aviso de privacidad integral[\\s\\S]*${notice.sha256}`));
+    const invitation = await env.outbox.waitFor((m) => m.envelopeTo.includes(input.president.email), 30_000);
+    assert.match(
+      invitation.mail.text ?? '',
+      /Aviso de privacidad: http:\/\/127\.0\.0\.1:9\/portal\/aviso-de-privacidad/,
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'firma-escritorio.png'), fullPage: false });
 
     await fillEfirma(page, f.president);
@@ -114,6 +135,11 @@ describe('signers in a real browser', function () {
     const after = await env.processes.status(workflowId);
     assert.equal(after.stage, 'AwaitingInstituteCountersignature');
     assert.equal(after.signatures.municipal?.format, 'pades');
+    assert.deepEqual(after.signatures.municipal?.privacyNotice, {
+      version: notice.version,
+      sha256: notice.sha256,
+    });
+    assert.deepEqual(await env.evidence.get(notice.sha256), notice.bytes, 'the notice shown is kept');
     const signed = (await env.evidence.get(after.signedDocument!.sha256))!;
     assert.deepEqual(
       pdfsigVerdicts(signed, [f.root]).map((v) => v.signatureValid),

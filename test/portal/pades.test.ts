@@ -30,6 +30,7 @@ import { flipByte, opensslPkcs1 } from '../support/sign';
 import { pdfsigVerdicts, pyhankoValidate } from '../support/pdf-validators';
 import { euDssValidate } from '../support/eu-dss';
 import { renewalActivities } from '../../src/activities/renewal';
+import { privacyNotice } from '../../src/config/privacy-notice';
 import { LetterRegister } from '../../src/evidence/letter-register';
 import { loadTrustStore } from '../../src/signatures';
 import { TsaClient } from '../../src/timestamps/client';
@@ -279,6 +280,15 @@ describe('signing inside the PDF (PAdES) through the portal and the process', fu
     }
     dossier.set('SHA256SUMS', Buffer.from(manifest));
     assert.ok(dossier.has('constancia-nom151.tsr'), 'the constancia over the signed letter');
+    // The privacy notice both signers were shown, its text and what LEEME says of it.
+    const notice = privacyNotice({});
+    assert.deepEqual(dossier.get(`aviso-de-privacidad-${notice.sha256.slice(0, 12)}.txt`), notice.bytes);
+    assert.match(
+      dossier.get('LEEME.txt')!.toString(),
+      new RegExp(
+        `firma-municipal, firma-institucional: versión ${notice.version.replace(/[()]/g, '\\$&')}, SHA-256 ${notice.sha256}`,
+      ),
+    );
     assert.ok(dossier.get('carta-firmada.pdf')?.equals(signed));
     assert.ok(dossier.get('carta.pdf')?.equals(letter));
     assert.match(dossier.get('SHA256SUMS')!.toString(), / {2}carta-firmada\.pdf\n/);

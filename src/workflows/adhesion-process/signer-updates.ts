@@ -101,6 +101,8 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
         certificateSha256: result.certificateSha256,
         linkVersion: request.linkVersion,
         report: result.report,
+        // Data only (no command): the notice the page showed, recorded with what it was shown for.
+        ...(request.privacyNotice ? { privacyNotice: request.privacyNotice } : {}),
       };
       const signer = result.report.signer;
       ctx.audit(
@@ -287,6 +289,7 @@ export function registerSignerUpdates(ctx: ProcessContext): void {
           certificateSha256: result.certificateSha256,
           linkVersion: request.linkVersion,
           report: result.report,
+          ...(request.privacyNotice ? { privacyNotice: request.privacyNotice } : {}),
         };
         const signer = result.report.signer;
         signedBy = `${signer?.name ?? '?'} (RFC ${signer?.rfc ?? '—'})`;
