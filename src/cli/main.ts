@@ -6,6 +6,7 @@ import { registerCoordinatorActions } from './commands/coordinator-actions';
 import { registerDigest } from './commands/digest';
 import { registerRenewal } from './commands/renewal';
 import { registerArchive } from './commands/archive';
+import { registerPersonalData } from './commands/personal-data';
 import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerDigest(program);
   registerRenewal(program);
   registerArchive(program);
+  registerPersonalData(program);
   registerEvidence(program);
   registerVerify(program);
   registerCalendar(program);

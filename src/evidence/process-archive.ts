@@ -35,8 +35,9 @@ export function campaignOf(workflowId: string): string | null {
 
 export class ProcessArchive {
   constructor(
-    private readonly objects: ObjectStore,
-    private readonly keyring: Keyring,
+    /** The object store it is in (records of other kinds, such as access records, go beside it). */
+    readonly objects: ObjectStore,
+    readonly keyring: Keyring,
   ) {}
 
   /** Where the archive is, for messages. */

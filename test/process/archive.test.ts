@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordInstallationUpdate, withdrawUpdate } from '../../src/domain/messages';
@@ -169,6 +169,42 @@ describe('the archive of ended processes, after Temporal let them go', function 
         execFileSync('cmp', [join(evidenceBefore, name), join(evidenceAfter, name)]).length === 0,
         name,
       );
+    // An access request about the completed process's president, after Temporal let it go: the
+    // archive answers it, as JSON and PDF, and the export itself is recorded.
+    const personal = mkdtempSync(join(tmpdir(), 'datos-personales-'));
+    const asked = await cli(
+      'personal-data',
+      '--email',
+      completed.president.email.toUpperCase(),
+      '--out',
+      personal,
+    );
+    assert.equal(asked.status, 0, asked.stderr);
+    const personalData = JSON.parse(readFileSync(join(personal, 'datos-personales.json'), 'utf8')) as {
+      processes: {
+        workflowId: string;
+        roles: { role: string }[];
+        signatures: { signer: { rfc: string } }[];
+        mails: unknown[];
+        audit: unknown[];
+      }[];
+    };
+    assert.deepEqual(
+      personalData.processes.map((p) => [p.workflowId, p.roles.map((r) => r.role)]),
+      [[completedId, ['municipal']]],
+    );
+    assert.equal(personalData.processes[0]!.signatures[0]!.signer.rfc, 'COCR800101AB1');
+    assert.ok(personalData.processes[0]!.mails.length >= 2, 'the invitation and the confirmations');
+    assert.ok(personalData.processes[0]!.audit.length > 0);
+    assert.equal(readFileSync(join(personal, 'datos-personales.pdf')).subarray(0, 5).toString(), '%PDF-');
+    const accessDir = join(env.evidenceDir, 'access', 'personal-data');
+    const access = readdirSync(accessDir);
+    assert.ok(access.length >= 1, 'the export is recorded');
+    assert.ok(
+      access.every((name) => !readFileSync(join(accessDir, name)).includes(completed.president.email)),
+      'the record is sealed: no e-mail in plaintext',
+    );
+
     // A process neither in Temporal nor in the archive is still not found.
     const missing = await cli('status', `adhesion-${campaign}-99999`);
     assert.equal(missing.status, 1);
