@@ -7,6 +7,7 @@ import { registerDigest } from './commands/digest';
 import { registerRenewal } from './commands/renewal';
 import { registerArchive } from './commands/archive';
 import { registerPersonalData } from './commands/personal-data';
+import { registerTransferInstitution } from './commands/transfer-institution';
 import { registerEvidence } from './commands/evidence';
 import { registerList } from './commands/list';
 import { registerRecordInstallation } from './commands/record-installation';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerRenewal(program);
   registerArchive(program);
   registerPersonalData(program);
+  registerTransferInstitution(program);
   registerEvidence(program);
   registerVerify(program);
   registerCalendar(program);

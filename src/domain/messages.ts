@@ -6,6 +6,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, ProcessState, Role, Sector, Stage } from './process';
 import type { CalendarData } from './calendar';
+import type { Institution } from './institution';
 import type { VerificationReport } from './verification-report';
 
 /** Which privacy notice a signer was shown (src/config/privacy-notice.ts): its version and SHA-256. */
@@ -142,6 +143,22 @@ export interface ReplaceSignerInput extends CoordinatorAction {
   readonly person: Person;
 }
 
+/**
+ * The countersigning authority changes (version 10): its names and titles, and its countersigner.
+ * A process awaiting the municipal signature gets a new letter naming it (and a new link); one
+ * awaiting the countersignature gets the new countersigner (the president's signed letter stands).
+ */
+export interface TransferInstitutionInput extends CoordinatorAction {
+  readonly institution: Institution;
+  readonly countersigner: Person;
+}
+
+export interface TransferInstitutionResult {
+  readonly stage: Stage;
+  /** False when the process already had this institution and countersigner (a re-run). */
+  readonly transferred: boolean;
+}
+
 export interface ResendLinkInput {
   readonly role: Role;
   readonly actor?: string;
@@ -170,6 +187,9 @@ export const replanCalendarUpdate = defineUpdate<ReplanCalendarResult, [ReplanCa
   'replanCalendar',
 );
 export const replaceSignerUpdate = defineUpdate<StageResult, [ReplaceSignerInput]>('replaceSigner');
+export const transferInstitutionUpdate = defineUpdate<TransferInstitutionResult, [TransferInstitutionInput]>(
+  'transferInstitution',
+);
 export const resendLinkUpdate = defineUpdate<StageResult & { linkVersion: number }, [ResendLinkInput]>(
   'resendLink',
 );

@@ -232,6 +232,32 @@ export interface ProcessState {
   linkUse?: Partial<Record<Role, LinkUse>>;
   /** The signed decline that ended the process, when it was declined (version 7). */
   declination?: DeclinationRecord | null;
+  /**
+   * Version 10: the institution now countersigning, once it changed (`transferInstitution`); the
+   * one of the input (with the defaults) until then.
+   */
+  institution?: Institution;
+  /** The letter as rendered when a transfer rendered it again: its institution and countersigner. */
+  letterParties?: {
+    readonly institution: Institution;
+    readonly commissioner: Person;
+    readonly letterDate: string;
+  };
+  /** Each transfer of the countersigning authority (version 10). */
+  transfers?: TransferRecord[];
+}
+
+/** A transfer of the countersigning authority, as the process recorded it. */
+export interface TransferRecord {
+  readonly at: string;
+  readonly actor: string;
+  readonly reason: string;
+  /** The institutions' names, before and after. */
+  readonly from: string;
+  readonly to: string;
+  /** The stage the process was in: what the transfer changed depends on it. */
+  readonly stage: Stage;
+  readonly countersigner: { readonly before: string; readonly after: string };
 }
 
 /** Workflow ID scheme (DESIGN §2): `adhesion-<campaign>-<clave_inegi>`. */

@@ -6,7 +6,13 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { EvidenceStore } from '../storage';
-import { SIGNATURE_FIELD, type DossierRecord, type ProcessState, type Role } from '../domain/process';
+import {
+  SIGNATURE_FIELD,
+  STAGE_LABEL,
+  type DossierRecord,
+  type ProcessState,
+  type Role,
+} from '../domain/process';
 import { renderConstancia } from './constancia';
 import { readEmbeddedSignatures } from '../pdf/embedded';
 import { parseCms } from '../signatures/cms';
@@ -381,6 +387,16 @@ function readme(
           'SHA256SUMS. psc-confianza.pem es la raíz de la Secretaría de Economía (ACR2-SE). Algunos PSC',
           'emiten constancias que openssl ts -verify rechaza (sin uso extendido timeStamping, ESS que no',
           'corresponde): manifiesta verify --timestamp las acepta con esa raíz y lista cada desviación.',
+        ]
+      : []),
+    ...((state.transfers ?? []).length > 0
+      ? [
+          '',
+          'La institución que contrafirma cambió mientras el proceso corría:',
+          ...(state.transfers ?? []).map(
+            (t) =>
+              `  ${t.at}: de ${t.from} a ${t.to} (contrafirma ${t.countersigner.before} → ${t.countersigner.after}), en la etapa «${STAGE_LABEL[t.stage]}»; motivo: ${t.reason}`,
+          ),
         ]
       : []),
     ...(notices.length > 0

@@ -36,15 +36,20 @@ ${body}
 /** The letter as the process rendered it, for reading in the page. */
 export function letterOf(state: ProcessState): ReturnType<typeof letterText> {
   const input = state.input;
-  const institution = { ...DEFAULT_INSTITUTION, ...input.institution };
+  // A transfer of the countersigning authority (version 10) may have drawn the letter again.
+  const parties = state.letterParties;
+  const institution = parties?.institution ?? { ...DEFAULT_INSTITUTION, ...input.institution };
   return letterText({
     workflowId: state.workflowId,
     municipality: input.municipality,
     inegiCode: input.inegiCode,
     president: input.president,
-    commissioner: input.commissioner,
+    commissioner: parties?.commissioner ?? input.commissioner,
     // The letter was rendered in the process's first step, when it was started.
-    letterDate: input.letterDate ?? (state.audit[0]?.at ?? new Date().toISOString()).slice(0, 10),
+    letterDate:
+      parties?.letterDate ??
+      input.letterDate ??
+      (state.audit[0]?.at ?? new Date().toISOString()).slice(0, 10),
     place: input.place ?? `${input.municipality}, ${institution.state}`,
     institution,
   });

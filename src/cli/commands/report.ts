@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { deadlineCounting } from '../../domain/schedule';
-import { STAGE_LABEL, type ProcessState } from '../../domain/process';
+import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState } from '../../domain/process';
 import { campaignStates } from '../../campaigns/states';
 import { withProcesses } from '../context';
 
@@ -23,6 +23,8 @@ export interface ReportRow {
   readonly recordatorios: number;
   readonly motivo: string;
   readonly workflow_id: string;
+  /** The countersigning institution now (its short name): a transfer may have changed it. */
+  readonly institucion: string;
 }
 
 /** The report's columns, in order (the CSV header even when the campaign is empty). */
@@ -42,6 +44,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
   'motivo',
   'workflow_id',
   'plazo_en',
+  'institucion',
 ];
 
 export function reportRow(state: ProcessState): ReportRow {
@@ -61,6 +64,7 @@ export function reportRow(state: ProcessState): ReportRow {
     recordatorios: state.remindersSent.length,
     motivo: state.outcome ?? '',
     workflow_id: state.workflowId,
+    institucion: (state.institution ?? { ...DEFAULT_INSTITUTION, ...state.input.institution }).shortName,
   };
 }
 

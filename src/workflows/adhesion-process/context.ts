@@ -64,11 +64,16 @@ export class ProcessContext {
   constructor(
     readonly state: ProcessState,
     readonly input: ProcessInput,
-    readonly institution: Institution,
+    private readonly initialInstitution: Institution,
     readonly acts: ProcessActivities,
     readonly lean: boolean,
   ) {
     this.publisher = new Publisher(lean);
+  }
+
+  /** The institution countersigning now: the input's, until a transfer (version 10) changed it. */
+  get institution(): Institution {
+    return this.state.institution ?? this.initialInstitution;
   }
 
   now(): Date {

@@ -11,10 +11,12 @@ import {
   replanCalendarUpdate,
   replaceSignerUpdate,
   resendLinkUpdate,
+  transferInstitutionUpdate,
   withdrawUpdate,
   type ReplanCalendarInput,
   type ReplaceSignerInput,
   type ResendLinkInput,
+  type TransferInstitutionInput,
 } from '../../domain/messages';
 import {
   isLegacyPolicy,
@@ -34,7 +36,9 @@ import {
   validateCoordinatorAction,
   validateExtension,
   validateInstallation,
+  validateTransfer,
 } from './validators';
+import { INSTITUTION_TRANSFER } from './patches';
 
 export function registerCoordinatorUpdates(ctx: ProcessContext): void {
   const { state, input } = ctx;
@@ -200,6 +204,80 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
         if (problems.length > 0) throw refusal('MALFORMED_INPUT', problems.join('; '));
       },
     },
+  );
+
+  // Version 10: the countersigning authority changes while the process runs (the institute that
+  // countersigned was extinguished; its duties pass to a successor).
+  wf.setHandler(
+    transferInstitutionUpdate,
+    async (request) => {
+      wf.patched(INSTITUTION_TRANSFER);
+      const actor = request.actor ?? 'coordinator';
+      const stage = state.stage;
+      const institution = { ...request.institution };
+      const countersigner = {
+        name: request.countersigner.name.trim(),
+        email: request.countersigner.email.trim(),
+        rfc: request.countersigner.rfc?.trim().toUpperCase() || null,
+        curp: request.countersigner.curp?.trim().toUpperCase() || null,
+      };
+      const before = { institution: ctx.institution, countersigner: state.signers.institute };
+      // A re-run of the same transfer changes nothing.
+      if (
+        before.institution.name === institution.name &&
+        before.countersigner.email === countersigner.email &&
+        before.countersigner.name === countersigner.name
+      )
+        return { stage, transferred: false };
+      state.institution = institution;
+      state.signers.institute = countersigner;
+      state.transfers = [
+        ...(state.transfers ?? []),
+        {
+          at: ctx.now().toISOString(),
+          actor,
+          reason: request.reason.trim(),
+          from: before.institution.name,
+          to: institution.name,
+          stage,
+          countersigner: { before: before.countersigner.name, after: countersigner.name },
+        },
+      ];
+      let letter = '; la carta firmada por la presidencia municipal se conserva';
+      const letterDate = input.letterDate ?? ctx.now().toISOString().slice(0, 10);
+      if (stage === Stage.AwaitingMunicipalSignature) {
+        // The letter names the institution: a new one, naming the successor, replaces it, and the
+        // president's link goes out again (the old one superseded), before anyone has signed.
+        const rendered = await ctx.acts.work.renderLetter({
+          workflowId: state.workflowId,
+          municipality: input.municipality,
+          inegiCode: input.inegiCode,
+          president: state.signers.municipal,
+          commissioner: countersigner,
+          letterDate,
+          place: input.place ?? `${input.municipality}, ${institution.state}`,
+          institution,
+        });
+        // A signature of the old letter accepted while this one was drawn stands: the letter too.
+        if (state.stage === Stage.AwaitingMunicipalSignature && !state.signatures.municipal) {
+          state.document = rendered;
+          state.letterParties = { institution, commissioner: countersigner, letterDate };
+          if (state.preparations) delete state.preparations.municipal;
+          letter = `; nueva carta ${rendered.fileName}, SHA-256 ${rendered.sha256}`;
+        }
+      }
+      ctx.audit(
+        actor,
+        'institution-transferred',
+        `${before.institution.shortName} → ${institution.shortName}; contrafirma ${before.countersigner.name} → ${countersigner.name}${letter}: ${request.reason.trim()}`,
+      );
+      ctx.publish();
+      // The signer awaited now gets a new link: the president (a new letter) or the new countersigner.
+      if (!isTerminal(state.stage) && roleAwaited(state.stage) !== null)
+        ctx.sendSigningLink(roleAwaited(state.stage)!, 'signature-request', actor, 'update');
+      return { stage: state.stage, transferred: true };
+    },
+    { validator: (request: TransferInstitutionInput) => validateTransfer(request, state.stage) },
   );
 
   wf.setHandler(

@@ -48,3 +48,10 @@ export const ARCHIVE_TIMESTAMP = 'archive-timestamp';
  * retention; the activity is retried until it succeeds. Asked once, when the process has ended.
  */
 export const ARCHIVE_RECORD = 'archive-record';
+
+/**
+ * Version 10: the countersigning authority transferred to a successor (`transferInstitution`, an
+ * update older code did not have): a new letter and link before the municipal signature, a new
+ * countersigner before the countersignature. Asked in the update, where the change takes effect.
+ */
+export const INSTITUTION_TRANSFER = 'institution-transfer';

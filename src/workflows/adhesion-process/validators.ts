@@ -14,9 +14,18 @@ import {
   type FileReference,
   type RecordInstallationInput,
   type SubmitSignatureInput,
+  type TransferInstitutionInput,
 } from '../../domain/messages';
 import { MAX_REASON_LENGTH } from '../../domain/limits';
-import { isTerminal, ROLES, SECTORS, Stage, STAGE_LABEL, type Role } from '../../domain/process';
+import {
+  isTerminal,
+  personProblems,
+  ROLES,
+  SECTORS,
+  Stage,
+  STAGE_LABEL,
+  type Role,
+} from '../../domain/process';
 
 export function requireText(value: unknown, what: string, max = MAX_REASON_LENGTH): void {
   if (typeof value !== 'string' || value.trim().length === 0)
@@ -106,6 +115,25 @@ export function validateCalendar(calendar: CalendarData | undefined): void {
 export function validateCoordinatorAction(request: CoordinatorAction, stage: Stage): void {
   if (isTerminal(stage)) throw refusal('WRONG_STAGE', `el proceso ya terminó (${STAGE_LABEL[stage]})`);
   requireText(request?.reason, 'el motivo');
+}
+
+/** A transfer of the countersigning authority: to a process still awaiting a signature, well formed. */
+export function validateTransfer(request: TransferInstitutionInput, stage: Stage): void {
+  validateCoordinatorAction(request, stage);
+  if (stage !== Stage.AwaitingMunicipalSignature && stage !== Stage.AwaitingInstituteCountersignature)
+    throw refusal('WRONG_STAGE', `etapa actual: ${STAGE_LABEL[stage]}: las firmas ya están completas`);
+  const institution = request.institution;
+  for (const field of [
+    'name',
+    'shortName',
+    'state',
+    'commissionerTitle',
+    'presidentTitle',
+    'commitment',
+  ] as const)
+    requireText(institution?.[field], `institution.${field}`);
+  const problems = personProblems(request.countersigner, 'quien contrafirma');
+  if (problems.length > 0) throw refusal('MALFORMED_INPUT', problems.join('; '));
 }
 
 export function validateInstallation(request: RecordInstallationInput, stage: Stage, now: Date): void {
