@@ -14,6 +14,8 @@ export interface Institution {
   readonly presidentTitle: string;
   /** The commitment's name, e.g. "Cultura de Gobierno Abierto". */
   readonly commitment: string;
+  /** The article the letter uses before its name: `el` (the default, an institute) or `la` (a secretaría). */
+  readonly article?: 'el' | 'la';
 }
 
 export const DEFAULT_INSTITUTION: Institution = {

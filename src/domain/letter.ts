@@ -4,6 +4,7 @@
  * the PDF (src/activities/letter.ts) lays them out.
  */
 import type { RenderLetterInput } from './activities';
+import type { Institution } from './institution';
 
 const MONTHS = [
   'enero',
@@ -47,9 +48,9 @@ export function letterText(input: RenderLetterInput): {
       'Presentes',
     ],
     body: [
-      `Quien suscribe, Titular del Ayuntamiento de ${municipality}, se dirige a este Secretariado Técnico Local de Gobierno Abierto, con el objeto de manifestar de manera expresa la intención de participar en el Ejercicio de Gobierno Abierto en el ámbito municipal, a fin de trabajar de manera conjunta en la consolidación del Primer Plan de Acción Local de Gobierno Abierto del ${inst.state}, en el marco del compromiso proactivo encabezado por el ${inst.name} (${inst.shortName}) denominado “${inst.commitment}”.`,
+      `Quien suscribe, Titular del Ayuntamiento de ${municipality}, se dirige a este Secretariado Técnico Local de Gobierno Abierto, con el objeto de manifestar de manera expresa la intención de participar en el Ejercicio de Gobierno Abierto en el ámbito municipal, a fin de trabajar de manera conjunta en la consolidación del Primer Plan de Acción Local de Gobierno Abierto del ${inst.state}, en el marco del compromiso proactivo encabezado por ${article(inst)} ${inst.name} (${inst.shortName}) denominado “${inst.commitment}”.`,
       'En virtud de lo anterior, se reafirma la disposición de este Ayuntamiento para llevar a cabo acciones de manera colaborativa con integrantes de la Sociedad Civil presentes en nuestro municipio, constituyendo e instalando los Secretariados Técnicos Municipales que sean una manifestación real del interés por implementar una nueva forma de gobernanza, sustentada en la transparencia, la participación, la rendición de cuentas y la innovación.',
-      `Así mismo, se externa la plena y buena voluntad de este Ayuntamiento para coadyuvar con el ${inst.shortName} y cumplir con el objetivo de transitar hacia un ${inst.state} más abierto.`,
+      `Así mismo, se externa la plena y buena voluntad de este Ayuntamiento para coadyuvar con ${article(inst)} ${inst.shortName} y cumplir con el objetivo de transitar hacia un ${inst.state} más abierto.`,
     ],
     recognitionsTitle: 'ANTE ESTA MANIFESTACIÓN SE RECONOCE:',
     recognitions: [
@@ -60,8 +61,13 @@ export function letterText(input: RenderLetterInput): {
       'E. Que es responsabilidad del gobierno municipal promover la transparencia, luchar contra la corrupción, y empoderar a nuestras comunidades.',
       'F. Que éste Ayuntamiento buscará un diálogo directo con la sociedad, por medio de los cuatro pilares considerados en el Modelo de Gobierno Abierto aprobado por el Sistema Nacional de Transparencia, Acceso a la Información Pública y Protección de Datos Personales: transparencia, participación ciudadana, rendición de cuentas, e innovación; mismos que en su conjunto contribuyen a la gobernanza y al buen gobierno municipal.',
       'G. Que este Ayuntamiento instalará los Secretariados Técnicos Municipales correspondientes.',
-      `H. Que este Ayuntamiento coadyuvará con el ${inst.shortName} para alcanzar el objetivo de transitar hacia un ${inst.state} más abierto.`,
+      `H. Que este Ayuntamiento coadyuvará con ${article(inst)} ${inst.shortName} para alcanzar el objetivo de transitar hacia un ${inst.state} más abierto.`,
     ],
     closing: 'ATENTAMENTE',
   };
+}
+
+/** The institution's article in the letter's sentences: `el` (an institute) unless it says `la`. */
+function article(institution: Institution): string {
+  return institution.article ?? 'el';
 }

@@ -40,6 +40,7 @@ describe('transfer of the countersigning authority (transfer-institution)', func
       name: 'Secretaría de la Contraloría del Estado de México',
       shortName: 'SECOGEM',
       commissionerTitle: 'Titular de la Secretaría de la Contraloría',
+      article: 'la',
     },
     countersigner: {
       name: f.signer4096.identity.name,
@@ -151,7 +152,8 @@ describe('transfer of the countersigning authority (transfer-institution)', func
     assert.notEqual(moved.document!.sha256, before[0]!.document!.sha256);
     const newLetter = await documentOf(env, moved);
     const text = execFileSync('pdftotext', ['-', '-'], { input: newLetter }).toString().replace(/\s+/g, ' ');
-    assert.match(text, /Secretaría de la Contraloría del Estado de México/);
+    assert.match(text, /encabezado por la Secretaría de la Contraloría del Estado de México \(SECOGEM\)/);
+    assert.match(text, /coadyuvar con la SECOGEM/);
     assert.match(text, /ANA LÓPEZ RUIZ/);
     assert.equal(moved.links.municipal!.version, firstLink.claims.version + 1, 'the old link is superseded');
     await signingLink(env, awaitingMunicipal.president.email, firstLink.claims.version + 1);

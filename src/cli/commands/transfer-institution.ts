@@ -8,7 +8,8 @@
  * already transferred; each process audits its transfer (the `transferInstitution` update).
  *
  * FILE (JSON): `{"institution": {"name", "shortName", "commissionerTitle", "state"?, "presidentTitle"?,
- * "commitment"?}, "countersigner": {"name", "email", "rfc"?, "curp"?}}`.
+ * "commitment"?, "article"? ("el" or "la", how the letter names it)}, "countersigner": {"name",
+ * "email", "rfc"?, "curp"?}}`.
  */
 import { readFileSync } from 'node:fs';
 import { type Command } from 'commander';

@@ -132,6 +132,8 @@ export function validateTransfer(request: TransferInstitutionInput, stage: Stage
     'commitment',
   ] as const)
     requireText(institution?.[field], `institution.${field}`);
+  if (institution.article !== undefined && institution.article !== 'el' && institution.article !== 'la')
+    throw refusal('MALFORMED_INPUT', 'institution.article debe ser "el" o "la"');
   const problems = personProblems(request.countersigner, 'quien contrafirma');
   if (problems.length > 0) throw refusal('MALFORMED_INPUT', problems.join('; '));
 }
