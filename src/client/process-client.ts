@@ -106,11 +106,28 @@ export class ProcessClient {
       return await this.bounded(() => this.handle(workflowId).query(statusQuery));
     } catch (error) {
       const mapped = mapFailure(error, workflowId);
-      if (this.archive !== null && mapped instanceof CodedError && mapped.code === 'PROCESS_NOT_FOUND') {
-        const archived = await this.archive.get(workflowId);
-        if (archived !== null) return archived.state;
+      if (this.archive !== null && mapped instanceof CodedError) {
+        const archived = await this.archive.get(workflowId).catch(() => null);
+        // Gone from Temporal; or closed, with no worker to answer the query for it: the record of
+        // that very run says the same.
+        if (
+          archived !== null &&
+          (mapped.code === 'PROCESS_NOT_FOUND' || (await this.closedRun(workflowId)) === archived.state.runId)
+        )
+          return archived.state;
       }
       throw mapped;
+    }
+  }
+
+  /** The first run ID of the execution the workflow ID names, when it is closed; null otherwise. */
+  private async closedRun(workflowId: string): Promise<string | null> {
+    try {
+      const description = await this.bounded(() => this.handle(workflowId).describe());
+      if (description.status.name === 'RUNNING') return null;
+      return description.raw.workflowExecutionInfo?.firstRunId ?? null;
+    } catch {
+      return null;
     }
   }
 

@@ -113,9 +113,10 @@ const toJson = (p: Payload): JsonPayload => ({
 });
 
 const BASE64 = '^[A-Za-z0-9+/]*={0,2}$';
+// `payloads` may be absent: Temporal's Go clients (the `temporal` CLI, the Web UI's server) send
+// `{}` for an empty list, such as a termination's empty details.
 const payloadsSchema = {
   type: 'object',
-  required: ['payloads'],
   properties: {
     payloads: {
       type: 'array',
@@ -254,11 +255,11 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
     return reply.code(status).send({ error: error.message });
   });
 
-  app.post<{ Body: { payloads: JsonPayload[] } }>(
+  app.post<{ Body: { payloads?: JsonPayload[] } }>(
     '/decode',
     { schema: { body: payloadsSchema } },
     async (request) => {
-      const decoded = await codec.decode(request.body.payloads.map(fromJson));
+      const decoded = await codec.decode((request.body.payloads ?? []).map(fromJson));
       const namespace = clean(request.headers['x-namespace'] as string | undefined);
       const workflow = workflowOf(request);
       record({
@@ -275,11 +276,11 @@ export async function buildCodecServer(options: CodecServerOptions): Promise<Fas
     },
   );
   if (options.encode) {
-    app.post<{ Body: { payloads: JsonPayload[] } }>(
+    app.post<{ Body: { payloads?: JsonPayload[] } }>(
       '/encode',
       { schema: { body: payloadsSchema } },
       async (request) => ({
-        payloads: (await codec.encode(request.body.payloads.map(fromJson))).map(toJson),
+        payloads: (await codec.encode((request.body.payloads ?? []).map(fromJson))).map(toJson),
       }),
     );
   }

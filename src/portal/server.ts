@@ -177,10 +177,9 @@ export async function buildPortal(options: PortalOptions): Promise<FastifyInstan
   };
 
   // The privacy notice: the page shows the short one, this serves the full one (unless the
-  // institution publishes it at PRIVACY_NOTICE_URL); its text is kept with the evidence, so that a
-  // dossier can show the notice a signer was shown.
+  // institution publishes it at PRIVACY_NOTICE_URL). The worker keeps its text with the evidence
+  // (the portal only reads the store), so that a dossier can show the notice a signer was shown.
   const notice = options.privacyNotice ?? privacyNotice({});
-  await options.evidence.put(notice.bytes);
   app.get(PRIVACY_NOTICE_PATH, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(privacyNoticePage(notice)),
   );

@@ -5,15 +5,17 @@
  *
  * No part uses the root account. The workers (and the CLI) get an account that may read, write and
  * delete under the evidence prefix; the portals one that may only read: a portal broken into
- * cannot alter or remove evidence. versitygw keeps the accounts in its IAM folder (`--iam-dir`)
- * and enforces a bucket policy naming them (its `user` accounts may do nothing without one).
+ * cannot alter or remove evidence. Temporal's server gets one that may read and write (not delete)
+ * under its own prefix, where it archives the histories of closed workflows (history archival,
+ * see temporal-server.ts). versitygw keeps the accounts in its IAM folder (`--iam-dir`) and
+ * enforces a bucket policy naming them (its `user` accounts may do nothing without one).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { applyBucketPolicy } from './object-store-policy';
+import { ListBucketsCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { applyBucketPolicy, bucketPolicy, type BucketAccounts } from './object-store-policy';
 import { PRIVATE_FILE_MODE, privateDir } from '../storage/private-files';
 import { ManagedProcess } from './managed-process';
 
@@ -29,15 +31,64 @@ interface Account {
   readonly secretKey: string;
 }
 
-/** The accounts: root (the stack's own setup), and one for writers and one for readers. */
+/**
+ * The accounts: root (the stack's own setup), one for writers and one for readers, and Temporal's
+ * server's (its history archive).
+ */
 interface Accounts {
   readonly root: Account;
   readonly writer: Account;
   readonly reader: Account;
+  readonly temporal: Account;
 }
 
 /** Where the parts keep evidence in the bucket (EVIDENCE_URL's prefix). */
 const PREFIX = 'evidencia';
+
+/**
+ * Where Temporal's server archives histories: beside the evidence, never under its prefix (whose
+ * every object is sealed evidence or a record: `manifiesta reseal` reads them all).
+ */
+const HISTORY_PREFIX = 'temporal-history';
+
+const REGION = 'us-east-1';
+
+/** Where and as whom Temporal's server archives the histories of closed workflows. */
+export interface HistoryArchive {
+  /** The namespace's history archival URI (`s3://bucket/prefix`). */
+  readonly uri: string;
+  readonly endpoint: string;
+  readonly region: string;
+  /** The server's environment for the AWS SDK: its own account. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The evidence accounts' policy, and Temporal's server's: list the bucket (the archiver checks it
+ * exists, and finds an archived run's versions, with ListObjectsV2), read and write its histories.
+ * It may not delete: an archived history is kept.
+ */
+function stackBucketPolicy(accounts: BucketAccounts, temporal: string): string {
+  const policy = JSON.parse(bucketPolicy(accounts)) as { Statement: object[] };
+  const bucket = `arn:aws:s3:::${accounts.bucket}`;
+  policy.Statement.push(
+    {
+      Sid: 'TemporalList',
+      Effect: 'Allow',
+      Principal: { AWS: [temporal] },
+      Action: ['s3:ListBucket'],
+      Resource: [bucket],
+    },
+    {
+      Sid: 'TemporalHistoryArchive',
+      Effect: 'Allow',
+      Principal: { AWS: [temporal] },
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: [`${bucket}/${HISTORY_PREFIX}/*`],
+    },
+  );
+  return JSON.stringify(policy);
+}
 
 export class ObjectStoreServer {
   readonly process: ManagedProcess;
@@ -61,6 +112,7 @@ export class ObjectStoreServer {
         (stored?.accessKey ? { accessKey: stored.accessKey, secretKey: stored.secretKey } : account('mf')),
       writer: stored?.writer ?? account('mfw'),
       reader: stored?.reader ?? account('mfr'),
+      temporal: stored?.temporal ?? account('mft'),
     };
     writeFileSync(file, JSON.stringify(this.accounts), { mode: PRIVATE_FILE_MODE });
     this.process = new ManagedProcess({
@@ -70,7 +122,7 @@ export class ObjectStoreServer {
         '--port',
         `127.0.0.1:${options.port}`,
         '--region',
-        'us-east-1',
+        REGION,
         // The accounts live here, beside (never inside) the objects' folder.
         '--iam-dir',
         join(options.dir, 'iam'),
@@ -91,7 +143,7 @@ export class ObjectStoreServer {
     return {
       EVIDENCE_URL: `s3://${this.options.bucket}/${PREFIX}`,
       S3_ENDPOINT: this.endpoint,
-      AWS_REGION: 'us-east-1',
+      AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: account.accessKey,
       AWS_SECRET_ACCESS_KEY: account.secretKey,
     };
@@ -107,10 +159,29 @@ export class ObjectStoreServer {
     return this.envOf(this.accounts.reader);
   }
 
+  /** Where Temporal's server archives histories, with its account (read and write there only). */
+  get historyArchive(): HistoryArchive {
+    return {
+      uri: `s3://${this.options.bucket}/${HISTORY_PREFIX}`,
+      endpoint: this.endpoint,
+      region: REGION,
+      env: {
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: this.accounts.temporal.accessKey,
+        AWS_SECRET_ACCESS_KEY: this.accounts.temporal.secretKey,
+        // Nothing of the stack's own environment's: a session token would go with these keys, and
+        // a profile would be taken instead of them.
+        AWS_SESSION_TOKEN: '',
+        AWS_PROFILE: '',
+        AWS_DEFAULT_PROFILE: '',
+      },
+    };
+  }
+
   private client(account: Account): S3Client {
     return new S3Client({
       endpoint: this.endpoint,
-      region: 'us-east-1',
+      region: REGION,
       forcePathStyle: true,
       maxAttempts: 1,
       credentials: { accessKeyId: account.accessKey, secretAccessKey: account.secretKey },
@@ -150,11 +221,22 @@ export class ObjectStoreServer {
     // The accounts exist before the policy names them (versitygw refuses a policy naming strangers).
     this.createUser(this.accounts.writer);
     this.createUser(this.accounts.reader);
-    await applyBucketPolicy(this.client(this.accounts.root), {
+    this.createUser(this.accounts.temporal);
+    const root = this.client(this.accounts.root);
+    const accounts: BucketAccounts = {
       bucket: this.options.bucket,
       prefix: PREFIX,
       writer: this.accounts.writer.accessKey,
       reader: this.accounts.reader.accessKey,
-    });
+    };
+    // The bucket (once) and the evidence accounts' policy, as docker-compose.yml applies it; then
+    // the whole policy, with Temporal's server's statements (a bucket has one policy document).
+    await applyBucketPolicy(root, accounts);
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: this.options.bucket,
+        Policy: stackBucketPolicy(accounts, this.accounts.temporal.accessKey),
+      }),
+    );
   }
 }

@@ -97,6 +97,17 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
     stops.push(() => postgres.process.stop());
     log(`PostgreSQL on ${postgres.address}`);
 
+    // Before Temporal: its server archives the histories of closed workflows there (and checks the
+    // bucket when the namespace is registered).
+    const objectStore = new ObjectStoreServer({
+      dir: join(dir, 'objetos'),
+      port: ports.objectStore,
+      binary: binaries.objectStore,
+      bucket: 'manifiesta',
+    });
+    await objectStore.start();
+    stops.push(() => objectStore.process.stop());
+
     // Mutual TLS on Temporal's frontend, with certificates made once into DATA_DIR.
     const certificates = ensureClusterCertificates(join(dir, 'tls'));
     const temporal = new TemporalServer({
@@ -108,6 +119,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       schemaDir: temporalSchemaDir(log),
       postgres,
       namespace: env.TEMPORAL_NAMESPACE || 'default',
+      historyArchive: objectStore.historyArchive,
       log,
     });
     temporal.setupSchema();
@@ -116,15 +128,6 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
     log(
       `Temporal server on ${temporal.address} (PostgreSQL; mutual TLS, clients need a certificate from ${certificates.ca})`,
     );
-
-    const objectStore = new ObjectStoreServer({
-      dir: join(dir, 'objetos'),
-      port: ports.objectStore,
-      binary: binaries.objectStore,
-      bucket: 'manifiesta',
-    });
-    await objectStore.start();
-    stops.push(() => objectStore.process.stop());
 
     let outbox: Outbox | null = null;
     let outboxUrl: string | null = null;
@@ -267,7 +270,7 @@ export async function startProductionStack(options: StackOptions = {}): Promise<
       'Temporal frontend': temporal.address,
       'signer portals': `${portalUrl} and http://localhost:${ports.portal + 1}`,
       'codec server': `http://localhost:${ports.codec}`,
-      'object store (S3)': `${objectStore.endpoint} (bucket manifiesta)`,
+      'object store (S3)': `${objectStore.endpoint} (bucket manifiesta; Temporal's histories under ${objectStore.historyArchive.uri})`,
       PostgreSQL: postgres.address,
       'outbox (mail)': outboxUrl ?? '(your relay)',
       'worker health': workers.map((_, n) => `http://127.0.0.1:${ports.workerHealth + n}/readyz`).join(', '),

@@ -3,6 +3,11 @@
  * stack's PostgreSQL: its schema applied with Temporal's own SQL tool (idempotent), its config
  * written from the ports chosen, the `default` namespace registered (the server does not create
  * it) and our search attributes added.
+ *
+ * History archival: the server uploads the history of every workflow that closes to the stack's
+ * object store (its `s3store` archiver, with an account of its own), a few seconds after the close
+ * and before the namespace's retention deletes it; the frontend serves a run's history from there
+ * once it is gone (`temporal workflow show --workflow-id … --run-id …`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,10 +15,20 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { ClusterCertificates } from './certificates';
 import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { TemporalSetupError } from './binaries';
 import { registerSearchAttributes } from '../client/namespace';
 import { ManagedProcess } from './managed-process';
+import type { HistoryArchive } from './object-store-server';
 import type { Postgres } from './postgres';
+
+const { ArchivalState } = temporal.api.enums.v1;
+
+/**
+ * How long after a workflow closes the server may wait before archiving its history: a random time
+ * up to this (Temporal's default is 5 minutes, to spread a surge of closes; the stack's are few).
+ */
+const ARCHIVE_DELAY = '15s';
 
 export interface TemporalServerOptions {
   readonly dir: string;
@@ -33,6 +48,8 @@ export interface TemporalServerOptions {
    * server's own system worker (schedules, batch jobs) has its own client certificate.
    */
   readonly tls: ClusterCertificates;
+  /** Where the histories of closed workflows are archived (the stack's object store). */
+  readonly historyArchive: HistoryArchive;
 }
 
 export class TemporalServer {
@@ -44,12 +61,18 @@ export class TemporalServer {
     writeFileSync(configFile, serverConfig(options), { mode: 0o600 }); // it holds the database password
     writeFileSync(
       join(options.dir, 'dynamicconfig.yaml'),
-      "# Dynamic configuration of the stack's Temporal server (re-read every 10 s); none needed so far.\n",
+      `# Dynamic configuration of the stack's Temporal server (re-read every 10 s).
+# A closed workflow's history is archived a random time up to this after its close.
+history.archivalProcessorArchiveDelay:
+  - value: ${JSON.stringify(ARCHIVE_DELAY)}
+`,
     );
     this.process = new ManagedProcess({
       name: 'Temporal server',
       command: options.server,
       args: ['--config-file', configFile, '--allow-no-auth', 'start'],
+      // The archiver's account on the object store (the AWS SDK reads it from the environment).
+      env: options.historyArchive.env,
       logFile: join(options.dir, 'temporal.log'),
       ready: () => this.answers(),
       stopGraceMs: 15_000,
@@ -111,18 +134,27 @@ export class TemporalServer {
     }
   }
 
-  /** Starts the server, then registers the namespace (once) and our search attributes. */
+  /**
+   * Starts the server, then registers the namespace (once) with history archival, enables it on a
+   * namespace registered without it, and adds our search attributes.
+   */
   async start(): Promise<void> {
     await this.process.start();
     const connection = await this.connect();
     try {
-      const { namespace } = this.options;
+      const { namespace, historyArchive } = this.options;
+      let registered = false;
       try {
         await connection.workflowService.registerNamespace({
           namespace,
           workflowExecutionRetentionPeriod: msToTs('30 days'),
+          historyArchivalState: ArchivalState.ARCHIVAL_STATE_ENABLED,
+          historyArchivalUri: historyArchive.uri,
         });
-        this.options.log(`Temporal namespace ${namespace} registered`);
+        registered = true;
+        this.options.log(
+          `Temporal namespace ${namespace} registered, its histories archived to ${historyArchive.uri}`,
+        );
       } catch (error) {
         if (!/already exists/i.test(String(error))) throw error;
       }
@@ -137,16 +169,43 @@ export class TemporalServer {
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       }
+      if (!registered) await this.enableHistoryArchival(connection);
       await registerSearchAttributes(connection, namespace);
     } finally {
       await connection.close();
     }
   }
+
+  /**
+   * A namespace registered before the stack archived (or with archival turned off since) gets it:
+   * its URI is kept when it has one, as Temporal never changes a namespace's archival URI.
+   */
+  private async enableHistoryArchival(connection: Connection): Promise<void> {
+    const { namespace, historyArchive } = this.options;
+    const { config } = await connection.workflowService.describeNamespace({ namespace });
+    if (config?.historyArchivalState === ArchivalState.ARCHIVAL_STATE_ENABLED) {
+      if (config.historyArchivalUri !== historyArchive.uri)
+        this.options.log(
+          `Temporal namespace ${namespace} archives its histories to ${config.historyArchivalUri}, not ${historyArchive.uri} (an archival URI cannot be changed)`,
+        );
+      return;
+    }
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: {
+        historyArchivalState: ArchivalState.ARCHIVAL_STATE_ENABLED,
+        historyArchivalUri: config?.historyArchivalUri || historyArchive.uri,
+      },
+    });
+    this.options.log(
+      `Temporal namespace ${namespace}: history archival enabled, to ${config?.historyArchivalUri || historyArchive.uri}`,
+    );
+  }
 }
 
 function serverConfig(options: TemporalServerOptions): string {
   const p = options.port;
-  const { tls } = options;
+  const { tls, historyArchive } = options;
   const [host, port] = options.postgres.address.split(':') as [string, string];
   const store = (database: string, maxConns: number): string => `      sql:
         pluginName: "postgres12"
@@ -232,6 +291,25 @@ clusterMetadata:
       httpAddress: "127.0.0.1:${p + 4}"
 dcRedirectionPolicy:
   policy: "noop"
+# History archival: the history of each closed workflow goes to the stack's object store (the AWS
+# SDK takes the server's account from its environment), and the frontend reads it back from there
+# once retention has deleted the run. Visibility archival is off: a run is found by its IDs.
+archival:
+  history:
+    state: "enabled"
+    enableRead: true
+    provider:
+      s3store:
+        region: ${JSON.stringify(historyArchive.region)}
+        endpoint: ${JSON.stringify(historyArchive.endpoint)}
+        s3ForcePathStyle: true
+  visibility:
+    state: "disabled"
+namespaceDefaults:
+  archival:
+    history:
+      state: "enabled"
+      URI: ${JSON.stringify(historyArchive.uri)}
 dynamicConfigClient:
   filepath: ${JSON.stringify(join(options.dir, 'dynamicconfig.yaml'))}
   pollInterval: "10s"

@@ -90,6 +90,13 @@ export async function activityDeps(
     privacyNoticeUrl(config.privacyNotice, config.portalBaseUrl),
   );
   const renderer = new RenderPool();
+  // The privacy notice's text, kept with the evidence: a dossier shows the notice each signer saw.
+  // A store that does not answer now does not stop the worker: the next start keeps it.
+  await stores.evidence
+    .put(config.privacyNotice.bytes)
+    .catch((error: unknown) =>
+      log(`manifiesta: el aviso de privacidad no se guardó: ${(error as Error).message}`),
+    );
   const archive = new ProcessArchive(stores.evidence.objects, config.temporal.keyring);
   const tsa = config.timestamps === null ? null : tsaClient(config.timestamps);
   log(

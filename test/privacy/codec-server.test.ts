@@ -77,6 +77,11 @@ describe('the codec server and the payload keyring', function () {
     // The same value encrypts differently each time (a fresh IV).
     const again = (await (await call('/encode', { payloads: plain })).json()) as typeof encoded;
     assert.notEqual(again.payloads[0]!.data, one!.data);
+    // An empty list as Temporal's Go clients send it (the CLI's `workflow show` on a termination's
+    // empty details): `{}`, answered with none, not refused.
+    const empty = await call('/decode', {});
+    assert.equal(empty.status, 200);
+    assert.deepEqual(await empty.json(), { payloads: [] });
   });
 
   it('decodes what older keys wrote, passes plain payloads through, and names a key it lacks', async function () {

@@ -176,6 +176,8 @@ describe('the archive of ended processes, after Temporal let them go', function 
       'personal-data',
       '--email',
       completed.president.email.toUpperCase(),
+      '--campaign',
+      campaign,
       '--out',
       personal,
     );

@@ -39,6 +39,7 @@ import {
   validateTransfer,
 } from './validators';
 import { INSTITUTION_TRANSFER } from './patches';
+import { work } from './activities';
 
 export function registerCoordinatorUpdates(ctx: ProcessContext): void {
   const { state, input } = ctx;
@@ -248,7 +249,9 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       if (stage === Stage.AwaitingMunicipalSignature) {
         // The letter names the institution: a new one, naming the successor, replaces it, and the
         // president's link goes out again (the old one superseded), before anyone has signed.
-        const rendered = await ctx.acts.work.renderLetter({
+        // A normal activity (not a local one, even in lean processes): its scheduling and result are
+        // events of their own, whatever else the workflow task holds.
+        const rendered = await work.renderLetter({
           workflowId: state.workflowId,
           municipality: input.municipality,
           inegiCode: input.inegiCode,
