@@ -199,6 +199,13 @@ describe('the archive of ended processes, after Temporal let them go', function 
     assert.ok(personalData.processes[0]!.mails.length >= 2, 'the invitation and the confirmations');
     assert.ok(personalData.processes[0]!.audit.length > 0);
     assert.equal(readFileSync(join(personal, 'datos-personales.pdf')).subarray(0, 5).toString(), '%PDF-');
+    // By RFC, without a folder: the JSON on the standard output, every process where she is named.
+    const byRfc = await cli('personal-data', '--rfc', 'cocr800101ab1', '--campaign', campaign);
+    assert.equal(byRfc.status, 0, byRfc.stderr);
+    const ids = (JSON.parse(byRfc.stdout) as { processes: { workflowId: string }[] }).processes.map(
+      (p) => p.workflowId,
+    );
+    for (const id of [completedId, declinedId, withdrawnId, runningId]) assert.ok(ids.includes(id), id);
     const accessDir = join(env.evidenceDir, 'access', 'personal-data');
     const access = readdirSync(accessDir);
     assert.ok(access.length >= 1, 'the export is recorded');

@@ -23,7 +23,7 @@ interface PersonalDataOptions {
   rfc?: string;
   curp?: string;
   email?: string;
-  out: string;
+  out?: string;
   json?: boolean;
 }
 
@@ -52,7 +52,10 @@ export function registerPersonalData(program: Command): void {
     .option('--curp <curp>', 'CURP de la persona')
     .option('--email <correo>', 'correo electrónico de la persona')
     .option('--campaign <campaña>', 'sólo esta campaña (todas por omisión)')
-    .requiredOption('--out <carpeta>', 'carpeta de destino (datos-personales.json y .pdf)')
+    .option(
+      '--out <carpeta>',
+      'carpeta de destino (datos-personales.json y .pdf); sin ella, el JSON en la salida',
+    )
     .option('--json', 'imprime también el JSON')
     .action(async (options: PersonalDataOptions) => {
       const key = personKey(options);
@@ -82,21 +85,27 @@ export function registerPersonalData(program: Command): void {
         });
         const exported = personalDataExport([...states.values()], key, actor());
         const recorded = await recordExport(archive.objects, archive.keyring, exported);
-        mkdirSync(options.out, { recursive: true });
-        writeFileSync(join(options.out, 'datos-personales.json'), `${JSON.stringify(exported, null, 2)}\n`);
-        writeFileSync(join(options.out, 'datos-personales.pdf'), await personalDataPdf(exported));
-        if (options.json) process.stdout.write(`${JSON.stringify(exported, null, 2)}\n`);
-        else
+        const json = `${JSON.stringify(exported, null, 2)}\n`;
+        if (options.out === undefined) {
+          // No folder: the export as JSON on the standard output, for a script; the PDF needs --out.
+          process.stdout.write(json);
+        } else {
+          mkdirSync(options.out, { recursive: true });
+          writeFileSync(join(options.out, 'datos-personales.json'), json);
+          writeFileSync(join(options.out, 'datos-personales.pdf'), await personalDataPdf(exported));
           process.stdout.write(
-            [
-              `${exported.processes.length} proceso(s) con datos de esta persona; datos-personales.json y datos-personales.pdf en ${options.out}`,
-              ...exported.processes.map(
-                (p) =>
-                  `  ${p.workflowId}: ${p.roles.map((r) => r.title).join(', ') || 'firmó con su certificado'}; ${p.signatures.length} firma(s), ${p.mails.length} correo(s), ${p.audit.length} entrada(s) de bitácora`,
-              ),
-              `La exportación quedó registrada (${recorded}).`,
-            ].join('\n') + '\n',
+            options.json
+              ? json
+              : [
+                  `${exported.processes.length} proceso(s) con datos de esta persona; datos-personales.json y datos-personales.pdf en ${options.out}`,
+                  ...exported.processes.map(
+                    (p) =>
+                      `  ${p.workflowId}: ${p.roles.map((r) => r.title).join(', ') || 'firmó con su certificado'}; ${p.signatures.length} firma(s), ${p.mails.length} correo(s), ${p.audit.length} entrada(s) de bitácora`,
+                  ),
+                  `La exportación quedó registrada (${recorded}).`,
+                ].join('\n') + '\n',
           );
+        }
         if (unreadable.length > 0) {
           process.stderr.write(
             `INCOMPLETO: ${unreadable.length} proceso(s) no se pudieron leer ahora y podrían tener datos de esta persona: ${unreadable.sort().join(', ')}. Repita la exportación cuando Temporal y el worker respondan.\n`,
