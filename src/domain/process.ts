@@ -6,7 +6,7 @@
 import type { SignatureFormat, VerificationReport } from './verification-report';
 import type { CalendarData } from './calendar';
 import { type StagePlan } from './schedule';
-import { type Institution } from './institution';
+import { DEFAULT_INSTITUTION, type Institution } from './institution';
 import { type Person, type Sector } from './people';
 import { type LegacyPolicy, type PolicyOverride, type ResolvedPolicy } from './policy';
 import { type Role, type Stage } from './stages';
@@ -271,3 +271,24 @@ export function workflowIdFor(campaign: string, inegiCode: string): string {
 export const INEGI_CODE = /^\d{5}$/;
 
 export const CAMPAIGN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** The institution countersigning a process now: the one a transfer named, else the input's (with the defaults). */
+export function institutionOf(state: ProcessState): Institution {
+  return state.institution ?? { ...DEFAULT_INSTITUTION, ...state.input.institution };
+}
+
+/**
+ * Whether a process already has this institution and countersigner: a transfer run again changes
+ * nothing (the `transferInstitution` update and `manifiesta transfer-institution` ask the same).
+ */
+export function alreadyTransferred(
+  state: ProcessState,
+  to: { readonly institution: Institution; readonly countersigner: Person },
+): boolean {
+  const countersigner = state.signers.institute;
+  return (
+    institutionOf(state).name === to.institution.name &&
+    countersigner.email === to.countersigner.email.trim() &&
+    countersigner.name === to.countersigner.name.trim()
+  );
+}

@@ -12,7 +12,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import type { Keyring } from '../codec/keyring';
-import { STAGE_LABEL, type ProcessState, type Role } from '../domain/process';
+import {
+  STAGE_LABEL,
+  type DeclinationRecord,
+  type ProcessState,
+  type Role,
+  type SignatureRecord,
+} from '../domain/process';
+import type { VerificationReport } from '../domain/verification-report';
 import { ROLE_TITLE } from '../domain/wording';
 import { pdfBytes } from '../pdf/pdfkit';
 import type { ObjectStore } from '../storage';
@@ -81,6 +88,9 @@ const normal = (value: string | null | undefined): string => (value ?? '').repla
 export function personInProcess(state: ProcessState, key: PersonKey): PersonInProcess | null {
   const wanted = normal('rfc' in key ? key.rfc : 'curp' in key ? key.curp : key.email);
   const field = 'rfc' in key ? 'rfc' : 'curp' in key ? 'curp' : 'email';
+  /** Whether a certificate's holder is the person (an e-mail is not in a certificate). */
+  const signedBy = (signer: VerificationReport['signer']): boolean =>
+    field !== 'email' && signer !== null && normal(field === 'rfc' ? signer.rfc : signer.curp) === wanted;
   const roles: PersonInProcess['roles'][number][] = [];
   const signatures: PersonInProcess['signatures'][number][] = [];
   for (const role of ['municipal', 'institute'] as const) {
@@ -89,50 +99,17 @@ export function personInProcess(state: ProcessState, key: PersonKey): PersonInPr
     const signature = state.signatures[role];
     const signer = signature?.report.signer ?? null;
     const namedMatches = field === 'email' ? normal(named.email) === wanted : normal(named[field]) === wanted;
-    const signedMatches =
-      field !== 'email' && signer !== null && normal(field === 'rfc' ? signer.rfc : signer.curp) === wanted;
     if (namedMatches)
       roles.push({
         role,
         title: ROLE_TITLE[role],
         asNamed: { name: named.name, email: named.email, rfc: named.rfc ?? null, curp: named.curp ?? null },
       });
-    if (signature && (namedMatches || signedMatches)) {
-      const cert = signature.report.certificate;
-      signatures.push({
-        kind: 'signature',
-        role,
-        receivedAt: signature.receivedAt,
-        format: signature.format,
-        signer,
-        certificate: cert
-          ? { serial: cert.serial, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter }
-          : null,
-        privacyNotice: signature.privacyNotice ?? null,
-      });
-    }
+    if (signature && (namedMatches || signedBy(signer))) signatures.push(entry('signature', signature));
   }
   const declination = state.declination;
-  if (declination) {
-    const signer = declination.report.signer;
-    const named = roles.some((r) => r.role === declination.role);
-    const signed =
-      field !== 'email' && signer !== null && normal(field === 'rfc' ? signer.rfc : signer.curp) === wanted;
-    if (named || signed) {
-      const cert = declination.report.certificate;
-      signatures.push({
-        kind: 'decline',
-        role: declination.role,
-        receivedAt: declination.receivedAt,
-        format: declination.format,
-        signer,
-        certificate: cert
-          ? { serial: cert.serial, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter }
-          : null,
-        privacyNotice: declination.privacyNotice ?? null,
-      });
-    }
-  }
+  if (declination && (roles.some((r) => r.role === declination.role) || signedBy(declination.report.signer)))
+    signatures.push(entry('decline', declination));
   if (roles.length === 0 && signatures.length === 0) return null;
   // What names the person: their e-mail, names and identifiers as the process knows them.
   const marks = new Set<string>();
@@ -255,4 +232,23 @@ export async function personalDataPdf(exported: PersonalDataExport): Promise<Buf
   }
   doc.end();
   return done;
+}
+
+/** A signature or a signed decline as the export lists it: what the certificate said, and the notice shown. */
+function entry(
+  kind: 'signature' | 'decline',
+  record: SignatureRecord | DeclinationRecord,
+): PersonInProcess['signatures'][number] {
+  const cert = record.report.certificate;
+  return {
+    kind,
+    role: record.role,
+    receivedAt: record.receivedAt,
+    format: record.format,
+    signer: record.report.signer,
+    certificate: cert
+      ? { serial: cert.serial, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter }
+      : null,
+    privacyNotice: record.privacyNotice ?? null,
+  };
 }

@@ -24,6 +24,7 @@ import {
 } from '../signatures';
 import { looksLikeCms, parseCms } from '../signatures/cms';
 import { bytesEqual } from '../signatures/der';
+import { namesCertificate } from '../signatures/presented';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from '../signatures/encoding';
 import { parseOcspResponse } from '../signatures/ocsp';
 import { fetchOcsp, ocspRequest } from './ocsp-client';
@@ -185,15 +186,9 @@ function signerCertificateOf(input: VerifyInput): Certificate | null {
     const bytes = toDer(input.signature, CMS_LABELS);
     if (!looksLikeCms(bytes)) return null;
     const cms = parseCms(bytes);
-    const sid = cms.signer.sid;
     for (const der of cms.certificates) {
       const certificate = certificateOf(der);
-      if (certificate === null) continue;
-      const named =
-        'subjectKeyId' in sid
-          ? certificate.subjectKeyId === sid.subjectKeyId
-          : certificate.serial === sid.serial && bytesEqual(certificate.issuerName, sid.issuerName);
-      if (named) return certificate;
+      if (certificate !== null && namesCertificate(cms.signer.sid, certificate)) return certificate;
     }
   } catch {
     // not a readable CMS: the verifier says so

@@ -5,7 +5,7 @@
  */
 import type { Certificate } from './certificate';
 import type { CertificateCache } from './certificate-cache';
-import { looksLikeCms, parseCms, type CmsSignedData } from './cms';
+import { looksLikeCms, parseCms, type CmsSignedData, type SignerIdentifier } from './cms';
 import { bytesEqual } from './der';
 import { CERTIFICATE_LABELS, CMS_LABELS, toDer } from './encoding';
 import { isInputRejected, malformed, rejected, type InputRejected } from './failure';
@@ -74,11 +74,7 @@ function cmsPresented(
     .map((der) => parseCertificateLenient(der, certificates, unreadable))
     .filter((c): c is Certificate => c !== null);
   const candidates = given === null ? carried : [given, ...carried];
-  const identified = candidates.find((c) =>
-    'subjectKeyId' in info.sid
-      ? c.subjectKeyId === info.sid.subjectKeyId
-      : c.serial === info.sid.serial && bytesEqual(c.issuerName, info.sid.issuerName),
-  );
+  const identified = candidates.find((c) => namesCertificate(info.sid, c));
   // No readable certificate is the signer's, and one was not read for its algorithm (an Ed25519 or
   // a secp256k1 key, say): most likely the signer's own, so the algorithm is what is refused.
   if (identified === undefined && unreadable.length > 0) throw unreadable[0]!;
@@ -115,4 +111,11 @@ function parseCertificateLenient(
     unreadable.push(error);
     return null;
   }
+}
+
+/** Whether a SignerInfo's identifier names this certificate (RFC 5652 §5.3: by key id, or issuer and serial). */
+export function namesCertificate(sid: SignerIdentifier, certificate: Certificate): boolean {
+  return 'subjectKeyId' in sid
+    ? certificate.subjectKeyId === sid.subjectKeyId
+    : certificate.serial === sid.serial && bytesEqual(certificate.issuerName, sid.issuerName);
 }

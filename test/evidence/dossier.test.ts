@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recordInstallationUpdate } from '../../src/domain/messages';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
-import { signBoth, storedFile, testInput } from '../support/process-helpers';
+import { completeProcess, testInput } from '../support/process-helpers';
 
 describe('the evidence dossier, checked without trusting us', function () {
   this.timeout(180_000);
@@ -27,17 +26,7 @@ describe('the evidence dossier, checked without trusting us', function () {
 
   before(async function () {
     env = await processEnv();
-    const input = testInput();
-    ({ workflowId } = await env.processes.start(input));
-    await signBoth(env, workflowId, {
-      municipal: input.president.email,
-      institute: input.commissioner.email,
-    });
-    await env.processes.update(workflowId, recordInstallationUpdate, {
-      date: '2026-11-20',
-      members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
-      minutes: await storedFile(env, Buffer.from('%PDF-1.4\nActa\n')),
-    });
+    workflowId = await completeProcess(env, testInput());
 
     dir = mkdtempSync(join(tmpdir(), 'expediente-'));
     const exported = await runCliAsync(['evidence', workflowId, '--out', dir], env.childEnv);

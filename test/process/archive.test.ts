@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recordInstallationUpdate, withdrawUpdate } from '../../src/domain/messages';
+import { withdrawUpdate } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import { postJson, startPortal, type TestPortal } from '../support/portal';
-import { signBoth, signingLink, storedFile, testInput, waitForState } from '../support/process-helpers';
+import { completeProcess, signingLink, testInput, waitForState } from '../support/process-helpers';
 import { opensslCms } from '../support/sign';
 
 describe('the archive of ended processes, after Temporal let them go', function () {
@@ -71,16 +71,7 @@ describe('the archive of ended processes, after Temporal let them go', function 
   it('a completed, a declined and a withdrawn process, deleted from Temporal, answer status, report, list --ended and evidence as before', async function () {
     // Completed: both signatures and the installation.
     const completed = testInput({ campaign });
-    const { workflowId: completedId } = await env.processes.start(completed);
-    await signBoth(env, completedId, {
-      municipal: completed.president.email,
-      institute: completed.commissioner.email,
-    });
-    await env.processes.update(completedId, recordInstallationUpdate, {
-      date: '2026-11-20',
-      members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
-      minutes: await storedFile(env, Buffer.from('%PDF-1.4\nActa\n')),
-    });
+    const completedId = await completeProcess(env, completed);
     // Declined, with the president's e.firma.
     const declined = testInput({ campaign });
     const { workflowId: declinedId } = await env.processes.start(declined);

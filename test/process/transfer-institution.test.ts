@@ -12,18 +12,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recordInstallationUpdate, submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
+import { submitSignatureUpdate, withdrawUpdate } from '../../src/domain/messages';
 import type { ProcessState } from '../../src/domain/process';
 import { runCliAsync } from '../support/cli';
 import { signingFixtures } from '../support/fixtures';
 import { processEnv, type ProcessEnv } from '../support/process-env';
 import {
+  completeProcess,
   documentOf,
   presidentSignature,
   replayAndRecord,
   signBoth,
   signingLink,
-  storedFile,
   testInput,
   waitForState,
 } from '../support/process-helpers';
@@ -76,16 +76,7 @@ describe('transfer of the countersigning authority (transfer-institution)', func
     });
 
     const completed = testInput({ campaign });
-    const { workflowId: completedId } = await env.processes.start(completed);
-    await signBoth(env, completedId, {
-      municipal: completed.president.email,
-      institute: completed.commissioner.email,
-    });
-    await env.processes.update(completedId, recordInstallationUpdate, {
-      date: '2026-11-20',
-      members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
-      minutes: await storedFile(env, Buffer.from('%PDF-1.4\nActa\n')),
-    });
+    const completedId = await completeProcess(env, completed);
 
     const withdrawn = testInput({ campaign });
     const { workflowId: withdrawnId } = await env.processes.start(withdrawn);

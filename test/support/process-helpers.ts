@@ -16,6 +16,7 @@ import type { OutboxMessage } from '../../src/stack/outbox';
 import type { LinkClaims } from '../../src/links/tokens';
 import type { ProcessEnv } from './process-env';
 import {
+  recordInstallationUpdate,
   submitSignatureUpdate,
   type FileReference,
   type SubmitSignatureInput,
@@ -263,6 +264,18 @@ export async function signBoth(
     certificate: f.commissioner.certDer.toString('base64'),
   });
   return letter;
+}
+
+/** A process taken to Completed: both signatures, then the installation with its minutes. */
+export async function completeProcess(env: ProcessEnv, input: ProcessInput): Promise<string> {
+  const { workflowId } = await env.processes.start(input);
+  await signBoth(env, workflowId, { municipal: input.president.email, institute: input.commissioner.email });
+  await env.processes.update(workflowId, recordInstallationUpdate, {
+    date: '2026-11-20',
+    members: [{ name: 'Romina Contreras', sector: 'gobierno', position: 'Presidenta Municipal' }],
+    minutes: await storedFile(env, Buffer.from('%PDF-1.4\nActa\n')),
+  });
+  return workflowId;
 }
 
 /** A file put into the run's evidence store, as the CLI does before it records an installation. */

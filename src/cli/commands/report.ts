@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { deadlineCounting } from '../../domain/schedule';
-import { DEFAULT_INSTITUTION, STAGE_LABEL, type ProcessState } from '../../domain/process';
+import { institutionOf, STAGE_LABEL, type ProcessState } from '../../domain/process';
 import { campaignStates } from '../../campaigns/states';
 import { withProcesses } from '../context';
 
@@ -64,7 +64,7 @@ export function reportRow(state: ProcessState): ReportRow {
     recordatorios: state.remindersSent.length,
     motivo: state.outcome ?? '',
     workflow_id: state.workflowId,
-    institucion: (state.institution ?? { ...DEFAULT_INSTITUTION, ...state.input.institution }).shortName,
+    institucion: institutionOf(state).shortName,
   };
 }
 

@@ -18,6 +18,7 @@ import { CodedError } from '../../domain/coded-error';
 import { DEFAULT_INSTITUTION, type Institution } from '../../domain/institution';
 import { transferInstitutionUpdate } from '../../domain/messages';
 import {
+  alreadyTransferred,
   CAMPAIGN,
   personProblems,
   Stage,
@@ -70,12 +71,7 @@ function readSuccessor(path: string): { institution: Institution; countersigner:
 }
 
 function planFor(state: ProcessState, successor: { institution: Institution; countersigner: Person }): Plan {
-  const current = state.institution ?? { ...DEFAULT_INSTITUTION, ...state.input.institution };
-  if (
-    current.name === successor.institution.name &&
-    state.signers.institute.email === successor.countersigner.email.trim()
-  )
-    return 'already';
+  if (alreadyTransferred(state, successor)) return 'already';
   if (state.stage === Stage.AwaitingMunicipalSignature) return 'new-letter';
   if (state.stage === Stage.AwaitingInstituteCountersignature) return 'new-countersigner';
   return 'untouched';

@@ -7,6 +7,7 @@ import { EMAIL_KIND_LABEL, type SendEmailInput } from '../../domain/activities';
 import { refusal } from '../../domain/failures';
 import type { FileReference } from '../../domain/messages';
 import {
+  institutionOf,
   isTerminal,
   roleAwaited,
   type Stage,
@@ -64,7 +65,6 @@ export class ProcessContext {
   constructor(
     readonly state: ProcessState,
     readonly input: ProcessInput,
-    private readonly initialInstitution: Institution,
     readonly acts: ProcessActivities,
     readonly lean: boolean,
   ) {
@@ -73,7 +73,7 @@ export class ProcessContext {
 
   /** The institution countersigning now: the input's, until a transfer (version 10) changed it. */
   get institution(): Institution {
-    return this.state.institution ?? this.initialInstitution;
+    return institutionOf(this.state);
   }
 
   now(): Date {

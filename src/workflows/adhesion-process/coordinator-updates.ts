@@ -19,6 +19,7 @@ import {
   type TransferInstitutionInput,
 } from '../../domain/messages';
 import {
+  alreadyTransferred,
   isLegacyPolicy,
   isTerminal,
   personProblems,
@@ -224,12 +225,7 @@ export function registerCoordinatorUpdates(ctx: ProcessContext): void {
       };
       const before = { institution: ctx.institution, countersigner: state.signers.institute };
       // A re-run of the same transfer changes nothing.
-      if (
-        before.institution.name === institution.name &&
-        before.countersigner.email === countersigner.email &&
-        before.countersigner.name === countersigner.name
-      )
-        return { stage, transferred: false };
+      if (alreadyTransferred(state, request)) return { stage, transferred: false };
       state.institution = institution;
       state.signers.institute = countersigner;
       state.transfers = [

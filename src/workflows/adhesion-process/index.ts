@@ -13,14 +13,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import { statusQuery } from '../../domain/messages';
-import {
-  DEFAULT_INSTITUTION,
-  isTerminal,
-  Stage,
-  type Institution,
-  type ProcessInput,
-  type ProcessState,
-} from '../../domain/process';
+import { isTerminal, Stage, type ProcessInput, type ProcessState } from '../../domain/process';
 import { activitiesUntilV4, activitiesV5, activitiesFromV6, archive } from './activities';
 import { ProcessContext } from './context';
 import { registerCoordinatorUpdates } from './coordinator-updates';
@@ -47,9 +40,10 @@ export async function adhesionProcess(input: ProcessInput, carried?: ProcessStat
   const lean = quick || wf.patched(LEAN_HISTORY);
   const diasHabiles = lean || wf.patched(DIAS_HABILES);
   const state: ProcessState = carried ?? initialState(input, !diasHabiles, WORKFLOW_CODE_VERSION);
-  const institution: Institution = { ...DEFAULT_INSTITUTION, ...input.institution };
+
   const activities = quick ? activitiesFromV6 : lean ? activitiesV5 : activitiesUntilV4;
-  const ctx = new ProcessContext(state, input, institution, activities, lean);
+  const ctx = new ProcessContext(state, input, activities, lean);
+  const institution = ctx.institution;
 
   // Updates. Validators hold the synchronous checks, so refused input never enters history.
   wf.setHandler(statusQuery, () => state);
